@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = _("账号与单位")
+
+    def ready(self) -> None:
+        from .navigation import NavItem, register
+        from .roles import BUREAU_ROLES, ENTERPRISE_MANAGERS
+
+        register(NavItem("home", _("首页"), order=0, public=True))
+        register(NavItem("accounts:people", _("人员"), roles=frozenset(ENTERPRISE_MANAGERS | BUREAU_ROLES), order=80))
+        register(NavItem("accounts:me", _("我的账号"), order=99))

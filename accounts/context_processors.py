@@ -1,0 +1,13 @@
+from .navigation import items_for
+from .selectors import memberships_of, roles_of
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None:
+        return {}
+
+    def _nav():
+        return items_for(user, roles_of(user), request.path)
+
+    return {"nav_items": _nav, "my_memberships": lambda: memberships_of(user)}

@@ -1,0 +1,47 @@
+"""Load the demo: organisations, accounts, and each app's demo content. Safe to run twice."""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.demo import ACCOUNTS, DEMO_PASSWORD, DemoContext, seed as seed_accounts
+from accounts.roles import Role
+
+# Order matters: certificates and courses build on exams' and cms' content.
+DEMO_APPS = ("cms", "exams", "courses", "certificates", "reports")
+
+
+class Command(BaseCommand):
+    help = "载入演示数据（幂等，可重复运行）。Load the demo data (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default=DEMO_PASSWORD, help="password of every demo account")
+
+    def handle(self, *args, password: str, **options):
+        module = settings.SETTINGS_MODULE or os.environ.get("DJANGO_SETTINGS_MODULE", "")
+        if module.endswith("production"):
+            raise CommandError("seed_demo 不能在生产配置下运行。Refusing to load demo data with production settings.")
+        ctx = DemoContext(password=password)
+        with transaction.atomic():
+            seed_accounts(ctx)
+            for app in DEMO_APPS:
+                try:
+                    module = importlib.import_module(f"{app}.demo")
+                except ModuleNotFoundError as exc:
+                    if exc.name != f"{app}.demo":
+                        raise
+                    continue
+                module.seed(ctx)
+        self.stdout.write(self.style.SUCCESS("演示数据已就绪（全部为虚构的演示数据）。Demo data ready."))
+        self.stdout.write(f"所有演示账号密码 / password for every demo account: {password}")
+        for username, real_name, _id, org_key, roles in ACCOUNTS:
+            labels = "、".join(str(Role(r).label) for r in roles)
+            self.stdout.write(f"  {username:<16} {real_name}  {ctx.orgs[org_key].name}  {labels}")
+        self.stdout.write(f"  {'admin':<16} 平台管理员（超级用户）")
+        for line in ctx.log:
+            self.stdout.write(line)

@@ -1,0 +1,3 @@
+SCHEDULE = {
+    "accounts-heartbeat": {"task": "accounts.tasks.heartbeat", "schedule": 300.0},
+}

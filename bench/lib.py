@@ -1,0 +1,413 @@
+"""Shared machinery of the benchmark harness: machine facts, databases, gunicorn, load generation."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_DSN = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
+PORTS_A = range(8110, 8120)
+PORTS_B = range(8120, 8130)
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S', time.gmtime())}] {msg}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- machine
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram_gib = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram_gib = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu or platform.processor(),
+        "ram_gib": ram_gib,
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        "date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+def percentile(values: list[float], pct: float) -> float | None:
+    if not values:
+        return None
+    s = sorted(values)
+    k = (len(s) - 1) * pct / 100
+    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+# --------------------------------------------------------------------------- databases
+
+
+def pg_available() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_DSN, connect_timeout=3):
+            return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def redis_available(url: str = "redis://127.0.0.1:6379/0") -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def pg_create(name: str) -> None:
+    import psycopg
+
+    assert re.fullmatch(r"[a-z0-9_]+", name)
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def pg_drop(name: str) -> None:
+    import psycopg
+
+    assert re.fullmatch(r"[a-z0-9_]+", name)
+    try:
+        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except Exception as exc:  # noqa: BLE001
+        log(f"could not drop database {name}: {exc}")
+
+
+def manage(args: list[str], env: dict, *, timeout: float = 900, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env, timeout=timeout,
+        capture_output=True, text=True, check=check,
+    )
+
+
+def start_manage(args: list[str], env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+
+
+def finish(proc: subprocess.Popen, what: str, timeout: float = 900) -> None:
+    out, _ = proc.communicate(timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{what} failed ({proc.returncode}):\n{out[-3000:]}")
+
+
+# --------------------------------------------------------------------------- ports and gunicorn
+
+
+def free_port(candidates: range | None = None) -> int:
+    for port in candidates or ():
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    port: int
+    log_path: Path
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def gunicorn(app: str, *, env: dict, cwd: Path, workers: int, ports: range | None, log_dir: Path,
+             python: str | None = None, extra: list[str] | None = None, ready_path: str = "/") -> Server:
+    """Start gunicorn (sync workers) on 127.0.0.1 and wait until it answers."""
+    last_error = ""
+    for _attempt in range(3):
+        port = free_port(ports)
+        log_path = log_dir / f"gunicorn-{port}.log"
+        exe = [python, "-m", "gunicorn"] if python else [sys.executable, "-m", "gunicorn"]
+        cmd = [*exe, app, "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+               "--timeout", "120", "--backlog", "2048", "--log-level", "warning", *(extra or [])]
+        fh = open(log_path, "w")  # noqa: SIM115
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                break
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", ready_path)
+                conn.getresponse().read()
+                conn.close()
+                # warm every worker (imports, URL resolver, template loaders)
+                for _ in range(workers * 6):
+                    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                    c.request("GET", ready_path)
+                    c.getresponse().read()
+                    c.close()
+                return Server(proc, port, log_path)
+            except OSError:
+                time.sleep(0.2)
+        last_error = log_path.read_text()[-2000:]
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    raise RuntimeError(f"gunicorn did not start:\n{last_error}")
+
+
+# --------------------------------------------------------------------------- HTTP clients
+
+
+class Client:
+    """A tiny keep-alive HTTP client with a cookie jar (one per simulated user, one thread each)."""
+
+    def __init__(self, base: str, cookies: dict | None = None, timeout: float = 60):
+        u = urllib.parse.urlsplit(base)
+        self.host, self.port = u.hostname, u.port
+        self.cookies = dict(cookies or {})
+        self.timeout = timeout
+        self.conn: http.client.HTTPConnection | None = None
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        return self.conn
+
+    def request(self, method: str, path: str, data: dict | None = None, headers: dict | None = None,
+                follow: bool = False) -> tuple[int, dict, bytes]:
+        body = urllib.parse.urlencode(data or {}, doseq=True) if data is not None else None
+        h = {"Host": f"{self.host}:{self.port}", "User-Agent": "anxun-bench"}
+        if body is not None:
+            h["Content-Type"] = "application/x-www-form-urlencoded"
+        if "csrftoken" in self.cookies and method != "GET":
+            h["X-CSRFToken"] = self.cookies["csrftoken"]
+            h["Referer"] = f"http://{self.host}:{self.port}{path}"
+        if self.cookies:
+            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        h.update(headers or {})
+        for attempt in range(2):
+            conn = self._connection()
+            try:
+                conn.request(method, path, body=body, headers=h)
+                resp = conn.getresponse()
+                payload = resp.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
+                    http.client.CannotSendRequest):
+                # sync gunicorn workers close the connection after each response: reconnect
+                conn.close()
+                self.conn = None
+                if attempt:
+                    raise
+        if resp.getheader("Connection", "").lower() == "close" or resp.version == 10:
+            conn.close()
+            self.conn = None
+        for header, value in resp.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+        status = resp.status
+        hdrs = {k.lower(): v for k, v in resp.getheaders()}
+        if follow and status in (301, 302, 303) and "location" in hdrs:
+            loc = urllib.parse.urlsplit(hdrs["location"])
+            return self.request("GET", loc.path + (f"?{loc.query}" if loc.query else ""))
+        return status, hdrs, payload
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, data=None, **kw):
+        return self.request("POST", path, data=data or {}, **kw)
+
+
+@dataclass
+class LoadResult:
+    requests: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    tool: str = "python"
+    error_samples: list[str] = field(default_factory=list)
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def summary(self) -> dict:
+        if self.tool == "wrk":  # wrk reports the two percentiles only
+            p50, p95 = (self.latencies_ms + [None, None])[:2]
+        else:
+            p50, p95 = percentile(self.latencies_ms, 50), percentile(self.latencies_ms, 95)
+        return {
+            "rps": round(self.rps, 1), "requests": self.requests, "errors": self.errors,
+            "seconds": round(self.seconds, 2), "tool": self.tool,
+            "p50_ms": _r(p50), "p95_ms": _r(p95),
+        }
+
+
+def _r(v, n=1):
+    return None if v is None else round(v, n)
+
+
+def python_load(base: str, method: str, path: str, *, cookies: dict | None = None, data: dict | None = None,
+                headers: dict | None = None, seconds: float, concurrency: int, ok=(200,)) -> LoadResult:
+    """Closed-loop load: `concurrency` threads each send the same request back to back for `seconds`."""
+    result = LoadResult()
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+    start = time.perf_counter()
+
+    def worker():
+        client = Client(base, cookies)
+        n = e = 0
+        lat = []
+        samples = []
+        while time.perf_counter() < stop_at:
+            t0 = time.perf_counter()
+            try:
+                status, _, body = client.request(method, path, data=data, headers=headers)
+            except Exception as exc:  # noqa: BLE001
+                e += 1
+                samples.append(repr(exc))
+                continue
+            lat.append((time.perf_counter() - t0) * 1000)
+            n += 1
+            if status not in ok:
+                e += 1
+                if len(samples) < 3:
+                    samples.append(f"{status}: {body[:200]!r}")
+        with lock:
+            result.requests += n
+            result.errors += e
+            result.latencies_ms.extend(lat)
+            result.error_samples.extend(samples[:3])
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+WRK_LUA = """
+wrk.method = "{method}"
+wrk.body = {body}
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+{headers}
+done = function(summary, latency, requests)
+  io.write(string.format("BENCHJSON {{\\"requests\\": %d, \\"errors\\": %d, \\"status\\": %d, \\"seconds\\": %f, \\"p50\\": %f, \\"p95\\": %f}}\\n",
+    summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000))
+end
+"""
+
+
+def ensure_wrk(install: bool) -> str | None:
+    """Path of wrk; installs Debian's package when allowed (root + apt) and missing."""
+    exe = shutil.which("wrk")
+    if exe or not install:
+        return exe
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        log("installing Debian's wrk (load generator)")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"], env=env,
+                       capture_output=True, timeout=300)
+        if not shutil.which("wrk"):
+            subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=300)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"], env=env,
+                           capture_output=True, timeout=300)
+    return shutil.which("wrk")
+
+
+def wrk_load(wrk: str, base: str, method: str, path: str, *, cookies: dict | None = None, data: dict | None = None,
+             headers: dict | None = None, seconds: float, concurrency: int, tmp: Path) -> LoadResult:
+    headers = dict(headers or {})
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        if "csrftoken" in cookies and method != "GET":
+            headers["X-CSRFToken"] = cookies["csrftoken"]
+            headers["Referer"] = base + path
+    body = urllib.parse.urlencode(data or {}, doseq=True) if data is not None else ""
+    lua = WRK_LUA.format(
+        method=method, body=json.dumps(body),
+        headers="\n".join(f'wrk.headers["{k}"] = {json.dumps(v)}' for k, v in headers.items()),
+    )
+    script = tmp / f"wrk-{os.getpid()}-{threading.get_ident()}.lua"
+    script.write_text(lua)
+    out = subprocess.run(
+        [wrk, "-t", "2", "-c", str(concurrency), "-d", f"{max(1, int(seconds))}s", "--timeout", "30s",
+         "-s", str(script), base + path],
+        capture_output=True, text=True, timeout=seconds + 60,
+    ).stdout
+    m = re.search(r"BENCHJSON (\{.*\})", out)
+    if not m:
+        raise RuntimeError(f"wrk output not understood:\n{out[-1500:]}")
+    d = json.loads(m.group(1))
+    res = LoadResult(requests=d["requests"], errors=d["errors"] + d["status"], seconds=d["seconds"], tool="wrk")
+    res.latencies_ms = [d["p50"], d["p95"]]  # only the two percentiles are known
+    return res
+
+
+def load(base: str, method: str, path: str, *, wrk: str | None, tmp: Path, **kw) -> LoadResult:
+    if wrk:
+        return wrk_load(wrk, base, method, path, tmp=tmp, **kw)
+    return python_load(base, method, path, **kw)
+
+
+def ratio(a, b, digits=2):
+    if a is None or b in (None, 0):
+        return None
+    return round(a / b, digits)

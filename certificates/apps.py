@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CertificatesConfig(AppConfig):
+    name = "certificates"
+    verbose_name = _("证书")
+
+    def ready(self) -> None:
+        from accounts.navigation import NavItem, register
+        from accounts.roles import BUREAU_ROLES, LEARNER_ROLES, Role
+
+        register(NavItem("certificates:mine", _("我的证书"), roles=frozenset(LEARNER_ROLES), order=40, superuser=False))
+        register(NavItem("certificates:manage", _("证书管理"), roles=frozenset({Role.CERT_OFFICER}), order=45))
+        register(NavItem("certificates:roster", _("持证核查"),
+                         roles=frozenset({Role.ENT_ADMIN, Role.SAFETY_MANAGER} | BUREAU_ROLES), order=46))
+        register(NavItem("certificates:verify", _("证书查验"), order=90, public=True))

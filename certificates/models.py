@@ -1,0 +1,455 @@
+"""The regulatory catalogue, as versioned data with effective dates.
+
+A ``RuleVersion`` is one state of the rules (the 2010 special-operation rules, the 2026 rules …).
+Operation categories/items and certificate kinds hang off a version; every certificate and exam
+records the version it was made under. Nothing here is a constant in code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class RuleVersion(models.Model):
+    code = models.CharField(_("版本代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=128)
+    document = models.CharField(_("依据文件"), max_length=255, blank=True)
+    effective_from = models.DateField(_("施行日期"))
+    effective_until = models.DateField(_("废止日期"), null=True, blank=True)
+    notes = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        ordering = ["-effective_from"]
+        verbose_name = _("规则版本")
+        verbose_name_plural = _("规则版本")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    @classmethod
+    def in_force(cls, on: dt.date | None = None) -> "RuleVersion | None":
+        from django.utils import timezone
+
+        on = on or timezone.localdate()
+        return (
+            cls.objects.filter(effective_from__lte=on)
+            .filter(Q(effective_until__isnull=True) | Q(effective_until__gt=on))
+            .order_by("-effective_from")
+            .first()
+        )
+
+
+def ensure_version_editable(version: "RuleVersion | None") -> None:
+    """Versions that have ended are kept as they were: records made under them refer to them."""
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    if version is not None and version.effective_until and version.effective_until <= timezone.localdate():
+        raise ValidationError(
+            _("规则版本“%(v)s”已于 %(d)s 废止，不能再修改；请在新版本中调整。") % {"v": version.code, "d": version.effective_until}
+        )
+
+
+class OperationCategory(models.Model):
+    rule_version = models.ForeignKey(RuleVersion, on_delete=models.PROTECT, related_name="categories")
+    code = models.SlugField(_("类别代码"), max_length=32)
+    name = models.CharField(_("作业类别"), max_length=64)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["rule_version", "order", "code"]
+        verbose_name = _("作业类别")
+        verbose_name_plural = _("作业类别")
+        constraints = [models.UniqueConstraint(fields=["rule_version", "code"], name="unique_category_code_per_version")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        ensure_version_editable(self.rule_version if self.rule_version_id else None)
+
+
+class OperationItem(models.Model):
+    category = models.ForeignKey(OperationCategory, on_delete=models.PROTECT, related_name="items")
+    code = models.SlugField(_("操作项目代码"), max_length=32)
+    name = models.CharField(_("操作项目"), max_length=64)
+    real_equipment_required = models.BooleanField(
+        _("实操须用实际设备"), default=False,
+        help_text=_("电工、焊接与热切割、高处、制冷与空调、烟花爆竹等项目的实操考试须在实际设备上进行。"),
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(_("有效"), default=True)
+
+    class Meta:
+        ordering = ["category__order", "order", "code"]
+        verbose_name = _("操作项目")
+        verbose_name_plural = _("操作项目")
+        constraints = [models.UniqueConstraint(fields=["category", "code"], name="unique_item_code_per_category")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def rule_version_id(self) -> int:
+        return self.category.rule_version_id
+
+    def clean(self) -> None:
+        ensure_version_editable(self.category.rule_version if self.category_id else None)
+
+
+class CertificateKind(models.Model):
+    class Family(models.TextChoices):
+        SPECIAL_OPERATION = "special_operation", _("特种作业操作证")
+        MANAGEMENT = "management", _("安全生产知识和管理能力考核合格证")
+        TRAINING = "training", _("培训合格证明")
+
+    rule_version = models.ForeignKey(RuleVersion, on_delete=models.PROTECT, related_name="certificate_kinds")
+    code = models.SlugField(_("代码"), max_length=32)
+    family = models.CharField(_("证书类型"), max_length=24, choices=Family.choices)
+    name = models.CharField(_("名称"), max_length=128)
+    validity_months = models.PositiveSmallIntegerField(_("有效期（月）"))
+    review_interval_months = models.PositiveSmallIntegerField(_("复审周期（月）"), null=True, blank=True)
+    review_window_days = models.PositiveSmallIntegerField(_("复审申请期（到期前天数）"), default=60)
+    review_refresher_hours = models.PositiveSmallIntegerField(_("复审前培训学时"), default=0)
+    theory_pass_mark = models.PositiveSmallIntegerField(_("理论考试合格分"), default=80)
+    theory_full_mark = models.PositiveSmallIntegerField(_("理论考试满分"), default=100)
+    practical_pass_mark = models.PositiveSmallIntegerField(
+        _("实操考试合格分"), null=True, blank=True, help_text=_("待核实：按实际规定调整。")
+    )
+    makeup_attempts = models.PositiveSmallIntegerField(_("补考次数"), default=1, help_text=_("待核实：按实际规定调整。"))
+    requires_operation_item = models.BooleanField(_("须指定操作项目"), default=False)
+
+    class Meta:
+        ordering = ["rule_version", "family", "code"]
+        verbose_name = _("证书种类")
+        verbose_name_plural = _("证书种类")
+        constraints = [models.UniqueConstraint(fields=["rule_version", "code"], name="unique_kind_code_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.rule_version.code}）"
+
+    def clean(self) -> None:
+        ensure_version_editable(self.rule_version if self.rule_version_id else None)
+
+
+# --------------------------------------------------------------------------------------------
+# Certificates
+# --------------------------------------------------------------------------------------------
+
+
+class LiveStatus(models.TextChoices):
+    """The status a certificate has on a given day, computed from its dates and its state."""
+
+    VALID = "valid", _("有效")
+    REVIEW_DUE = "review_due", _("待复审")
+    REVIEW_OVERDUE = "review_overdue", _("逾期未复审")
+    EXPIRED = "expired", _("已过期")
+    SUSPENDED = "suspended", _("暂扣")
+    REVOKED = "revoked", _("已撤销")
+
+
+GOOD_STATUSES = frozenset({LiveStatus.VALID, LiveStatus.REVIEW_DUE})
+
+
+class CertificateNumberSequence(models.Model):
+    """Per-year counter behind our own certificate numbers (never derived from personal data)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("证书编号序列")
+        verbose_name_plural = _("证书编号序列")
+
+
+class Certificate(models.Model):
+    class State(models.TextChoices):
+        ACTIVE = "active", _("正常")
+        SUSPENDED = "suspended", _("暂扣")
+        REVOKED = "revoked", _("已撤销")
+
+    class Source(models.TextChoices):
+        ISSUED = "issued", _("平台签发")
+        IMPORTED = "imported", _("历史导入")
+        DEMO = "demo", _("演示数据")
+
+    number = models.CharField(_("证书编号"), max_length=20, unique=True)
+    verification_code = models.CharField(_("查验码"), max_length=16, unique=True)
+    national_number_encrypted = models.TextField(_("全国统一证号（加密）"), blank=True, editable=False)
+    national_number_hash = models.CharField(
+        _("全国统一证号检索摘要"), max_length=64, blank=True, db_index=True, editable=False
+    )
+    holder = models.ForeignKey(
+        "accounts.User", verbose_name=_("持证人"), on_delete=models.PROTECT, related_name="certificates"
+    )
+    holder_name = models.CharField(_("姓名"), max_length=64)
+    employer = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("发证时所在单位"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="employee_certificates",
+    )
+    kind = models.ForeignKey(CertificateKind, verbose_name=_("证书种类"), on_delete=models.PROTECT, related_name="certificates")
+    operation_item = models.ForeignKey(
+        OperationItem, verbose_name=_("操作项目"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="certificates",
+    )
+    rule_version = models.ForeignKey(RuleVersion, verbose_name=_("规则版本"), on_delete=models.PROTECT, related_name="certificates")
+    issuing_authority = models.CharField(_("发证机关"), max_length=128)
+    issued_by_org = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("签发单位"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="issued_certificates",
+    )
+    first_issued_on = models.DateField(_("初领日期"))
+    valid_from = models.DateField(_("有效期开始"))
+    valid_until = models.DateField(_("有效期结束"))
+    next_review_due = models.DateField(_("应复审日期"), null=True, blank=True)
+    last_reviewed_on = models.DateField(_("实际复审日期"), null=True, blank=True)
+    state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.ACTIVE)
+    state_reason = models.TextField(_("状态变更原因"), blank=True)
+    state_changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True)
+    source = models.CharField(_("来源"), max_length=12, choices=Source.choices, default=Source.ISSUED)
+    registration = models.OneToOneField(
+        "exams.Registration", verbose_name=_("考试报名"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="certificate", help_text=_("据以发证的考试成绩；每个合格成绩只发一张证书。"),
+    )
+    revision = models.PositiveIntegerField(_("版本"), default=1)
+    pdf = models.FileField(_("证书PDF"), upload_to="certificates/%Y/", blank=True)
+    pdf_revision = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-first_issued_on", "-id"]
+        verbose_name = _("证书")
+        verbose_name_plural = _("证书")
+        constraints = [
+            models.CheckConstraint(condition=Q(valid_until__gt=models.F("valid_from")), name="certificate_validity_positive"),
+            models.CheckConstraint(
+                condition=~Q(state="revoked") | ~Q(state_reason=""), name="certificate_revocation_has_reason"
+            ),
+        ]
+        indexes = [models.Index(fields=["valid_until"]), models.Index(fields=["next_review_due"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.kind.name}"
+
+    # -- personal data -------------------------------------------------------------------
+    @property
+    def national_number(self) -> str:
+        from accounts import pii
+
+        return pii.decrypt(self.national_number_encrypted)
+
+    def set_national_number(self, id_number: str) -> None:
+        from accounts import pii
+
+        value = f"T{id_number}" if id_number else ""
+        self.national_number_encrypted = pii.encrypt(value)
+        self.national_number_hash = pii.keyed_hash(value) if value else ""
+
+    @property
+    def masked_national_number(self) -> str:
+        from accounts import pii
+
+        return pii.mask_id(self.national_number)
+
+    @property
+    def masked_holder_name(self) -> str:
+        from accounts import pii
+
+        return pii.mask_name(self.holder_name)
+
+    # -- live status -----------------------------------------------------------------------
+    def status_on(self, on: dt.date | None = None) -> str:
+        from django.utils import timezone
+
+        on = on or timezone.localdate()
+        if self.state == self.State.REVOKED:
+            return LiveStatus.REVOKED
+        if self.state == self.State.SUSPENDED:
+            return LiveStatus.SUSPENDED
+        if on > self.valid_until:
+            return LiveStatus.EXPIRED
+        if on < self.valid_from:
+            return LiveStatus.VALID
+        if self.next_review_due:
+            if on > self.next_review_due:
+                return LiveStatus.REVIEW_OVERDUE
+            if on >= self.next_review_due - dt.timedelta(days=self.kind.review_window_days):
+                return LiveStatus.REVIEW_DUE
+        return LiveStatus.VALID
+
+    @property
+    def status(self) -> str:
+        return self.status_on()
+
+    @property
+    def status_label(self) -> str:
+        return str(LiveStatus(self.status).label)
+
+    @property
+    def status_tone(self) -> str:
+        status = self.status
+        if status == LiveStatus.VALID:
+            return "ok"
+        if status == LiveStatus.REVIEW_DUE:
+            return "warn"
+        return "bad"
+
+    @property
+    def is_good(self) -> bool:
+        return self.status in GOOD_STATUSES
+
+    @property
+    def operation_label(self) -> str:
+        if self.operation_item_id:
+            return f"{self.operation_item.category.name} · {self.operation_item.name}"
+        return ""
+
+
+class CertificateReview(models.Model):
+    """A holder's application for the periodic review (复审) and the officer's decision."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("已通过")
+        REJECTED = "rejected", _("未通过")
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("证书"))
+    applicant = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("申请人"))
+    applied_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    due_date = models.DateField(_("应复审日期"))
+    refresher_hours = models.DecimalField(_("复审培训学时"), max_digits=6, decimal_places=1, default=0)
+    checks = models.JSONField(_("规则检查"), default=list)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("审核人")
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decision_reason = models.TextField(_("审核意见"), blank=True)
+
+    class Meta:
+        ordering = ["-applied_at", "-id"]
+        verbose_name = _("复审申请")
+        verbose_name_plural = _("复审申请")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificate"], condition=Q(status="pending"), name="one_pending_review_per_certificate"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate.number} · {self.get_status_display()}"
+
+
+class Reminder(models.Model):
+    """One reminder sent for one certificate date to one person. The unique constraint makes the
+    reminder job idempotent: a doubled or re-run beat never sends the same reminder twice."""
+
+    class Kind(models.TextChoices):
+        REVIEW = "review", _("复审提醒")
+        EXPIRY = "expiry", _("到期提醒")
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    due_date = models.DateField(_("到期日"))
+    days_before = models.PositiveSmallIntegerField(_("提前天数"))
+    recipient = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="certificate_reminders")
+    sent_at = models.DateTimeField(auto_now_add=True)
+    delivered = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("证书提醒")
+        verbose_name_plural = _("证书提醒")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificate", "kind", "due_date", "days_before", "recipient"], name="unique_certificate_reminder"
+            ),
+        ]
+
+
+class VerificationLog(models.Model):
+    """Every public verification: what was asked (masked), from where (hashed), and what was found."""
+
+    class Channel(models.TextChoices):
+        CODE = "code", _("查验码")
+        QR = "qr", _("二维码")
+        NAME_NUMBER = "name_number", _("姓名+证号")
+        API = "api", _("接口")
+        COMMAND = "command", _("命令行")
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    query = models.CharField(_("查询内容（已脱敏）"), max_length=128, blank=True)
+    certificate = models.ForeignKey(Certificate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    found = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, blank=True)
+    signature = models.CharField(max_length=8, blank=True)
+    client = models.CharField(_("客户端摘要"), max_length=16, blank=True)
+    rate_limited = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("查验记录")
+        verbose_name_plural = _("查验记录")
+
+
+class RosterCheck(models.Model):
+    """One roster check by an enterprise: per-row results (masked) and a summary."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="roster_checks"
+    )
+    source_name = models.CharField(_("文件名"), max_length=255, blank=True)
+    channel = models.CharField(max_length=8, default="upload")
+    row_count = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict)
+    results = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("持证核查")
+        verbose_name_plural = _("持证核查")
+
+
+class CertificateBatch(models.Model):
+    """A batch job (issuance or PDF rendering) whose progress is shown as a bar."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("处理中")
+        DONE = "done", _("已完成")
+
+    class Action(models.TextChoices):
+        RENDER = "render", _("生成证书PDF")
+        ISSUE = "issue", _("批量发证")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey("accounts.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=8, choices=Action.choices, default=Action.RENDER)
+    item_ids = models.JSONField(default=list)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("批量任务")
+        verbose_name_plural = _("批量任务")
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(100 * (self.done + self.failed) / self.total)

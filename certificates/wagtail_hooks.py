@@ -1,0 +1,67 @@
+"""Wagtail admin: the versioned regulatory catalogue, edited by staff with the model permissions.
+
+Versions that have ended are read-only (certificates and exams made under them keep their rules);
+a new version (e.g. "2026") is created here or copied from the previous one with
+``manage.py catalogue_new_version``.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from .models import CertificateKind, OperationCategory, OperationItem, RuleVersion
+
+
+class RuleVersionViewSet(SnippetViewSet):
+    model = RuleVersion
+    icon = "date"
+    menu_label = _("规则版本")
+    list_display = ["name", "code", "effective_from", "effective_until"]
+    search_fields = ["name", "code"]
+    panels = [FieldPanel("code"), FieldPanel("name"), FieldPanel("document"), FieldPanel("effective_from"),
+              FieldPanel("effective_until"), FieldPanel("notes")]
+
+
+class CategoryViewSet(SnippetViewSet):
+    model = OperationCategory
+    icon = "folder-open-inverse"
+    menu_label = _("作业类别")
+    list_display = ["name", "code", "rule_version", "order"]
+    list_filter = ["rule_version"]
+    search_fields = ["name", "code"]
+    panels = [FieldPanel("rule_version"), FieldPanel("code"), FieldPanel("name"), FieldPanel("order")]
+
+
+class ItemViewSet(SnippetViewSet):
+    model = OperationItem
+    icon = "list-ul"
+    menu_label = _("操作项目")
+    list_display = ["name", "code", "category", "real_equipment_required", "is_active"]
+    list_filter = ["category__rule_version", "category", "is_active"]
+    search_fields = ["name", "code"]
+    panels = [FieldPanel("category"), FieldPanel("code"), FieldPanel("name"), FieldPanel("real_equipment_required"),
+              FieldPanel("order"), FieldPanel("is_active")]
+
+
+class KindViewSet(SnippetViewSet):
+    model = CertificateKind
+    icon = "doc-full-inverse"
+    menu_label = _("证书种类")
+    list_display = ["name", "code", "rule_version", "validity_months", "review_interval_months"]
+    list_filter = ["rule_version", "family"]
+    search_fields = ["name", "code"]
+    panels = [FieldPanel(f) for f in (
+        "rule_version", "code", "family", "name", "validity_months", "review_interval_months", "review_window_days",
+        "review_refresher_hours", "theory_pass_mark", "theory_full_mark", "practical_pass_mark", "makeup_attempts",
+        "requires_operation_item")]
+
+
+class CatalogueGroup(SnippetViewSetGroup):
+    items = (RuleVersionViewSet, CategoryViewSet, ItemViewSet, KindViewSet)
+    menu_icon = "list-ol"
+    menu_label = _("特种作业目录")
+    menu_name = "catalogue"
+
+
+register_snippet(CatalogueGroup)

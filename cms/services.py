@@ -1,0 +1,404 @@
+"""Writes for the CMS: the page tree, editorial groups, warning push, read receipts, search index."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.models import Group, Permission
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+from wagtail.models import Page, Site
+
+from accounts.audit import audit_record
+from accounts.models import Membership, Organization
+from accounts.roles import OrgKind, Role
+
+from .models import (
+    Clause, ContentRootPage, EnforcementCaseIndexPage, GuideIndexPage, NoticeIndexPage, SearchDocument,
+    StandardIndexPage, WarningCaseIndexPage, WarningCasePage, WarningNotification,
+)
+
+log = logging.getLogger(__name__)
+
+SECTIONS = [
+    (StandardIndexPage, "standards", "标准规范"),
+    (GuideIndexPage, "guides", "隐患排查指引"),
+    (WarningCaseIndexPage, "cases", "事故警示案例"),
+    (EnforcementCaseIndexPage, "enforcement", "典型执法案例"),
+    (NoticeIndexPage, "notices", "通知公告"),
+]
+
+EDITORS_GROUP = "Editors"
+MODERATORS_GROUP = "Moderators"
+# accounts roles → Wagtail groups (editors draft and submit; moderators approve and publish).
+ROLE_GROUPS = {Role.BUREAU_EDITOR: EDITORS_GROUP, Role.BUREAU_PUBLISHER: MODERATORS_GROUP}
+# Who receives targeted warnings in a matching enterprise.
+WARNING_ROLES = (Role.PRINCIPAL, Role.SAFETY_MANAGER)
+
+
+# --------------------------------------------------------------------------- tree and groups
+
+
+def site_tree_ensure() -> ContentRootPage:
+    """Create the content root and its section index pages once, point the default Site at it, and
+    make sure the editorial groups, their permissions and the approval workflow exist. Idempotent;
+    runs after every migrate (and after a test database flush)."""
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale
+
+    if not Locale.objects.exists():
+        from django.conf import settings
+
+        Locale.objects.create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+    wagtail_root = Page.get_first_root_node()
+    if wagtail_root is None:
+        wagtail_root = Page.add_root(instance=Page(title="Root", slug="root"))
+    root = ContentRootPage.objects.first()
+    if root is None:
+        root = ContentRootPage(title="安训", slug="anxun", intro="")
+        wagtail_root.add_child(instance=root)
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        Site.objects.create(hostname="localhost", port=80, root_page=root, is_default_site=True, site_name="安训")
+    elif site.root_page_id != root.pk:
+        site.root_page = root
+        site.site_name = site.site_name or "安训"
+        site.save(update_fields=["root_page", "site_name"])
+    # Wagtail's own placeholder "Welcome" page is no longer needed once our root is served.
+    for page in Page.objects.filter(depth=2, slug="home", content_type__model="page", numchild=0):
+        page.delete()
+    existing = {type(p.specific) for p in root.get_children()}
+    for model, slug, title in SECTIONS:
+        if model not in existing and not model.objects.exists():
+            root.add_child(instance=model(title=title, slug=slug))
+    editorial_groups_ensure(root)
+    return root
+
+
+PAGE_PERMISSIONS = {
+    EDITORS_GROUP: ("add_page", "change_page"),
+    MODERATORS_GROUP: ("add_page", "change_page", "publish_page", "lock_page", "unlock_page"),
+}
+COLLECTION_PERMISSIONS = {
+    "wagtailimages": ("add_image", "change_image", "choose_image"),
+    "wagtaildocs": ("add_document", "change_document", "choose_document"),
+}
+
+
+def editorial_groups_ensure(root: Page | None = None) -> None:
+    """Editors draft pages and clauses; moderators also approve and publish. Both reach the admin,
+    upload pictures and documents, and every page under the content root goes through the
+    moderators' approval workflow."""
+    from wagtail.models import (
+        Collection, GroupApprovalTask, GroupCollectionPermission, GroupPagePermission, Workflow, WorkflowTask,
+    )
+
+    root = root or ContentRootPage.objects.first()
+    perms = {(p.content_type.app_label, p.codename): p for p in Permission.objects.filter(
+        content_type__app_label__in=["cms", "wagtailadmin", "wagtailcore", "wagtailimages", "wagtaildocs"]
+    ).select_related("content_type")}
+    collection = Collection.get_first_root_node() or Collection.add_root(name="Root")
+    groups = {}
+    for name, codenames in (
+        (EDITORS_GROUP, ("add_clause", "change_clause", "view_clause")),
+        (MODERATORS_GROUP, ("add_clause", "change_clause", "delete_clause", "view_clause")),
+    ):
+        group, _created = Group.objects.get_or_create(name=name)
+        groups[name] = group
+        wanted = [perms[("cms", c)] for c in codenames if ("cms", c) in perms]
+        if ("wagtailadmin", "access_admin") in perms:
+            wanted.append(perms[("wagtailadmin", "access_admin")])
+        group.permissions.add(*wanted)
+        for app, codes in COLLECTION_PERMISSIONS.items():
+            for code in codes:
+                if (app, code) in perms:
+                    GroupCollectionPermission.objects.get_or_create(group=group, collection=collection, permission=perms[(app, code)])
+        if root is not None:
+            covered = set(GroupPagePermission.objects.filter(
+                group=group, page__in=root.get_ancestors(inclusive=True)
+            ).values_list("permission__codename", flat=True))
+            for code in PAGE_PERMISSIONS[name]:
+                if code not in covered and ("wagtailcore", code) in perms:
+                    GroupPagePermission.objects.create(group=group, page=root, permission=perms[("wagtailcore", code)])
+    if root is not None and root.get_workflow() is None:
+        task = GroupApprovalTask.objects.create(name="监管部门审核发布")
+        task.groups.set([groups[MODERATORS_GROUP]])
+        workflow = Workflow.objects.create(name="编辑起草、审核发布")
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+        workflow.workflow_pages.create(page=root)
+
+
+def wagtail_groups_sync(*, user) -> None:
+    """Bureau editors join the Editors group, bureau publishers the Moderators group."""
+    roles = set(
+        Membership.objects.filter(user=user, is_active=True, organization__is_active=True).values_list("role", flat=True)
+    )
+    for role, name in ROLE_GROUPS.items():
+        group = Group.objects.filter(name=name).first()
+        if group is None:
+            continue
+        if role in roles:
+            user.groups.add(group)
+        else:
+            user.groups.remove(group)
+
+
+# --------------------------------------------------------------------------- targeted warnings
+
+
+def matching_enterprises(case: WarningCasePage):
+    """Active enterprises sharing the case's industry, any hazard tag or any equipment/process tag."""
+    q = Q(pk__in=[])
+    if case.industry_id:
+        q |= Q(industry_id=case.industry_id)
+    hazard_ids = [t.pk for t in case.hazard_tags.all()]
+    process_ids = [t.pk for t in case.process_tags.all()]
+    if hazard_ids:
+        q |= Q(hazard_tags__in=hazard_ids)
+    if process_ids:
+        q |= Q(process_tags__in=process_ids)
+    return (
+        Organization.objects.filter(q, kind=OrgKind.ENTERPRISE, is_active=True)
+        .distinct()
+        .prefetch_related("hazard_tags", "process_tags")
+        .select_related("industry")
+    )
+
+
+def _match_reason(case: WarningCasePage, org: Organization) -> str:
+    reasons = []
+    if case.industry_id and org.industry_id == case.industry_id:
+        reasons.append(_("行业：%s") % case.industry.name)
+    case_hazards = {t.pk: t.name for t in case.hazard_tags.all()}
+    case_processes = {t.pk: t.name for t in case.process_tags.all()}
+    hz = [case_hazards[t.pk] for t in org.hazard_tags.all() if t.pk in case_hazards]
+    pr = [case_processes[t.pk] for t in org.process_tags.all() if t.pk in case_processes]
+    if hz:
+        reasons.append(_("风险特征：%s") % "、".join(hz))
+    if pr:
+        reasons.append(_("设备/工艺：%s") % "、".join(pr))
+    return "；".join(reasons)[:255]
+
+
+def _notify(case: WarningCasePage, orgs) -> list[WarningNotification]:
+    orgs = list(orgs)
+    if not orgs:
+        return []
+    members = (
+        Membership.objects.filter(organization__in=orgs, role__in=WARNING_ROLES, is_active=True, user__is_active=True)
+        .select_related("user")
+        .order_by("organization_id", "user_id", "role")
+    )
+    by_org = {o.pk: o for o in orgs}
+    existing = set(
+        WarningNotification.objects.filter(page=case, organization__in=orgs).values_list("organization_id", "recipient_id")
+    )
+    new: dict[tuple[int, int], WarningNotification] = {}
+    for m in members:
+        key = (m.organization_id, m.user_id)
+        if key in existing or key in new:
+            continue
+        new[key] = WarningNotification(
+            page=case, organization_id=m.organization_id, recipient=m.user, role=m.role,
+            matched_on=_match_reason(case, by_org[m.organization_id]),
+        )
+    WarningNotification.objects.bulk_create(new.values(), ignore_conflicts=True)
+    created = list(
+        WarningNotification.objects.filter(page=case, emailed_at__isnull=True, organization__in=orgs)
+        .select_related("recipient")
+    )
+    _email(case, created)
+    return created
+
+
+def _email(case: WarningCasePage, notifications: list[WarningNotification]) -> None:
+    from django.conf import settings
+
+    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+    sent = []
+    for n in notifications:
+        if not n.recipient.email:
+            continue
+        try:
+            send_mail(
+                subject=_("【安全预警】%s") % case.title,
+                message=_("%(name)s：\n\n监管部门发布了与贵单位相关的事故警示案例“%(title)s”（%(reason)s）。"
+                          "请登录平台阅读并确认：%(url)s\n") % {
+                    "name": n.recipient.display_name, "title": case.title, "reason": n.matched_on,
+                    "url": f"{base}/inbox/"},
+                from_email=None,
+                recipient_list=[n.recipient.email],
+            )
+            sent.append(n.pk)
+        except Exception:  # a mail outage must not lose the in-app notification
+            log.exception("warning email to user %s failed", n.recipient_id)
+    if sent:
+        WarningNotification.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+
+
+@transaction.atomic
+def warning_push(*, page_id: int) -> int:
+    """Send a live warning case to every responsible person of every matching enterprise.
+    Idempotent: re-publishing or editing never duplicates a notification. Returns how many are new."""
+    case = WarningCasePage.objects.live().filter(pk=page_id).first()
+    if case is None:
+        return 0
+    before = WarningNotification.objects.filter(page=case).count()
+    _notify(case, matching_enterprises(case))
+    created = WarningNotification.objects.filter(page=case).count() - before
+    if created:
+        audit_record(actor=None, action="cms.warning_push", target=case, after={"notifications": created})
+    return created
+
+
+def warning_backfill_for_member(*, membership: Membership) -> int:
+    """A person who becomes principal or safety manager of an enterprise later still gets the
+    live warnings that match that enterprise."""
+    if membership.role not in WARNING_ROLES or not membership.is_active:
+        return 0
+    org = membership.organization
+    if org.kind != OrgKind.ENTERPRISE:
+        return 0
+    hazard_ids = list(org.hazard_tags.values_list("pk", flat=True))
+    process_ids = list(org.process_tags.values_list("pk", flat=True))
+    q = Q(pk__in=[])
+    if org.industry_id:
+        q |= Q(industry_id=org.industry_id)
+    if hazard_ids:
+        q |= Q(hazard_tags__in=hazard_ids)
+    if process_ids:
+        q |= Q(process_tags__in=process_ids)
+    count = 0
+    for case in WarningCasePage.objects.live().filter(q).distinct():
+        before = WarningNotification.objects.filter(page=case, organization=org).count()
+        _notify(case, [Organization.objects.prefetch_related("hazard_tags", "process_tags").get(pk=org.pk)])
+        count += WarningNotification.objects.filter(page=case, organization=org).count() - before
+    return count
+
+
+def notification_mark_read(*, notification: WarningNotification, user, request=None) -> WarningNotification:
+    if notification.recipient_id != user.pk:
+        raise PermissionError("not the recipient")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+        audit_record(actor=user, action="cms.warning_read", target=notification, after={"read_at": notification.read_at}, request=request)
+    return notification
+
+
+def warning_remind_unread(*, page: WarningCasePage, notifications, actor, request=None) -> int:
+    """Send a reminder to every unread recipient among ``notifications`` (already scoped)."""
+    unread = [n for n in notifications if n.read_at is None]
+    now = timezone.now()
+    for n in unread:
+        if n.recipient.email:
+            try:
+                send_mail(
+                    subject=_("【提醒】请阅读安全预警：%s") % page.title,
+                    message=_("%(name)s：您尚未确认阅读事故警示案例“%(title)s”，请登录平台“消息”页面阅读并确认。")
+                    % {"name": n.recipient.display_name, "title": page.title},
+                    from_email=None, recipient_list=[n.recipient.email],
+                )
+            except Exception:
+                log.exception("reminder to user %s failed", n.recipient_id)
+    WarningNotification.objects.filter(pk__in=[n.pk for n in unread]).update(reminded_at=now)
+    if unread:
+        audit_record(actor=actor, action="cms.warning_remind", target=page, after={"reminded": len(unread)}, request=request)
+    return len(unread)
+
+
+# --------------------------------------------------------------------------- search index
+
+
+def _stream_text(value) -> str:
+    try:
+        return strip_tags(value.render_as_block()) if value else ""
+    except Exception:  # a broken block must not stop indexing
+        return ""
+
+
+def page_search_text(page) -> str:
+    parts = [page.title, getattr(page, "search_description", "")]
+    for field in ("summary", "intro", "document_number", "issuing_body", "place", "supersedes_text", "penalty", "issuer"):
+        parts.append(str(getattr(page, field, "") or ""))
+    for field in ("direct_causes", "underlying_causes", "lessons", "violation", "legal_basis"):
+        parts.append(strip_tags(getattr(page, field, "") or ""))
+    for field in ("body", "what_happened", "steps"):
+        if hasattr(page, field):
+            parts.append(_stream_text(getattr(page, field)))
+    if hasattr(page, "hazard_tags"):
+        parts += [t.name for t in page.hazard_tags.all()]
+        parts += [t.name for t in page.process_tags.all()]
+        if page.industry_id:
+            parts.append(page.industry.name)
+    return "\n".join(p for p in parts if p)
+
+
+def _page_date(page):
+    for field in ("occurred_on", "decided_on", "issued_on", "effective_date"):
+        value = getattr(page, field, None)
+        if value:
+            return value
+    return page.first_published_at.date() if page.first_published_at else None
+
+
+def _searchable():
+    from .models import EnforcementCasePage, HazardGuidePage, NoticePage, StandardPage
+
+    return (StandardPage, HazardGuidePage, WarningCasePage, EnforcementCasePage, NoticePage)
+
+
+def search_index_page(page) -> None:
+    SEARCHABLE_PAGE_TYPES = _searchable()
+    page = page.specific
+    key = f"page:{page.pk}"
+    if not page.live or not isinstance(page, SEARCHABLE_PAGE_TYPES):
+        SearchDocument.objects.filter(key=key).delete()
+        return
+    SearchDocument.objects.update_or_create(
+        key=key,
+        defaults={
+            "kind": page._meta.model_name, "title": page.title[:255], "text": page_search_text(page),
+            "url": page.url or "", "date": _page_date(page),
+        },
+    )
+
+
+def search_unindex_page(page_id: int) -> None:
+    SearchDocument.objects.filter(key=f"page:{page_id}").delete()
+
+
+def search_index_clause(clause: Clause) -> None:
+    key = f"clause:{clause.pk}"
+    if not clause.standard.live:
+        SearchDocument.objects.filter(key=key).delete()
+        return
+    text = "\n".join([
+        clause.title, clause.text, strip_tags(clause.interpretation or ""), _stream_text(clause.examples),
+        clause.standard.title, clause.standard.document_number,
+    ])
+    SearchDocument.objects.update_or_create(
+        key=key,
+        defaults={
+            "kind": "clause", "title": f"{clause.standard.title} {clause.number_label} {clause.title}"[:255],
+            "text": text, "url": clause.get_absolute_url(), "date": clause.standard.effective_date,
+        },
+    )
+
+
+def search_rebuild() -> int:
+    """Re-index every live page and clause (management command ``cms_reindex``)."""
+    SearchDocument.objects.all().delete()
+    n = 0
+    for model in _searchable():
+        for page in model.objects.live():
+            search_index_page(page)
+            n += 1
+    for clause in Clause.objects.select_related("standard"):
+        search_index_clause(clause)
+        n += 1
+    return n

@@ -1,0 +1,26 @@
+from .base import *  # noqa: F401,F403
+from .base import env
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+PII_ENCRYPTION_KEY = env("ANXUN_PII_ENCRYPTION_KEY", default="test-pii-encryption-key")
+PII_HASH_KEY = env("ANXUN_PII_HASH_KEY", default="test-pii-hash-key")
+# Tests exercise the task code paths synchronously unless a test starts real workers itself.
+CELERY_TASK_ALWAYS_EAGER = True
+
+# Each test process gets its own cache key prefix, so concurrent runs (xdist workers, several
+# checkouts on one machine) never see or clear each other's keys.
+import os  # noqa: E402
+
+from .base import CACHES, REDIS_URL  # noqa: E402
+
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+CACHES["default"]["KEY_PREFIX"] = f"anxun-test-{os.getpid()}"
+if not REDIS_URL:
+    CACHES["default"]["LOCATION"] = f"anxun-test-{_worker}"
+MEDIA_ROOT = str(BASE_DIR / "var" / f"test-media-{_worker}")  # noqa: F405

@@ -1,0 +1,49 @@
+import importlib
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from accounts import views as account_views
+from accounts.urls import auth_urlpatterns
+
+# REST API v1: each app contributes ``<app>/api_urls.py`` with ``urlpatterns``.
+api_v1 = []
+for _app in ("accounts", "cms", "courses", "exams", "certificates", "reports"):
+    try:
+        api_v1 += importlib.import_module(f"{_app}.api_urls").urlpatterns
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{_app}.api_urls":
+            raise
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("healthz", account_views.healthz, name="healthz"),
+    path("ops/", include("config.ops")),
+    path("accounts/", include(auth_urlpatterns)),
+    path("accounts/", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", include(wagtailadmin_urls)),
+    path("django-admin/", admin.site.urls),
+    path("documents/", include(wagtaildocs_urls)),
+    path("exams/", include("exams.urls")),
+    path("courses/", include("courses.urls")),
+    path("reports/", include("reports.urls")),
+    # certificates and cms own top-level paths of their own (verify/, certificates/, inbox/ …)
+    path("", include("certificates.urls")),
+    path("", include("cms.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Wagtail pages last: standards, clauses, guides, cases and notices live under the site root.
+urlpatterns += [path("", include(wagtail_urls))]

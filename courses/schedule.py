@@ -1,0 +1,6 @@
+from celery.schedules import crontab
+
+SCHEDULE = {
+    "courses-sync-rules-nightly": {"task": "courses.tasks.sync_all_rules", "schedule": crontab(hour=1, minute=20)},
+    "courses-due-reminders": {"task": "courses.tasks.send_due_reminders", "schedule": crontab(hour=8, minute=0)},
+}

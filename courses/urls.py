@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "courses"
+
+urlpatterns = [
+    path("", views.my_courses, name="my_courses"),
+    path("c/<slug:code>/", views.course_detail, name="course"),
+    path("c/<slug:code>/enrol/", views.course_enrol, name="enrol"),
+    path("c/<slug:code>/finish/", views.course_finish, name="finish"),
+    path("c/<slug:code>/lesson/<int:pk>/", views.lesson_view, name="lesson"),
+    path("lesson/<int:pk>/heartbeat/", views.heartbeat, name="heartbeat"),
+    path("enterprise/", views.enterprise_progress, name="enterprise"),
+    path("enterprise/export.xlsx", views.enterprise_export, name="enterprise_export"),
+    path("coverage/", views.coverage_view, name="coverage"),
+    path("rules/", views.rules, name="rules"),
+    path("rules/<int:pk>/deactivate/", views.rule_deactivate, name="rule_deactivate"),
+    path("offline/", views.offline_sessions, name="offline_sessions"),
+    path("offline/<int:pk>/", views.offline_session_detail, name="offline_session"),
+    path("offline/template.xlsx", views.attendance_template, name="attendance_template"),
+]

@@ -1,0 +1,102 @@
+"""REST API for exams (thin; reads through the scoped selectors)."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from . import selectors, services
+from .models import AttemptItem, Question
+
+
+class BankSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    owner = serializers.CharField(source="owner.name")
+
+
+class QuestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    version = serializers.IntegerField()
+    type = serializers.CharField()
+    stem = serializers.CharField()
+    options = serializers.JSONField()
+    difficulty = serializers.IntegerField()
+    retired = serializers.BooleanField(source="is_retired")
+
+
+class QuestionWithKeySerializer(QuestionSerializer):
+    answer = serializers.CharField()
+    explanation = serializers.CharField()
+
+
+class AttemptSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    blueprint = serializers.CharField(source="blueprint.name")
+    mode = serializers.CharField()
+    number = serializers.IntegerField()
+    status = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    deadline = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField()
+    score = serializers.DecimalField(max_digits=6, decimal_places=1)
+    max_score = serializers.DecimalField(max_digits=6, decimal_places=1)
+    passed = serializers.BooleanField(allow_null=True)
+
+
+class AnswerInSerializer(serializers.Serializer):
+    item = serializers.IntegerField()
+    response = serializers.CharField(required=False, allow_blank=True, max_length=8)
+    text = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    flagged = serializers.BooleanField(required=False)
+
+
+@api_view(["GET"])
+def bank_list(request):
+    """Question banks the user may see: training banks, and testing banks of their own exam centre only."""
+    return Response(BankSerializer(selectors.banks_visible_to(request.user).order_by("kind", "code"), many=True).data)
+
+
+@api_view(["GET"])
+def bank_questions(request, code: str):
+    """Questions of one bank. Testing banks: item writers of the owning centre only (others get 404).
+    Answer keys only for those who write the bank's questions."""
+    bank = selectors.banks_visible_to(request.user).filter(code=code).first()
+    if bank is None:
+        raise NotFound("题库不存在。")
+    manageable = selectors.banks_manageable_by(request.user).filter(pk=bank.pk).exists()
+    if bank.is_testing and not manageable:
+        raise NotFound("题库不存在。")
+    qs = Question.objects.filter(bank=bank, is_current=True).order_by("id")[:500]
+    serializer = QuestionWithKeySerializer if manageable else QuestionSerializer
+    return Response(serializer(qs, many=True).data)
+
+
+@api_view(["GET"])
+def my_attempts(request):
+    """The signed-in candidate's attempts and results."""
+    return Response(AttemptSerializer(selectors.my_attempts(request.user)[:100], many=True).data)
+
+
+@api_view(["POST"])
+def attempt_answer(request, pk: int):
+    """Save one answer (the same idempotent upsert as the exam page). 409 after the deadline."""
+    data = AnswerInSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    item = get_object_or_404(
+        AttemptItem.objects.select_related("attempt", "question", "attempt__registration__session"),
+        pk=data.validated_data["item"], attempt_id=pk, attempt__user_id=request.user.pk,
+    )
+    try:
+        answer = services.answer_save(item=item, response=data.validated_data.get("response"),
+                                      text=data.validated_data.get("text"), flagged=data.validated_data.get("flagged"))
+    except services.LateSave as exc:
+        services.autosubmit_if_due(item.attempt)
+        return Response({"error": {"code": exc.code, "message": exc.message, "details": None}}, status=status.HTTP_409_CONFLICT)
+    except services.ExamError as exc:
+        return Response({"error": {"code": exc.code, "message": exc.message, "details": None}}, status=status.HTTP_400_BAD_REQUEST)
+    return Response({"item": item.pk, "saved_at": answer.saved_at})

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import OPTION_KEYS, Blueprint, KnowledgeTag, Question
+
+
+class QuestionForm(forms.Form):
+    type = forms.ChoiceField(label=_("题型"), choices=Question.Type.choices)
+    stem = forms.CharField(label=_("题干"), widget=forms.Textarea(attrs={"rows": 3}))
+    option_a = forms.CharField(label=_("选项A"), required=False)
+    option_b = forms.CharField(label=_("选项B"), required=False)
+    option_c = forms.CharField(label=_("选项C"), required=False)
+    option_d = forms.CharField(label=_("选项D"), required=False)
+    option_e = forms.CharField(label=_("选项E"), required=False)
+    option_f = forms.CharField(label=_("选项F"), required=False)
+    answer = forms.CharField(label=_("答案"), required=False, max_length=8,
+                             help_text=_("选项字母，如 B 或 ACD；判断题 T/F；简答题留空。"))
+    explanation = forms.CharField(label=_("解析"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    difficulty = forms.IntegerField(label=_("难度"), min_value=1, max_value=5, initial=3)
+    tags = forms.ModelMultipleChoiceField(label=_("知识点"), queryset=KnowledgeTag.objects.all(), required=False,
+                                          widget=forms.SelectMultiple(attrs={"size": 6}))
+
+    def options(self) -> list[dict]:
+        out = []
+        for k in OPTION_KEYS:
+            text = (self.cleaned_data.get(f"option_{k.lower()}") or "").strip()
+            if text:
+                out.append({"key": k, "text": text})
+        return out
+
+    @classmethod
+    def initial_for(cls, q: Question) -> dict:
+        data = {"type": q.type, "stem": q.stem, "answer": q.answer, "explanation": q.explanation,
+                "difficulty": q.difficulty, "tags": list(q.tags.all())}
+        if q.type in ("single", "multiple"):
+            for o in q.options:
+                data[f"option_{o['key'].lower()}"] = o["text"]
+        return data
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("试题文件（.xlsx 或 .csv）"))
+    dry_run = forms.BooleanField(label=_("只检查，不导入"), required=False)
+
+
+class SessionForm(forms.Form):
+    name = forms.CharField(label=_("场次名称"), max_length=128)
+    blueprint = forms.ModelChoiceField(label=_("组卷策略"), queryset=Blueprint.objects.none())
+    operation_item = forms.ModelChoiceField(label=_("操作项目"), queryset=None, required=False)
+    starts_at = forms.DateTimeField(label=_("开始时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    ends_at = forms.DateTimeField(label=_("结束时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    room = forms.CharField(label=_("考场"), max_length=128, required=False)
+    seats = forms.IntegerField(label=_("座位数"), min_value=1, max_value=999, initial=30)
+    allowed_ip_ranges = forms.CharField(label=_("允许的客户端 IP 段"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                                        help_text=_("每行一个，如 10.1.2.0/24；留空不限制。"))
+    required_course_code = forms.CharField(label=_("须完成的课程代码"), required=False, max_length=64)
+
+    def __init__(self, *args, blueprints=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from certificates.models import OperationItem
+
+        self.fields["blueprint"].queryset = blueprints if blueprints is not None else Blueprint.objects.none()
+        self.fields["operation_item"].queryset = OperationItem.objects.filter(is_active=True).select_related("category")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            self.add_error("ends_at", _("结束时间必须晚于开始时间。"))
+        bp = data.get("blueprint")
+        if bp is not None and bp.certificate_kind_id is None:
+            self.add_error("blueprint", _("该组卷策略未指定证书种类。"))
+        for line in (data.get("allowed_ip_ranges") or "").splitlines():
+            if line.strip():
+                import ipaddress
+
+                try:
+                    ipaddress.ip_network(line.strip(), strict=False)
+                except ValueError:
+                    self.add_error("allowed_ip_ranges", _("IP 段“%(v)s”格式有误。") % {"v": line.strip()})
+        return data
+
+
+class RegistrationAddForm(forms.Form):
+    who = forms.CharField(label=_("考生用户名或身份证号"), max_length=64)
+    override_reason = forms.CharField(label=_("资格不符时的破格理由"), required=False, max_length=200,
+                                      help_text=_("留空时，不符合报名条件的考生不能报名。"))
+
+
+class ExtendForm(forms.Form):
+    minutes = forms.IntegerField(label=_("延长（分钟）"), min_value=1, max_value=120, initial=10)
+    reason = forms.CharField(label=_("原因"), max_length=200)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("原因"), max_length=200)
+
+
+class MarkForm(forms.Form):
+    score = forms.DecimalField(label=_("得分"), min_value=0, max_digits=5, decimal_places=1)
+    comment = forms.CharField(label=_("评语"), required=False, max_length=500)

@@ -1,0 +1,406 @@
+"""Exam-centre back office under /exams/manage/ (exam-centre roles only; everyone else gets 404).
+
+Banks, questions, import, blueprints, sessions, registrations, admission tickets, proctor console,
+practical scores, essay marking and item statistics. Testing material is read through the scoped
+selectors only."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import Role
+from accounts.selectors import has_role
+
+from . import selectors, services, stats
+from .forms import ExtendForm, ImportForm, MarkForm, QuestionForm, ReasonForm, RegistrationAddForm, SessionForm
+from .importer import ImportFileError, import_questions, template_workbook
+from .models import Answer, Attempt, PracticalTask, Question
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def exam_staff_required(*roles: str):
+    """Only exam-centre staff (optionally with one of ``roles``); everyone else gets a 404."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapper(request, *args, **kwargs):
+            user = request.user
+            if not selectors.is_exam_staff(user):
+                raise Http404
+            if roles and not user.is_superuser and not has_role(user, *roles):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _bank(request, code: str):
+    bank = selectors.banks_manageable_by(request.user).filter(code=code).first()
+    if bank is None:
+        raise Http404
+    return bank
+
+
+def _session(request, pk: int, *roles: str):
+    qs = selectors.sessions_for_role(request.user, *roles) if roles else selectors.sessions_manageable_by(request.user)
+    session = qs.filter(pk=pk).first()
+    if session is None:
+        raise Http404
+    return session
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    return list(exc.messages)
+
+
+@exam_staff_required()
+def dashboard(request):
+    user = request.user
+    now = timezone.now()
+    sessions = list(selectors.sessions_manageable_by(user).annotate(
+        n_reg=Count("registrations", filter=Q(registrations__status="registered"), distinct=True))[:20])
+    return render(request, "exams/manage/dashboard.html", {
+        "banks": selectors.banks_manageable_by(user).annotate(
+            n=Count("questions", filter=Q(questions__is_current=True, questions__retired_at__isnull=True))
+        ).order_by("kind", "code"),
+        "sessions": sessions, "now": now,
+        "marking": selectors.marking_queue(user).count(),
+        "blueprints": selectors.blueprints_manageable_by(user).order_by("code"),
+    })
+
+
+# --------------------------------------------------------------------------- banks & questions
+
+@exam_staff_required(Role.ITEM_WRITER)
+def bank_detail(request, code: str):
+    bank = _bank(request, code)
+    qs = Question.objects.filter(bank=bank, is_current=True).prefetch_related("tags").order_by("id")
+    qtype = request.GET.get("type", "")
+    if qtype in Question.Type.values:
+        qs = qs.filter(type=qtype)
+    status = request.GET.get("status", "")
+    if status == "retired":
+        qs = qs.filter(retired_at__isnull=False)
+    elif status == "active":
+        qs = qs.filter(retired_at__isnull=True)
+    text = request.GET.get("q", "").strip()
+    if text:
+        qs = qs.filter(stem__icontains=text)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "exams/manage/bank.html", {"bank": bank, "page": page, "types": Question.Type.choices,
+                                                      "qtype": qtype, "status": status, "text": text})
+
+
+@exam_staff_required(Role.ITEM_WRITER)
+def question_edit(request, code: str, pk: int | None = None):
+    bank = _bank(request, code)
+    question = None
+    if pk is not None:
+        question = Question.objects.filter(bank=bank, pk=pk, is_current=True).first()
+        if question is None:
+            raise Http404
+    form = QuestionForm(request.POST or None, initial=QuestionForm.initial_for(question) if question else None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            if question is None:
+                q = services.question_create(actor=request.user, bank=bank, qtype=d["type"], stem=d["stem"],
+                                             options=form.options(), answer=d["answer"], explanation=d["explanation"],
+                                             difficulty=d["difficulty"], tags=list(d["tags"]))
+                messages.success(request, _("试题已添加。"))
+            else:
+                q = services.question_update(actor=request.user, question=question, tags=list(d["tags"]), type=d["type"],
+                                             stem=d["stem"], options=form.options(), answer=d["answer"],
+                                             explanation=d["explanation"], difficulty=d["difficulty"])
+                messages.success(request, _("已保存为第 %(v)d 版。") % {"v": q.version} if q.pk != question.pk else _("试题已保存。"))
+            return redirect("exams:manage_bank", code=bank.code)
+        except ValidationError as exc:
+            for e in _errors(exc):
+                form.add_error(None, e)
+    versions = list(Question.objects.filter(lineage=question.lineage).order_by("-version")) if question else []
+    return render(request, "exams/manage/question_form.html", {"bank": bank, "form": form, "question": question,
+                                                               "versions": versions})
+
+
+@exam_staff_required(Role.ITEM_WRITER)
+@require_POST
+def question_retire(request, code: str, pk: int):
+    bank = _bank(request, code)
+    q = Question.objects.filter(bank=bank, pk=pk).first()
+    if q is None:
+        raise Http404
+    if request.POST.get("restore"):
+        services.question_restore(actor=request.user, question=q, reason=request.POST.get("reason", ""))
+        messages.success(request, _("试题已恢复使用。"))
+    else:
+        services.question_retire(actor=request.user, question=q, reason=request.POST.get("reason", ""))
+        messages.success(request, _("试题已停用，今后不再抽取。"))
+    return redirect("exams:manage_bank", code=bank.code)
+
+
+@exam_staff_required(Role.ITEM_WRITER)
+def bank_import(request, code: str):
+    bank = _bank(request, code)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    file_error = ""
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = import_questions(actor=request.user, bank=bank, data=upload.read(), filename=upload.name,
+                                      dry_run=form.cleaned_data["dry_run"])
+        except ImportFileError as exc:
+            file_error = str(exc)
+        else:
+            if report.ok and not form.cleaned_data["dry_run"]:
+                messages.success(request, _("已导入 %(n)d 道试题。") % {"n": report.created})
+                return redirect("exams:manage_bank", code=bank.code)
+    return render(request, "exams/manage/import.html", {"bank": bank, "form": form, "report": report,
+                                                        "file_error": file_error})
+
+
+@exam_staff_required(Role.ITEM_WRITER)
+def import_template(request):
+    chinese = request.GET.get("lang") == "zh"
+    resp = HttpResponse(template_workbook(chinese=chinese), content_type=XLSX)
+    resp["Content-Disposition"] = 'attachment; filename="question-import-template.xlsx"'
+    return resp
+
+
+@exam_staff_required()
+def blueprint_list(request):
+    bps = selectors.blueprints_manageable_by(request.user).prefetch_related("sections__tags").order_by("code")
+    return render(request, "exams/manage/blueprints.html", {"blueprints": bps})
+
+
+# --------------------------------------------------------------------------- sessions & registrations
+
+@exam_staff_required()
+def session_list(request):
+    sessions = selectors.sessions_manageable_by(request.user).annotate(
+        n_reg=Count("registrations", filter=Q(registrations__status="registered"), distinct=True))
+    return render(request, "exams/manage/sessions.html", {"sessions": sessions, "now": timezone.now()})
+
+
+@exam_staff_required()
+def session_create(request):
+    blueprints = selectors.blueprints_manageable_by(request.user).filter(is_active=True)
+    form = SessionForm(request.POST or None, blueprints=blueprints)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        bp = d["blueprint"]
+        try:
+            session = services.session_create(
+                actor=request.user, centre=bp.owner, name=d["name"], blueprint=bp,
+                certificate_kind=bp.certificate_kind, operation_item=d["operation_item"] or bp.bank.operation_item,
+                starts_at=d["starts_at"], ends_at=d["ends_at"], room=d["room"], seats=d["seats"],
+                allowed_ip_ranges=d["allowed_ip_ranges"], required_course_code=d["required_course_code"],
+                proctors=[request.user] if has_role(request.user, Role.PROCTOR) else [],
+            )
+        except ValidationError as exc:
+            for e in _errors(exc):
+                form.add_error(None, e)
+        else:
+            messages.success(request, _("考试场次已创建。"))
+            return redirect("exams:manage_session", pk=session.pk)
+    return render(request, "exams/manage/session_form.html", {"form": form})
+
+
+@exam_staff_required()
+def session_detail(request, pk: int):
+    session = _session(request, pk)
+    form = RegistrationAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        from accounts.models import User
+
+        who = form.cleaned_data["who"].strip()
+        candidate = User.objects.filter(username=who).first()
+        if candidate is None:
+            try:
+                candidate = User.objects.by_id_number(who).first()
+            except Exception:  # noqa: BLE001 - malformed numbers simply find nobody
+                candidate = None
+        if candidate is None:
+            form.add_error("who", _("找不到该考生。"))
+        else:
+            try:
+                services.registration_create(actor=request.user, session=session, candidate=candidate,
+                                             override_reason=form.cleaned_data["override_reason"])
+            except ValidationError as exc:
+                for e in _errors(exc):
+                    form.add_error(None, e)
+            else:
+                messages.success(request, _("已为 %(n)s 报名。") % {"n": candidate.display_name})
+                return redirect("exams:manage_session", pk=session.pk)
+    regs = list(session.registrations.select_related("candidate", "practical_result", "session__certificate_kind")
+                .prefetch_related("attempts").order_by("seat"))
+    return render(request, "exams/manage/session.html", {
+        "session": session, "registrations": regs, "form": form,
+        "can_proctor": request.user.is_superuser or has_role(request.user, Role.PROCTOR),
+        "can_practical": session.operation_item_id and (request.user.is_superuser or has_role(request.user, Role.PRACTICAL_EXAMINER)),
+    })
+
+
+@exam_staff_required()
+@require_POST
+def registration_cancel(request, pk: int):
+    reg = selectors.registrations_manageable_by(request.user).filter(pk=pk).first()
+    if reg is None:
+        raise Http404
+    services.registration_cancel(actor=request.user, registration=reg, reason=request.POST.get("reason", ""))
+    messages.success(request, _("已取消报名。"))
+    return redirect("exams:manage_session", pk=reg.session_id)
+
+
+@exam_staff_required()
+def session_tickets(request, pk: int):
+    from .tickets import tickets_pdf
+
+    session = _session(request, pk)
+    regs = list(session.registrations.filter(status="registered").select_related("candidate").order_by("seat"))
+    resp = HttpResponse(tickets_pdf(session, regs, viewer=request.user), content_type="application/pdf")
+    resp["Content-Disposition"] = f'inline; filename="admission-tickets-{session.pk}.pdf"'
+    return resp
+
+
+# --------------------------------------------------------------------------- proctor console
+
+@exam_staff_required(Role.PROCTOR)
+def console(request, pk: int):
+    session = _session(request, pk, Role.PROCTOR)
+    # Overdue attempts are submitted on this request too (the beat job does the same every 30 s).
+    for attempt in Attempt.objects.filter(registration__session=session, status="in_progress", deadline__lte=timezone.now()):
+        services.autosubmit_if_due(attempt)
+    attempts = list(selectors.attempts_in_session(request.user, session))
+    now = timezone.now()
+    for a in attempts:
+        a.left = a.seconds_left(now) if a.status == "in_progress" else None
+    template = "exams/manage/_console_rows.html" if request.htmx else "exams/manage/console.html"
+    return render(request, template, {"session": session, "attempts": attempts, "extend_form": ExtendForm(),
+                                      "reason_form": ReasonForm(), "now": now})
+
+
+def _console_attempt(request, pk: int, attempt_id: int):
+    session = _session(request, pk, Role.PROCTOR)
+    attempt = Attempt.objects.filter(pk=attempt_id, registration__session=session).first()
+    if attempt is None:
+        raise Http404
+    return session, attempt
+
+
+@exam_staff_required(Role.PROCTOR)
+@require_POST
+def console_extend(request, pk: int, attempt_id: int):
+    session, attempt = _console_attempt(request, pk, attempt_id)
+    form = ExtendForm(request.POST)
+    if form.is_valid():
+        try:
+            services.attempt_extend(actor=request.user, attempt=attempt, minutes=form.cleaned_data["minutes"],
+                                    reason=form.cleaned_data["reason"])
+            messages.success(request, _("已为 %(n)s 延长 %(m)d 分钟。") % {"n": attempt.user.display_name,
+                                                                    "m": form.cleaned_data["minutes"]})
+        except ValidationError as exc:
+            messages.error(request, "；".join(_errors(exc)))
+    else:
+        messages.error(request, _("延长时间须填写分钟数和原因。"))
+    return redirect("exams:manage_console", pk=session.pk)
+
+
+@exam_staff_required(Role.PROCTOR)
+@require_POST
+def console_force_submit(request, pk: int, attempt_id: int):
+    session, attempt = _console_attempt(request, pk, attempt_id)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        services.attempt_force_submit(actor=request.user, attempt=attempt, reason=form.cleaned_data["reason"])
+        messages.success(request, _("已强制交卷：%(n)s。") % {"n": attempt.user.display_name})
+    else:
+        messages.error(request, _("强制交卷须填写原因。"))
+    return redirect("exams:manage_console", pk=session.pk)
+
+
+# --------------------------------------------------------------------------- practical scores & marking
+
+@exam_staff_required(Role.PRACTICAL_EXAMINER)
+def practical_entry(request, pk: int):
+    reg = selectors.registrations_manageable_by(request.user).filter(
+        pk=pk, session__in=selectors.sessions_for_role(request.user, Role.PRACTICAL_EXAMINER)
+    ).select_related("session__certificate_kind", "session__operation_item").first()
+    if reg is None or reg.session.operation_item_id is None:
+        raise Http404
+    tasks = list(PracticalTask.objects.filter(operation_item_id=reg.session.operation_item_id, is_active=True))
+    existing = reg.practical_result_or_none
+    errors: list[str] = []
+    if request.method == "POST":
+        scores = {t.pk: request.POST.get(f"task_{t.pk}", "") for t in tasks}
+        try:
+            services.practical_result_record(examiner=request.user, registration=reg, scores=scores,
+                                             notes=request.POST.get("notes", ""))
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, _("实操成绩已登记。"))
+            return redirect("exams:manage_session", pk=reg.session_id)
+    values = existing.scores if existing else {}
+    rows = [{"task": t, "value": request.POST.get(f"task_{t.pk}", values.get(str(t.pk), ""))} for t in tasks]
+    return render(request, "exams/manage/practical.html", {"reg": reg, "rows": rows, "existing": existing,
+                                                           "errors": errors})
+
+
+@exam_staff_required(Role.ITEM_WRITER, Role.PRACTICAL_EXAMINER)
+def marking(request):
+    queue = list(selectors.marking_queue(request.user)[:100])
+    return render(request, "exams/manage/marking.html", {"queue": queue})
+
+
+@exam_staff_required(Role.ITEM_WRITER, Role.PRACTICAL_EXAMINER)
+def mark_answer(request, answer_id: int):
+    answer = selectors.marking_queue(request.user).filter(pk=answer_id).first()
+    if answer is None:
+        # marked already: allow re-marking within the examiner's sessions
+        answer = Answer.objects.filter(
+            pk=answer_id, attempt__registration__session__in=selectors.sessions_manageable_by(request.user),
+            item__question__type="essay",
+        ).select_related("item__question", "attempt").first()
+    if answer is None:
+        raise Http404
+    form = MarkForm(request.POST or None, initial={"score": answer.score, "comment": answer.marker_comment})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.essay_mark(actor=request.user, answer=answer, score=form.cleaned_data["score"],
+                                comment=form.cleaned_data["comment"])
+        except ValidationError as exc:
+            for e in _errors(exc):
+                form.add_error("score", e)
+        else:
+            messages.success(request, _("已评分。"))
+            return redirect("exams:manage_marking")
+    return render(request, "exams/manage/mark.html", {"answer": answer, "form": form})
+
+
+# --------------------------------------------------------------------------- item statistics
+
+@exam_staff_required(Role.ITEM_WRITER)
+def session_stats(request, pk: int):
+    session = _session(request, pk, Role.ITEM_WRITER)
+    result = stats.item_statistics(session)
+    if request.GET.get("format") == "xlsx":
+        resp = HttpResponse(stats.statistics_workbook(session, result), content_type=XLSX)
+        resp["Content-Disposition"] = f'attachment; filename="item-statistics-{session.pk}.xlsx"'
+        return resp
+    return render(request, "exams/manage/stats.html", {"session": session, "result": result})

@@ -1,0 +1,524 @@
+"""Question banks, questions (versioned), blueprints, exam sessions, registrations, attempts with a
+frozen paper, answers, practical tasks and results, practice records.
+
+考培分离: a bank is either *training* (practice; training institutions and learners may see it) or
+*testing* (only exam-centre staff of the owning centre). Reads go through ``exams.selectors``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+OPTION_KEYS = "ABCDEF"
+
+
+def stem_digest(stem: str) -> str:
+    """Digest of a stem with whitespace and full-width punctuation normalised (duplicate detection)."""
+    text = re.sub(r"\s+", "", stem or "")
+    text = text.replace("（", "(").replace("）", ")").replace("，", ",").replace("。", ".").replace("：", ":")
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class QuestionBank(models.Model):
+    class Kind(models.TextChoices):
+        TRAINING = "training", _("培训练习题库")
+        TESTING = "testing", _("考试题库")
+
+    code = models.SlugField(_("题库代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=128)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, db_index=True)
+    owner = models.ForeignKey(
+        "accounts.Organization", verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="question_banks"
+    )
+    operation_item = models.ForeignKey(
+        "certificates.OperationItem", verbose_name=_("操作项目"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="question_banks",
+    )
+    description = models.TextField(_("说明"), blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "code"]
+        verbose_name = _("题库")
+        verbose_name_plural = _("题库")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    @property
+    def is_testing(self) -> bool:
+        return self.kind == self.Kind.TESTING
+
+
+class KnowledgeTag(models.Model):
+    """A knowledge point (知识点) a question tests."""
+
+    code = models.SlugField(_("代码"), max_length=60, unique=True)
+    name = models.CharField(_("知识点"), max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("知识点")
+        verbose_name_plural = _("知识点")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Question(models.Model):
+    """One version of a question. Editing a question used in a paper creates a new version
+    (same ``lineage``, ``version`` + 1); papers keep pointing at the version they used."""
+
+    class Type(models.TextChoices):
+        SINGLE = "single", _("单选题")
+        MULTIPLE = "multiple", _("多选题")
+        TRUEFALSE = "truefalse", _("判断题")
+        ESSAY = "essay", _("简答题")
+
+    bank = models.ForeignKey(QuestionBank, verbose_name=_("题库"), on_delete=models.PROTECT, related_name="questions")
+    lineage = models.UUIDField(_("试题编号"), db_index=True, editable=False)
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    is_current = models.BooleanField(_("当前版本"), default=True)
+    type = models.CharField(_("题型"), max_length=16, choices=Type.choices)
+    stem = models.TextField(_("题干"))
+    stem_digest = models.CharField(max_length=64, editable=False)
+    image = models.ImageField(_("题干图片"), upload_to="exams/questions/%Y/", blank=True)
+    # [{"key": "A", "text": "...", "image": ""}, ...] — order A..F; true/false have T/F.
+    options = models.JSONField(_("选项"), default=list, blank=True)
+    answer = models.CharField(_("答案"), max_length=8, blank=True, help_text=_("选项字母，如 B 或 ACD；判断题 T/F。"))
+    explanation = models.TextField(_("解析"), blank=True)
+    difficulty = models.PositiveSmallIntegerField(_("难度"), default=3, help_text=_("1（易）至 5（难）"))
+    tags = models.ManyToManyField(KnowledgeTag, verbose_name=_("知识点"), blank=True, related_name="questions")
+    clauses = models.ManyToManyField("cms.Clause", verbose_name=_("考查的标准条款"), blank=True, related_name="questions")
+    retired_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["bank", "id"]
+        verbose_name = _("试题")
+        verbose_name_plural = _("试题")
+        constraints = [
+            models.UniqueConstraint(fields=["lineage", "version"], name="exams_question_lineage_version"),
+            models.UniqueConstraint(
+                fields=["bank", "stem_digest"], condition=Q(is_current=True), name="exams_question_unique_stem_in_bank"
+            ),
+            models.UniqueConstraint(fields=["lineage"], condition=Q(is_current=True), name="exams_question_one_current"),
+            models.CheckConstraint(condition=Q(difficulty__gte=1, difficulty__lte=5), name="exams_question_difficulty_1_5"),
+            models.CheckConstraint(
+                condition=Q(type="essay") | ~Q(answer=""), name="exams_question_objective_has_answer"
+            ),
+        ]
+        indexes = [models.Index(fields=["bank", "is_current", "type"], name="exams_q_draw")]
+
+    def __str__(self) -> str:
+        return f"{self.stem[:40]}（v{self.version}）"
+
+    def save(self, *args, **kwargs):
+        self.stem_digest = stem_digest(self.stem)
+        if self.lineage is None:
+            import uuid
+
+            self.lineage = uuid.uuid4()
+        super().save(*args, **kwargs)
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+    @property
+    def is_objective(self) -> bool:
+        return self.type != self.Type.ESSAY
+
+    def option_map(self) -> dict[str, dict]:
+        return {o["key"]: o for o in self.options}
+
+
+def truefalse_options() -> list[dict]:
+    return [{"key": "T", "text": "正确"}, {"key": "F", "text": "错误"}]
+
+
+class Blueprint(models.Model):
+    """组卷策略: sections × count × points × tag filter × difficulty range, and the rules of the exam."""
+
+    class Review(models.TextChoices):
+        SCORE = "score", _("仅显示成绩与是否合格")
+        RESPONSES = "responses", _("成绩及每题对错")
+        FULL = "full", _("成绩、每题对错、正确答案与解析")
+
+    class ReviewWhen(models.TextChoices):
+        IMMEDIATELY = "immediately", _("交卷后立即")
+        AFTER_SESSION = "after_session", _("考试场次结束后")
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=128)
+    owner = models.ForeignKey("accounts.Organization", verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="blueprints")
+    bank = models.ForeignKey(
+        QuestionBank, verbose_name=_("考试题库"), on_delete=models.PROTECT, related_name="blueprints",
+        limit_choices_to={"kind": "testing"},
+    )
+    training_bank = models.ForeignKey(
+        QuestionBank, verbose_name=_("模拟考试用练习题库"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="mock_blueprints", limit_choices_to={"kind": "training"},
+        help_text=_("模拟考试按本策略的结构只从练习题库抽题。"),
+    )
+    certificate_kind = models.ForeignKey(
+        "certificates.CertificateKind", verbose_name=_("证书种类"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    pass_mark = models.DecimalField(
+        _("合格分"), max_digits=6, decimal_places=1, null=True, blank=True,
+        help_text=_("留空则取证书种类的理论考试合格分（默认 80）。"),
+    )
+    duration_minutes = models.PositiveSmallIntegerField(_("考试时长（分钟）"), default=90)
+    shuffle_questions = models.BooleanField(_("试题乱序"), default=True)
+    shuffle_options = models.BooleanField(_("选项乱序"), default=True)
+    review_policy = models.CharField(_("考后可查看"), max_length=16, choices=Review.choices, default=Review.RESPONSES)
+    review_when = models.CharField(_("查看时间"), max_length=16, choices=ReviewWhen.choices, default=ReviewWhen.IMMEDIATELY)
+    attempts_allowed = models.PositiveSmallIntegerField(_("允许考试次数"), default=2, help_text=_("默认 1 次正考加 1 次补考。"))
+    success_text = models.TextField(_("合格提示"), blank=True, default="恭喜，您的理论考试成绩合格。")
+    fail_text = models.TextField(_("不合格提示"), blank=True, default="很遗憾，本次成绩未达到合格分，可按规定参加补考。")
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("组卷策略")
+        verbose_name_plural = _("组卷策略")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def effective_pass_mark(self) -> Decimal:
+        if self.pass_mark is not None:
+            return self.pass_mark
+        if self.certificate_kind_id:
+            return Decimal(self.certificate_kind.theory_pass_mark)
+        return Decimal(80)
+
+    def total_score(self) -> Decimal:
+        return sum((s.points * s.count for s in self.sections.all()), Decimal(0))
+
+
+class BlueprintSection(models.Model):
+    blueprint = models.ForeignKey(Blueprint, on_delete=models.CASCADE, related_name="sections")
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    title = models.CharField(_("标题"), max_length=64)
+    question_type = models.CharField(_("题型"), max_length=16, choices=Question.Type.choices)
+    count = models.PositiveSmallIntegerField(_("题数"))
+    points = models.DecimalField(_("每题分值"), max_digits=5, decimal_places=1)
+    tags = models.ManyToManyField(KnowledgeTag, verbose_name=_("限定知识点"), blank=True,
+                                  help_text=_("留空不限；否则只抽带有其中任一知识点的试题。"))
+    difficulty_min = models.PositiveSmallIntegerField(_("最低难度"), default=1)
+    difficulty_max = models.PositiveSmallIntegerField(_("最高难度"), default=5)
+    partial_credit = models.BooleanField(
+        _("多选题少选得分"), default=False, help_text=_("少选且无错选按选对比例得分；错选不得分。"),
+    )
+
+    class Meta:
+        ordering = ["blueprint", "order", "id"]
+        verbose_name = _("组卷策略题组")
+        verbose_name_plural = _("组卷策略题组")
+        constraints = [
+            models.CheckConstraint(condition=Q(difficulty_min__lte=models.F("difficulty_max")), name="exams_section_difficulty_range"),
+            models.CheckConstraint(condition=Q(count__gte=1), name="exams_section_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.count}×{self.points}）"
+
+
+class ExamSession(models.Model):
+    """考试场次, run by an exam centre."""
+
+    centre = models.ForeignKey("accounts.Organization", verbose_name=_("考试中心"), on_delete=models.PROTECT, related_name="exam_sessions")
+    name = models.CharField(_("场次名称"), max_length=128)
+    blueprint = models.ForeignKey(Blueprint, verbose_name=_("组卷策略"), on_delete=models.PROTECT, related_name="sessions")
+    certificate_kind = models.ForeignKey(
+        "certificates.CertificateKind", verbose_name=_("证书种类"), on_delete=models.PROTECT, related_name="exam_sessions"
+    )
+    operation_item = models.ForeignKey(
+        "certificates.OperationItem", verbose_name=_("操作项目"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="exam_sessions",
+    )
+    rule_version = models.ForeignKey(
+        "certificates.RuleVersion", verbose_name=_("规则版本"), on_delete=models.PROTECT, related_name="exam_sessions"
+    )
+    required_course_code = models.CharField(_("须完成的课程代码"), max_length=64, blank=True)
+    require_identity_verified = models.BooleanField(_("须已核验身份"), default=True)
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    room = models.CharField(_("考场"), max_length=128, blank=True)
+    seats = models.PositiveSmallIntegerField(_("座位数"), default=30)
+    allowed_ip_ranges = models.TextField(
+        _("允许的客户端 IP 段"), blank=True, help_text=_("每行一个，如 10.1.2.0/24；留空不限制。")
+    )
+    proctors = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("监考人员"), blank=True, related_name="proctored_sessions")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = _("考试场次")
+        verbose_name_plural = _("考试场次")
+        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="exams_session_window")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.starts_at <= now < self.ends_at
+
+    def ip_allowed(self, ip: str | None) -> bool:
+        ranges = [r.strip() for r in self.allowed_ip_ranges.splitlines() if r.strip()]
+        if not ranges:
+            return True
+        if not ip:
+            return False
+        import ipaddress
+
+        try:
+            addr = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        for r in ranges:
+            try:
+                if addr in ipaddress.ip_network(r, strict=False):
+                    return True
+            except ValueError:
+                continue
+        return False
+
+    @property
+    def practical_required(self) -> bool:
+        return self.certificate_kind.practical_pass_mark is not None
+
+
+class Registration(models.Model):
+    """A candidate registered in a session. The certificates app issues one certificate per
+    qualifying registration."""
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", _("已报名")
+        CANCELLED = "cancelled", _("已取消")
+
+    session = models.ForeignKey(ExamSession, verbose_name=_("考试场次"), on_delete=models.PROTECT, related_name="registrations")
+    candidate = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("考生"), on_delete=models.PROTECT, related_name="exam_registrations")
+    ticket_number = models.CharField(_("准考证号"), max_length=32, unique=True)
+    seat = models.PositiveSmallIntegerField(_("座位号"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.REGISTERED)
+    eligibility_notes = models.TextField(_("资格审核记录"), blank=True)
+    identity_checked_at = models.DateTimeField(_("身份核验时间"), null=True, blank=True)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "seat", "id"]
+        verbose_name = _("考试报名")
+        verbose_name_plural = _("考试报名")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "candidate"], name="exams_registration_once_per_session"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} · {self.session}"
+
+    def _attempts(self):
+        cache = getattr(self, "_prefetched_objects_cache", {})
+        if "attempts" in cache:
+            return list(cache["attempts"])
+        return list(self.attempts.all())
+
+    @property
+    def theory_passed_attempt(self):
+        passed = [a for a in self._attempts() if a.passed and a.mode == Attempt.Mode.EXAM]
+        return min(passed, key=lambda a: a.submitted_at) if passed else None
+
+    @property
+    def practical_result_or_none(self):
+        try:
+            return self.practical_result
+        except PracticalResult.DoesNotExist:
+            return None
+
+    @property
+    def is_qualified(self) -> bool:
+        """Theory passed, and the practical passed when the certificate kind has a practical pass mark."""
+        if self.status != self.Status.REGISTERED or self.theory_passed_attempt is None:
+            return False
+        if self.session.certificate_kind.practical_pass_mark is None:
+            return True
+        result = self.practical_result_or_none
+        return bool(result and result.passed)
+
+
+class Attempt(models.Model):
+    """One sitting: a frozen paper, the answers, the server deadline and the grade."""
+
+    class Mode(models.TextChoices):
+        EXAM = "exam", _("正式考试")
+        MOCK = "mock", _("模拟考试")
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("作答中")
+        MARKING = "marking", _("待阅卷")
+        GRADED = "graded", _("已评分")
+
+    class SubmittedBy(models.TextChoices):
+        CANDIDATE = "candidate", _("考生交卷")
+        DEADLINE = "deadline", _("到时自动交卷")
+        PROCTOR = "proctor", _("监考强制交卷")
+
+    mode = models.CharField(_("类型"), max_length=8, choices=Mode.choices, default=Mode.EXAM)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("考生"), on_delete=models.PROTECT, related_name="exam_attempts")
+    registration = models.ForeignKey(Registration, null=True, blank=True, on_delete=models.PROTECT, related_name="attempts")
+    blueprint = models.ForeignKey(Blueprint, on_delete=models.PROTECT, related_name="attempts")
+    bank = models.ForeignKey(QuestionBank, on_delete=models.PROTECT, related_name="attempts")
+    number = models.PositiveSmallIntegerField(_("第几次"), default=1)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.IN_PROGRESS, db_index=True)
+    started_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    deadline = models.DateTimeField(_("截止时间"), db_index=True)
+    submitted_at = models.DateTimeField(_("交卷时间"), null=True, blank=True)
+    submitted_by = models.CharField(_("交卷方式"), max_length=16, choices=SubmittedBy.choices, blank=True)
+    max_score = models.DecimalField(_("满分"), max_digits=6, decimal_places=1, default=0)
+    pass_mark = models.DecimalField(_("合格分"), max_digits=6, decimal_places=1, default=0)
+    score = models.DecimalField(_("成绩"), max_digits=6, decimal_places=1, null=True, blank=True)
+    passed = models.BooleanField(_("合格"), null=True, blank=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("答卷")
+        verbose_name_plural = _("答卷")
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "number"], name="exams_attempt_number_per_registration"),
+            models.UniqueConstraint(
+                fields=["registration"], condition=Q(status="in_progress"), name="exams_one_open_attempt_per_registration"
+            ),
+            models.CheckConstraint(condition=Q(mode="mock") | Q(registration__isnull=False), name="exams_exam_attempt_has_registration"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.blueprint} · #{self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.IN_PROGRESS
+
+    def is_past_deadline(self, now=None) -> bool:
+        return (now or timezone.now()) >= self.deadline
+
+    def seconds_left(self, now=None) -> int:
+        return max(0, int((self.deadline - (now or timezone.now())).total_seconds()))
+
+    def get_absolute_url(self) -> str:
+        return reverse("exams:attempt", kwargs={"pk": self.pk})
+
+
+class AttemptItem(models.Model):
+    """One question of a frozen paper: the exact question version and the option order shown."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField()
+    section = models.ForeignKey(BlueprintSection, null=True, on_delete=models.SET_NULL, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="attempt_items")
+    option_order = models.CharField(max_length=8, blank=True)
+    points = models.DecimalField(max_digits=5, decimal_places=1)
+    partial_credit = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["attempt", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "position"], name="exams_item_position"),
+            models.UniqueConstraint(fields=["attempt", "question"], name="exams_item_no_duplicate_question"),
+        ]
+
+
+class Answer(models.Model):
+    """The candidate's latest saved answer to one item (upserted on every click)."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
+    item = models.ForeignKey(AttemptItem, on_delete=models.CASCADE, related_name="answers")
+    response = models.CharField(max_length=8, blank=True)
+    text = models.TextField(blank=True)
+    flagged = models.BooleanField(default=False)
+    saved_at = models.DateTimeField()
+    score = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    marked_at = models.DateTimeField(null=True, blank=True)
+    marker_comment = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["attempt", "item"], name="exams_answer_once_per_item")]
+
+    @property
+    def is_answered(self) -> bool:
+        return bool(self.response or self.text.strip())
+
+
+class PracticalTask(models.Model):
+    """A practical exam task for an operation item (实操考试项目), with its points, as data."""
+
+    operation_item = models.ForeignKey("certificates.OperationItem", verbose_name=_("操作项目"), on_delete=models.PROTECT,
+                                       related_name="practical_tasks")
+    code = models.SlugField(_("代码"), max_length=40)
+    title = models.CharField(_("考试项目"), max_length=128)
+    points = models.DecimalField(_("分值"), max_digits=5, decimal_places=1)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    data = models.JSONField(_("评分要点"), default=dict, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["operation_item", "order", "code"]
+        verbose_name = _("实操考试项目")
+        verbose_name_plural = _("实操考试项目")
+        constraints = [models.UniqueConstraint(fields=["operation_item", "code"], name="exams_practical_task_code")]
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.points}分）"
+
+
+class PracticalResult(models.Model):
+    registration = models.OneToOneField(Registration, on_delete=models.PROTECT, related_name="practical_result")
+    examiner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("考评员"), on_delete=models.PROTECT, related_name="+")
+    scores = models.JSONField(_("各项得分"), default=dict)  # {task_id: points}
+    total = models.DecimalField(_("总分"), max_digits=6, decimal_places=1)
+    pass_mark = models.DecimalField(_("合格分"), max_digits=6, decimal_places=1)
+    passed = models.BooleanField(_("合格"))
+    notes = models.TextField(_("备注"), blank=True)
+    recorded_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("实操考试成绩")
+        verbose_name_plural = _("实操考试成绩")
+
+    def __str__(self) -> str:
+        return f"{self.registration} · {self.total}"
+
+
+class PracticeRecord(models.Model):
+    """A learner's latest practice answer to one training question; feeds the wrong-answer notebook."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_records")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="practice_records")
+    bank = models.ForeignKey(QuestionBank, on_delete=models.CASCADE, related_name="+")
+    last_response = models.CharField(max_length=8, blank=True)
+    last_correct = models.BooleanField(default=False)
+    times = models.PositiveIntegerField(default=0)
+    wrong_times = models.PositiveIntegerField(default=0)
+    in_notebook = models.BooleanField(_("在错题本中"), default=False)
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "question"], name="exams_practice_once_per_question")]
+        indexes = [models.Index(fields=["user", "bank"], name="exams_practice_user_bank")]

@@ -1,0 +1,302 @@
+"""Reads for exams, already scoped to the requesting user.
+
+考培分离 lives here: testing banks and their questions are returned only to exam-centre staff of the
+owning centre (and the superuser). Every page, API endpoint and export reads through these functions.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, DateTimeField, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest, TruncDate
+from django.utils import timezone
+
+from accounts.roles import EXAM_CENTRE_ROLES, Role
+from accounts.selectors import has_role, org_ids_with_role, testing_org_ids
+
+from .models import (
+    Attempt,
+    AttemptItem,
+    Blueprint,
+    ExamSession,
+    PracticalResult,
+    PracticeRecord,
+    Question,
+    QuestionBank,
+    Registration,
+)
+
+TRAINING = QuestionBank.Kind.TRAINING
+TESTING = QuestionBank.Kind.TESTING
+
+
+def _authenticated(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def is_exam_staff(user) -> bool:
+    return _authenticated(user) and (user.is_superuser or has_role(user, *EXAM_CENTRE_ROLES))
+
+
+def banks_visible_to(user) -> QuerySet[QuestionBank]:
+    """Training banks for every signed-in user; testing banks only for staff of the owning centre."""
+    qs = QuestionBank.objects.select_related("owner")
+    if not _authenticated(user):
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    return qs.filter(Q(kind=TRAINING, is_active=True) | Q(kind=TESTING, owner_id__in=testing_org_ids(user)))
+
+
+def banks_manageable_by(user) -> QuerySet[QuestionBank]:
+    """Banks whose questions the user may write: item writers of the owning exam centre (both kinds),
+    instructors of the owning training institution (training banks only)."""
+    qs = QuestionBank.objects.select_related("owner")
+    if not _authenticated(user):
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    writer_orgs = org_ids_with_role(user, Role.ITEM_WRITER)
+    instructor_orgs = org_ids_with_role(user, Role.INSTRUCTOR)
+    return qs.filter(Q(owner_id__in=writer_orgs) | Q(kind=TRAINING, owner_id__in=instructor_orgs))
+
+
+def practice_banks(user) -> QuerySet[QuestionBank]:
+    """Banks open for practice: training banks only, for everyone signed in."""
+    if not _authenticated(user):
+        return QuestionBank.objects.none()
+    return QuestionBank.objects.filter(kind=TRAINING, is_active=True).select_related("owner", "operation_item")
+
+
+def questions_visible_to(user, bank: QuestionBank | None = None) -> QuerySet[Question]:
+    qs = Question.objects.filter(bank__in=banks_visible_to(user))
+    if bank is not None:
+        qs = qs.filter(bank=bank)
+    return qs
+
+
+def questions_manageable_by(user) -> QuerySet[Question]:
+    return Question.objects.filter(bank__in=banks_manageable_by(user))
+
+
+def practice_questions(user, bank: QuestionBank) -> QuerySet[Question]:
+    return Question.objects.filter(
+        bank=bank, bank__kind=TRAINING, bank__in=practice_banks(user), is_current=True, retired_at__isnull=True,
+    ).exclude(type=Question.Type.ESSAY)
+
+
+def blueprints_manageable_by(user) -> QuerySet[Blueprint]:
+    qs = Blueprint.objects.select_related("bank", "training_bank", "certificate_kind", "owner")
+    if not _authenticated(user):
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    return qs.filter(owner_id__in=testing_org_ids(user))
+
+
+def mock_blueprints(user) -> QuerySet[Blueprint]:
+    """Blueprints whose shape learners may use for a mock exam (drawn from the training bank only)."""
+    if not _authenticated(user):
+        return Blueprint.objects.none()
+    return Blueprint.objects.filter(is_active=True, training_bank__kind=TRAINING, training_bank__is_active=True).select_related(
+        "training_bank"
+    ).prefetch_related("sections")
+
+
+def sessions_manageable_by(user) -> QuerySet[ExamSession]:
+    qs = ExamSession.objects.select_related("centre", "blueprint", "certificate_kind", "operation_item", "rule_version")
+    if not _authenticated(user):
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    return qs.filter(centre_id__in=testing_org_ids(user))
+
+
+def sessions_for_role(user, *roles: str) -> QuerySet[ExamSession]:
+    qs = sessions_manageable_by(user)
+    if not _authenticated(user) or user.is_superuser:
+        return qs
+    return qs.filter(centre_id__in=org_ids_with_role(user, *roles))
+
+
+def registrations_manageable_by(user) -> QuerySet[Registration]:
+    return Registration.objects.filter(session__in=sessions_manageable_by(user)).select_related("candidate", "session")
+
+
+def my_registrations(user) -> QuerySet[Registration]:
+    if not _authenticated(user):
+        return Registration.objects.none()
+    return (
+        Registration.objects.filter(candidate=user, status=Registration.Status.REGISTERED)
+        .select_related("session", "session__blueprint", "session__certificate_kind", "session__operation_item")
+        .order_by("-session__starts_at")
+    )
+
+
+def my_attempts(user) -> QuerySet[Attempt]:
+    if not _authenticated(user):
+        return Attempt.objects.none()
+    return Attempt.objects.filter(user=user).select_related("blueprint", "registration__session").order_by("-started_at")
+
+
+def candidate_attempt(user, pk: int) -> Attempt | None:
+    """The candidate's own attempt (never anyone else's)."""
+    if not _authenticated(user):
+        return None
+    return (
+        Attempt.objects.filter(pk=pk, user=user)
+        .select_related("blueprint", "registration__session")
+        .first()
+    )
+
+
+def paper_nav(attempt: Attempt) -> list[dict]:
+    """Positions, types, answered and flagged state of every item (two queries, no stems or keys)."""
+    items = list(AttemptItem.objects.filter(attempt=attempt).order_by("position").values_list("id", "position", "question__type"))
+    answers = {
+        item_id: (response, text, flagged)
+        for item_id, response, text, flagged in attempt.answers.values_list("item_id", "response", "text", "flagged")
+    }
+    out = []
+    for item_id, position, qtype in items:
+        response, text, flagged = answers.get(item_id, ("", "", False))
+        out.append({"id": item_id, "position": position, "type": qtype, "answered": bool(response or text.strip()),
+                    "flagged": flagged})
+    return out
+
+
+def candidate_item_view(attempt: Attempt, position: int) -> dict | None:
+    """One frozen item as the candidate sees it: stem and options in the frozen order, the saved
+    answer — and never the key or the explanation."""
+    item = AttemptItem.objects.filter(attempt=attempt, position=position).select_related("question").first()
+    if item is None:
+        return None
+    q = item.question
+    answer = item.answers.filter(attempt=attempt).values("response", "text", "flagged").first() or {
+        "response": "", "text": "", "flagged": False}
+    options_by_key = q.option_map() if q.type != Question.Type.TRUEFALSE else {
+        "T": {"key": "T", "text": "正确"}, "F": {"key": "F", "text": "错误"}}
+    order = item.option_order or "".join(options_by_key)
+    labels = "ABCDEF"
+    options = []
+    for i, key in enumerate(order):
+        o = options_by_key.get(key)
+        if o is None:
+            continue
+        label = labels[i] if q.type != Question.Type.TRUEFALSE else ("√" if key == "T" else "×")
+        options.append({"value": key, "label": label, "text": o.get("text", ""), "image": o.get("image", ""),
+                        "checked": key in answer["response"]})
+    return {
+        "id": item.pk, "position": position, "type": q.type, "type_label": Question.Type(q.type).label,
+        "stem": q.stem, "image": q.image.url if q.image else "", "points": item.points, "options": options,
+        "text": answer["text"], "flagged": answer["flagged"],
+    }
+
+
+def review_allowed(attempt: Attempt, now=None) -> bool:
+    """Whether the candidate may see per-item review (after submission, per the blueprint's policy)."""
+    if attempt.status == Attempt.Status.IN_PROGRESS:
+        return False
+    bp = attempt.blueprint
+    if attempt.mode == Attempt.Mode.MOCK:
+        return True
+    if bp.review_policy == Blueprint.Review.SCORE:
+        return False
+    if bp.review_when == Blueprint.ReviewWhen.AFTER_SESSION and attempt.registration_id:
+        return (now or timezone.now()) >= attempt.registration.session.ends_at
+    return True
+
+
+def attempt_review(attempt: Attempt) -> list[dict]:
+    """Per-item review rows after submission, limited by the review policy (keys only for FULL)."""
+    if attempt.status == Attempt.Status.IN_PROGRESS:
+        return []
+    full = attempt.mode == Attempt.Mode.MOCK or attempt.blueprint.review_policy == Blueprint.Review.FULL
+    answers = {a.item_id: a for a in attempt.answers.all()}
+    rows = []
+    for item in attempt.items.select_related("question").order_by("position"):
+        q = item.question
+        a = answers.get(item.pk)
+        row = {"position": item.position, "type": Question.Type(q.type).label, "stem": q.stem, "points": item.points,
+               "score": a.score if a else None, "response": (a.response if a else ""), "text": (a.text if a else ""),
+               "correct": bool(a and a.score is not None and a.score == item.points)}
+        if full:
+            row["key"] = q.answer
+            row["explanation"] = q.explanation
+            row["options"] = q.options if q.type != Question.Type.TRUEFALSE else [
+                {"key": "T", "text": "正确"}, {"key": "F", "text": "错误"}]
+        rows.append(row)
+    return rows
+
+
+def attempts_in_session(user, session: ExamSession) -> QuerySet[Attempt]:
+    """Proctor console rows: attempts of one session with the number of answered items."""
+    if session not in sessions_manageable_by(user):
+        return Attempt.objects.none()
+    return (
+        Attempt.objects.filter(registration__session=session, mode=Attempt.Mode.EXAM)
+        .select_related("user", "registration")
+        .annotate(
+            n_items=Count("items", distinct=True),
+            n_answered=Count("answers", filter=~Q(answers__response="") | ~Q(answers__text=""), distinct=True),
+        )
+        .order_by("registration__seat", "number")
+    )
+
+
+def marking_queue(user) -> QuerySet:
+    """Essay answers awaiting a mark in sessions of the examiner's centres."""
+    from .models import Answer
+
+    sessions = sessions_manageable_by(user)
+    return (
+        Answer.objects.filter(
+            attempt__registration__session__in=sessions, attempt__status=Attempt.Status.MARKING,
+            item__question__type=Question.Type.ESSAY, score__isnull=True,
+        )
+        .exclude(text="")
+        .select_related("item__question", "attempt__registration__session")
+        .order_by("attempt__submitted_at", "item__position")
+    )
+
+
+def qualified_registrations(user) -> QuerySet[Registration]:
+    """Registrations that qualify for a certificate, scoped to the certificate officer's exam centre(s):
+    theory passed, and the practical passed when the certificate kind has a practical pass mark.
+    Annotated with ``theory_passed_at``, ``practical_passed_at`` and ``qualified_on`` (a date)."""
+    qs = Registration.objects.filter(status=Registration.Status.REGISTERED)
+    if not _authenticated(user):
+        return qs.none()
+    if not user.is_superuser:
+        qs = qs.filter(session__centre_id__in=org_ids_with_role(user, Role.CERT_OFFICER))
+    passed_attempts = Attempt.objects.filter(registration=OuterRef("pk"), mode=Attempt.Mode.EXAM, passed=True)
+    theory_at = Subquery(passed_attempts.order_by("submitted_at").values("submitted_at")[:1], output_field=DateTimeField())
+    practical_ok = PracticalResult.objects.filter(registration=OuterRef("pk"), passed=True)
+    qs = (
+        qs.filter(Exists(passed_attempts))
+        .filter(Q(session__certificate_kind__practical_pass_mark__isnull=True) | Q(Exists(practical_ok)))
+        .annotate(theory_passed_at=theory_at)
+        .annotate(practical_passed_at=Subquery(practical_ok.values("recorded_at")[:1], output_field=DateTimeField()))
+        .annotate(qualified_at=Greatest(F("theory_passed_at"), Coalesce(F("practical_passed_at"), F("theory_passed_at"))))
+        .annotate(qualified_on=TruncDate("qualified_at"))
+        .select_related("candidate", "session", "session__certificate_kind", "session__operation_item",
+                        "session__rule_version")
+    )
+    return qs
+
+
+def practice_summary(user, bank_ids) -> dict:
+    """Practice progress on training banks: distinct questions answered, answered correctly last time, rate."""
+    if not _authenticated(user):
+        return {"answered": 0, "correct": 0, "rate": 0.0}
+    agg = PracticeRecord.objects.filter(user=user, bank_id__in=list(bank_ids), bank__kind=TRAINING).aggregate(
+        answered=Count("id"), correct=Count("id", filter=Q(last_correct=True))
+    )
+    answered, correct = agg["answered"] or 0, agg["correct"] or 0
+    return {"answered": answered, "correct": correct, "rate": round(correct / answered, 4) if answered else 0.0}
+
+
+def notebook(user, bank: QuestionBank | None = None) -> QuerySet[PracticeRecord]:
+    qs = PracticeRecord.objects.filter(user=user, in_notebook=True, bank__kind=TRAINING).select_related("question", "bank")
+    if bank is not None:
+        qs = qs.filter(bank=bank)
+    return qs.order_by("-answered_at")

@@ -1,0 +1,716 @@
+"""Writes for exams: banks, questions (versioned), blueprints, sessions, registrations, attempts,
+answers, grading, marking, practical results and practice. Keyword-only, typed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.roles import OrgKind
+
+from .grading import normalise_response, score_objective
+from .models import (
+    OPTION_KEYS,
+    Answer,
+    Attempt,
+    AttemptItem,
+    Blueprint,
+    BlueprintSection,
+    ExamSession,
+    KnowledgeTag,
+    PracticalResult,
+    PracticalTask,
+    PracticeRecord,
+    Question,
+    QuestionBank,
+    Registration,
+    stem_digest,
+    truefalse_options,
+)
+
+TF_ALIASES = {"T": "T", "F": "F", "对": "T", "错": "F", "正确": "T", "错误": "F", "√": "T", "×": "F",
+              "Y": "T", "N": "F", "TRUE": "T", "FALSE": "F", "是": "T", "否": "F"}
+
+
+class ExamError(Exception):
+    """A refused exam action with a clear Chinese message."""
+
+    def __init__(self, message: str, code: str = "refused"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+# --------------------------------------------------------------------------- questions
+
+def question_problems(*, qtype: str, stem: str, options: list[dict], answer: str, difficulty) -> list[str]:
+    """Everything wrong with a question's data, as Chinese messages (empty when valid)."""
+    problems: list[str] = []
+    if qtype not in Question.Type.values:
+        problems.append(_("未知题型“%(t)s”（应为 single/multiple/truefalse/essay 或 单选/多选/判断/简答）") % {"t": qtype})
+        return problems
+    if not (stem or "").strip():
+        problems.append(_("题干为空"))
+    try:
+        d = int(difficulty)
+        if not 1 <= d <= 5:
+            raise ValueError
+    except (TypeError, ValueError):
+        problems.append(_("难度应为 1 至 5 的整数"))
+    keys = [o["key"] for o in options]
+    if qtype in (Question.Type.SINGLE, Question.Type.MULTIPLE):
+        if len(options) < 2:
+            problems.append(_("选择题至少需要两个选项"))
+        if any(not (o.get("text") or "").strip() for o in options):
+            problems.append(_("选项内容为空"))
+        if keys != list(OPTION_KEYS[: len(keys)]):
+            problems.append(_("选项须从 A 开始连续填写"))
+        if not answer:
+            problems.append(_("缺少答案"))
+        else:
+            letters = normalise_response(answer)
+            if len(letters) != len(answer.replace(",", "").replace(" ", "")) or not letters.isalpha():
+                problems.append(_("答案“%(a)s”格式有误，应为选项字母") % {"a": answer})
+            elif not set(letters) <= set(keys):
+                problems.append(_("答案“%(a)s”不在选项中") % {"a": answer})
+            elif qtype == Question.Type.SINGLE and len(letters) != 1:
+                problems.append(_("单选题只能有一个答案"))
+            elif qtype == Question.Type.MULTIPLE and len(letters) < 2:
+                problems.append(_("多选题至少应有两个正确选项"))
+    elif qtype == Question.Type.TRUEFALSE:
+        if not answer:
+            problems.append(_("缺少答案"))
+        elif answer not in ("T", "F"):
+            problems.append(_("判断题答案应为 T 或 F（对/错）"))
+    return problems
+
+
+def _clean_options(qtype: str, options: list[dict] | None) -> list[dict]:
+    if qtype == Question.Type.TRUEFALSE:
+        return truefalse_options()
+    if qtype == Question.Type.ESSAY:
+        return []
+    return [{"key": o["key"], "text": (o.get("text") or "").strip(), **({"image": o["image"]} if o.get("image") else {})}
+            for o in (options or [])]
+
+
+def _normalise_answer(qtype: str, answer: str) -> str:
+    answer = (answer or "").strip().upper()
+    if qtype == Question.Type.TRUEFALSE:
+        return TF_ALIASES.get(answer, answer)
+    if qtype == Question.Type.ESSAY:
+        return ""
+    return answer.replace(",", "").replace("，", "").replace(" ", "").replace("、", "")
+
+
+@transaction.atomic
+def question_create(
+    *, actor, bank: QuestionBank, qtype: str, stem: str, options: list[dict] | None = None, answer: str = "",
+    explanation: str = "", difficulty: int = 3, tags: list[KnowledgeTag] | None = None, audit: bool = True,
+) -> Question:
+    options = _clean_options(qtype, options)
+    answer = _normalise_answer(qtype, answer)
+    problems = question_problems(qtype=qtype, stem=stem, options=options, answer=answer, difficulty=difficulty)
+    if not problems and Question.objects.filter(bank=bank, is_current=True, stem_digest=stem_digest(stem)).exists():
+        problems.append(_("题库中已有相同题干的试题"))
+    if problems:
+        raise ValidationError(problems)
+    q = Question.objects.create(
+        bank=bank, lineage=uuid.uuid4(), type=qtype, stem=stem.strip(), options=options,
+        answer=normalise_response(answer) if qtype != Question.Type.TRUEFALSE else answer,
+        explanation=explanation.strip(), difficulty=int(difficulty), created_by=actor,
+    )
+    if tags:
+        q.tags.set(tags)
+    if audit:
+        audit_record(actor=actor, action="question.create", target=q, after={"bank": bank.code, "type": qtype})
+    return q
+
+
+QUESTION_FIELDS = ("type", "stem", "options", "answer", "explanation", "difficulty")
+
+
+@transaction.atomic
+def question_update(*, actor, question: Question, tags: list[KnowledgeTag] | None = None, **changes) -> Question:
+    """Edit a question. When the version has been used in any paper, a new version is created and
+    the old one stays as it was for the papers that used it."""
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    if not question.is_current:
+        raise ValidationError(_("只能修改试题的当前版本。"))
+    qtype = changes.get("type", question.type)
+    data = {f: changes.get(f, getattr(question, f)) for f in QUESTION_FIELDS}
+    data["options"] = _clean_options(qtype, data["options"])
+    data["answer"] = _normalise_answer(qtype, data["answer"])
+    if qtype in (Question.Type.SINGLE, Question.Type.MULTIPLE):
+        data["answer"] = normalise_response(data["answer"])
+    problems = question_problems(qtype=qtype, stem=data["stem"], options=data["options"], answer=data["answer"],
+                                 difficulty=data["difficulty"])
+    if not problems and Question.objects.filter(bank=question.bank, is_current=True, stem_digest=stem_digest(data["stem"])).exclude(
+        lineage=question.lineage
+    ).exists():
+        problems.append(_("题库中已有相同题干的试题"))
+    if problems:
+        raise ValidationError(problems)
+    before = {f: getattr(question, f) for f in QUESTION_FIELDS}
+    old_tags = list(question.tags.all())
+    used = question.attempt_items.exists()
+    if used:
+        Question.objects.filter(pk=question.pk).update(is_current=False)
+        new = Question(bank=question.bank, lineage=question.lineage, version=question.version + 1, image=question.image,
+                       created_by=actor, retired_at=question.retired_at)
+        for f in QUESTION_FIELDS:
+            setattr(new, f, data[f])
+        new.save()
+        new.tags.set(tags if tags is not None else old_tags)
+        target = new
+    else:
+        for f in QUESTION_FIELDS:
+            setattr(question, f, data[f])
+        question.save()
+        if tags is not None:
+            question.tags.set(tags)
+        target = question
+    audit_record(actor=actor, action="question.new_version" if used else "question.update", target=target,
+                 before=before, after={f: getattr(target, f) for f in QUESTION_FIELDS})
+    return target
+
+
+@transaction.atomic
+def question_retire(*, actor, question: Question, reason: str = "") -> Question:
+    if question.retired_at is None:
+        question.retired_at = timezone.now()
+        question.save(update_fields=["retired_at"])
+        audit_record(actor=actor, action="question.retire", target=question, before={"retired": False},
+                     after={"retired": True}, reason=reason)
+    return question
+
+
+@transaction.atomic
+def question_restore(*, actor, question: Question, reason: str = "") -> Question:
+    if question.retired_at is not None:
+        question.retired_at = None
+        question.save(update_fields=["retired_at"])
+        audit_record(actor=actor, action="question.restore", target=question, before={"retired": True},
+                     after={"retired": False}, reason=reason)
+    return question
+
+
+# --------------------------------------------------------------------------- blueprints
+
+@dataclass
+class SectionSpec:
+    title: str
+    question_type: str
+    count: int
+    points: Decimal
+    tags: tuple[str, ...] = ()
+    difficulty_min: int = 1
+    difficulty_max: int = 5
+    partial_credit: bool = False
+
+
+@transaction.atomic
+def blueprint_save(
+    *, actor, owner, code: str, name: str, bank: QuestionBank, sections: list[SectionSpec],
+    training_bank: QuestionBank | None = None, certificate_kind=None, pass_mark: Decimal | None = None,
+    duration_minutes: int = 90, **options,
+) -> Blueprint:
+    if bank.kind != QuestionBank.Kind.TESTING:
+        raise ValidationError(_("组卷策略的考试题库必须是考试题库。"))
+    if training_bank is not None and training_bank.kind != QuestionBank.Kind.TRAINING:
+        raise ValidationError(_("模拟考试只能使用练习题库。"))
+    if pass_mark is None and certificate_kind is not None:
+        pass_mark = Decimal(certificate_kind.theory_pass_mark)
+    bp, created = Blueprint.objects.update_or_create(
+        code=code,
+        defaults={"name": name, "owner": owner, "bank": bank, "training_bank": training_bank,
+                  "certificate_kind": certificate_kind, "pass_mark": pass_mark, "duration_minutes": duration_minutes,
+                  **options},
+    )
+    bp.sections.all().delete()
+    tag_map = {t.code: t for t in KnowledgeTag.objects.filter(code__in={c for s in sections for c in s.tags})}
+    for i, s in enumerate(sections):
+        sec = BlueprintSection.objects.create(
+            blueprint=bp, order=i, title=s.title, question_type=s.question_type, count=s.count, points=s.points,
+            difficulty_min=s.difficulty_min, difficulty_max=s.difficulty_max, partial_credit=s.partial_credit,
+        )
+        if s.tags:
+            sec.tags.set([tag_map[c] for c in s.tags if c in tag_map])
+    audit_record(actor=actor, action="blueprint.create" if created else "blueprint.update", target=bp,
+                 after={"sections": len(sections), "pass_mark": pass_mark})
+    return bp
+
+
+def draw_paper(*, blueprint: Blueprint, bank: QuestionBank, rng: random.Random | None = None,
+               objective_only: bool = False) -> list[tuple[BlueprintSection, int]]:
+    """Draw question ids for one paper: random, without duplicates, respecting type, tags and difficulty.
+
+    Queries: sections (1) + section tags (1) + candidate ids (1) + tag membership (1, only when a
+    section filters by tags) — independent of the bank size and the number of questions drawn.
+    """
+    rng = rng or random.SystemRandom()
+    sections = list(blueprint.sections.all().prefetch_related("tags"))
+    if objective_only:  # mock exams on training banks: essays are not marked there
+        sections = [s for s in sections if s.question_type != Question.Type.ESSAY]
+    types = {s.question_type for s in sections}
+    rows = list(
+        Question.objects.filter(bank=bank, is_current=True, retired_at__isnull=True, type__in=types)
+        .values_list("id", "type", "difficulty")
+    )
+    tag_ids = {t.pk for s in sections for t in s.tags.all()}
+    tags_of: dict[int, set[int]] = {}
+    if tag_ids:
+        through = Question.tags.through
+        for qid, tid in through.objects.filter(knowledgetag_id__in=tag_ids, question__bank=bank).values_list(
+            "question_id", "knowledgetag_id"
+        ):
+            tags_of.setdefault(qid, set()).add(tid)
+    taken: set[int] = set()
+    drawn: list[tuple[BlueprintSection, int]] = []
+    for s in sections:
+        wanted = {t.pk for t in s.tags.all()}
+        pool = [
+            qid for qid, qtype, diff in rows
+            if qtype == s.question_type and s.difficulty_min <= diff <= s.difficulty_max and qid not in taken
+            and (not wanted or tags_of.get(qid, set()) & wanted)
+        ]
+        if len(pool) < s.count:
+            raise ExamError(
+                _("题库“%(bank)s”中符合“%(section)s”条件的试题只有 %(n)d 道，不足 %(count)d 道，无法组卷。")
+                % {"bank": bank.name, "section": s.title, "n": len(pool), "count": s.count},
+                code="bank_too_small",
+            )
+        chosen = rng.sample(pool, s.count)
+        taken.update(chosen)
+        drawn.extend((s, qid) for qid in chosen)
+    return drawn
+
+
+def _freeze_paper(*, attempt: Attempt, drawn, rng: random.Random, shuffle_questions: bool, shuffle_options: bool) -> Decimal:
+    opts = dict(Question.objects.filter(pk__in=[qid for _s, qid in drawn]).values_list("id", "options"))
+    order = list(drawn)
+    if shuffle_questions:
+        # Keep sections together (the order candidates expect), shuffle within each section.
+        by_section: dict[int, list] = {}
+        for s, qid in order:
+            by_section.setdefault(s.pk, []).append((s, qid))
+        order = []
+        for group in by_section.values():
+            rng.shuffle(group)
+            order.extend(group)
+    items = []
+    total = Decimal(0)
+    for pos, (s, qid) in enumerate(order, start=1):
+        keys = [o["key"] for o in opts[qid]]
+        if shuffle_options and s.question_type in (Question.Type.SINGLE, Question.Type.MULTIPLE):
+            rng.shuffle(keys)
+        items.append(AttemptItem(attempt=attempt, position=pos, section=s, question_id=qid, option_order="".join(keys),
+                                 points=s.points, partial_credit=s.partial_credit))
+        total += s.points
+    AttemptItem.objects.bulk_create(items)
+    return total
+
+
+# --------------------------------------------------------------------------- sessions & registrations
+
+@transaction.atomic
+def session_create(
+    *, actor, centre, name: str, blueprint: Blueprint, certificate_kind, starts_at: dt.datetime, ends_at: dt.datetime,
+    operation_item=None, room: str = "", seats: int = 30, allowed_ip_ranges: str = "", required_course_code: str = "",
+    require_identity_verified: bool = True, proctors=(),
+) -> ExamSession:
+    if centre.kind != OrgKind.EXAM_CENTRE:
+        raise ValidationError(_("考试场次只能由考试中心组织。"))
+    if ends_at <= starts_at:
+        raise ValidationError(_("结束时间必须晚于开始时间。"))
+    if certificate_kind.requires_operation_item and operation_item is None:
+        raise ValidationError(_("该证书种类须指定操作项目。"))
+    session = ExamSession.objects.create(
+        centre=centre, name=name, blueprint=blueprint, certificate_kind=certificate_kind, operation_item=operation_item,
+        rule_version=certificate_kind.rule_version, starts_at=starts_at, ends_at=ends_at, room=room, seats=seats,
+        allowed_ip_ranges=allowed_ip_ranges, required_course_code=required_course_code,
+        require_identity_verified=require_identity_verified,
+    )
+    if proctors:
+        session.proctors.set(proctors)
+    audit_record(actor=actor, action="exam_session.create", target=session,
+                 after={"blueprint": blueprint.code, "starts_at": starts_at, "ends_at": ends_at})
+    return session
+
+
+def eligibility_problems(*, session: ExamSession, candidate) -> list[str]:
+    """Why a candidate may not sit this session (empty when eligible)."""
+    problems = []
+    if session.require_identity_verified and not candidate.identity_verified:
+        problems.append(_("考生身份尚未核验"))
+    if session.required_course_code:
+        try:
+            from courses.selectors import has_completed_course
+        except ImportError:
+            problems.append(_("无法核对课程完成情况"))
+        else:
+            if not has_completed_course(candidate, session.required_course_code):
+                problems.append(_("未完成规定课程（%(code)s）") % {"code": session.required_course_code})
+    return problems
+
+
+@transaction.atomic
+def registration_create(*, actor, session: ExamSession, candidate, override_reason: str = "") -> Registration:
+    ExamSession.objects.select_for_update().filter(pk=session.pk).first()
+    existing = Registration.objects.filter(session=session, candidate=candidate).first()
+    if existing is not None:
+        if existing.status == Registration.Status.CANCELLED:
+            existing.status = Registration.Status.REGISTERED
+            existing.save(update_fields=["status"])
+        return existing
+    problems = eligibility_problems(session=session, candidate=candidate)
+    if problems and not override_reason:
+        raise ValidationError(problems)
+    taken = Registration.objects.filter(session=session, status=Registration.Status.REGISTERED).count()
+    if taken >= session.seats:
+        raise ValidationError(_("本场次座位已满（%(n)d 座）。") % {"n": session.seats})
+    seat = taken + 1
+    reg = Registration.objects.create(
+        session=session, candidate=candidate, seat=seat, registered_by=actor if getattr(actor, "pk", None) else None,
+        ticket_number=f"ZK{session.starts_at:%Y%m%d}{session.pk:04d}{seat:03d}{uuid.uuid4().hex[:3].upper()}",
+        identity_checked_at=timezone.now() if candidate.identity_verified else None,
+        eligibility_notes="；".join(problems) + (f"（{_('破格')}：{override_reason}）" if problems else ""),
+    )
+    audit_record(actor=actor, action="exam_registration.create", target=reg,
+                 after={"session": session.pk, "candidate": candidate.username}, reason=override_reason)
+    return reg
+
+
+@transaction.atomic
+def registration_cancel(*, actor, registration: Registration, reason: str = "") -> Registration:
+    if registration.status != Registration.Status.CANCELLED:
+        registration.status = Registration.Status.CANCELLED
+        registration.save(update_fields=["status"])
+        audit_record(actor=actor, action="exam_registration.cancel", target=registration, reason=reason)
+    return registration
+
+
+# --------------------------------------------------------------------------- attempts
+
+def attempt_start(*, user, registration: Registration, ip: str | None = None, now: dt.datetime | None = None,
+                  rng: random.Random | None = None) -> Attempt:
+    """Start (or resume) the candidate's attempt. One open attempt per registration, also under
+    concurrent requests: the registration row is locked, and the database's unique constraints
+    turn a lost race into fetching the winner's attempt."""
+    now = now or timezone.now()
+    if registration.candidate_id != user.pk:
+        raise PermissionDenied
+    session = registration.session
+    if registration.status != Registration.Status.REGISTERED:
+        raise ExamError(_("您的报名已取消，不能参加本场考试。"))
+    open_attempt = Attempt.objects.filter(registration=registration, status=Attempt.Status.IN_PROGRESS).first()
+    if open_attempt is not None:
+        return open_attempt
+    if not session.is_open(now):
+        raise ExamError(_("不在本场考试的开放时间内（%(a)s 至 %(b)s）。") % {
+            "a": timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M"),
+            "b": timezone.localtime(session.ends_at).strftime("%Y-%m-%d %H:%M")})
+    if not session.ip_allowed(ip):
+        raise ExamError(_("请在指定考场的电脑上参加考试（当前 IP 不在允许范围内）。"), code="ip")
+    try:
+        with transaction.atomic():
+            Registration.objects.select_for_update().filter(pk=registration.pk).first()
+            open_attempt = Attempt.objects.filter(registration=registration, status=Attempt.Status.IN_PROGRESS).first()
+            if open_attempt is not None:
+                return open_attempt
+            blueprint = session.blueprint
+            previous = list(Attempt.objects.filter(
+                user=user, blueprint=blueprint, mode=Attempt.Mode.EXAM
+            ).values_list("number", "passed", "status"))
+            if any(p for _n, p, _s in previous):
+                raise ExamError(_("您已通过本科目考试，无需再考。"))
+            if any(s == Attempt.Status.MARKING for _n, _p, s in previous):
+                raise ExamError(_("您的上一次答卷尚在阅卷中。"))
+            if len(previous) >= blueprint.attempts_allowed:
+                raise ExamError(_("您的考试次数（含补考）已用完。"))
+            attempt = _create_attempt(user=user, blueprint=blueprint, bank=blueprint.bank, registration=registration,
+                                      number=len(previous) + 1, now=now,
+                                      deadline=min(now + dt.timedelta(minutes=blueprint.duration_minutes), session.ends_at),
+                                      mode=Attempt.Mode.EXAM, ip=ip, rng=rng)
+    except IntegrityError:
+        attempt = Attempt.objects.filter(registration=registration, status=Attempt.Status.IN_PROGRESS).first()
+        if attempt is None:
+            attempt = Attempt.objects.filter(registration=registration).order_by("-number").first()
+        if attempt is None:
+            raise
+        return attempt
+    audit_record(actor=user, action="attempt.start", target=attempt, after={"number": attempt.number, "ip": ip})
+    return attempt
+
+
+def _create_attempt(*, user, blueprint, bank, registration, number, now, deadline, mode, ip, rng) -> Attempt:
+    rng = rng or random.SystemRandom()
+    drawn = draw_paper(blueprint=blueprint, bank=bank, rng=rng, objective_only=mode == Attempt.Mode.MOCK)
+    attempt = Attempt.objects.create(
+        mode=mode, user=user, registration=registration, blueprint=blueprint, bank=bank, number=number,
+        started_at=now, deadline=deadline, pass_mark=blueprint.effective_pass_mark, client_ip=ip,
+    )
+    total = _freeze_paper(attempt=attempt, drawn=drawn, rng=rng, shuffle_questions=blueprint.shuffle_questions,
+                          shuffle_options=blueprint.shuffle_options)
+    Attempt.objects.filter(pk=attempt.pk).update(max_score=total)
+    attempt.max_score = total
+    return attempt
+
+
+@transaction.atomic
+def mock_start(*, user, blueprint: Blueprint, now: dt.datetime | None = None, rng=None) -> Attempt:
+    """A mock exam with the blueprint's shape, drawn from its training bank only."""
+    now = now or timezone.now()
+    bank = blueprint.training_bank
+    if bank is None or bank.kind != QuestionBank.Kind.TRAINING or not bank.is_active:
+        raise ExamError(_("该组卷策略没有可用于模拟考试的练习题库。"))
+    existing = Attempt.objects.filter(user=user, blueprint=blueprint, mode=Attempt.Mode.MOCK,
+                                      status=Attempt.Status.IN_PROGRESS).first()
+    if existing is not None and not existing.is_past_deadline(now):
+        return existing
+    if existing is not None:
+        attempt_submit(attempt=existing, by=Attempt.SubmittedBy.DEADLINE, now=now)
+    number = Attempt.objects.filter(user=user, blueprint=blueprint, mode=Attempt.Mode.MOCK).count() + 1
+    return _create_attempt(user=user, blueprint=blueprint, bank=bank, registration=None, number=number, now=now,
+                           deadline=now + dt.timedelta(minutes=blueprint.duration_minutes), mode=Attempt.Mode.MOCK,
+                           ip=None, rng=rng)
+
+
+class LateSave(ExamError):
+    pass
+
+
+def answer_save(*, item: AttemptItem, response: str | None = None, text: str | None = None,
+                flagged: bool | None = None, now: dt.datetime | None = None) -> Answer:
+    """Idempotent upsert of one answer (one INSERT … ON CONFLICT DO UPDATE). ``item.attempt`` must be
+    loaded; the caller has checked that it belongs to the candidate."""
+    now = now or timezone.now()
+    attempt = item.attempt
+    if attempt.status != Attempt.Status.IN_PROGRESS:
+        raise LateSave(_("本答卷已交卷，答案未保存。"), code="submitted")
+    if attempt.is_past_deadline(now):
+        raise LateSave(_("考试时间已到（截止 %(t)s），此后的作答不再保存；系统已按最后保存的答案交卷。")
+                       % {"t": timezone.localtime(attempt.deadline).strftime("%H:%M:%S")}, code="late")
+    fields = ["saved_at"]
+    values = {"saved_at": now}
+    if response is not None:
+        qtype = item.question.type
+        allowed = item.option_order or ("TF" if qtype == Question.Type.TRUEFALSE else "")
+        value = normalise_response(response, allowed)
+        if qtype in (Question.Type.SINGLE, Question.Type.TRUEFALSE) and len(value) > 1:
+            raise ExamError(_("此题只能选一个答案。"), code="invalid")
+        values["response"] = value
+        fields.append("response")
+    if text is not None:
+        values["text"] = text[:5000]
+        fields.append("text")
+    if flagged is not None:
+        values["flagged"] = bool(flagged)
+        fields.append("flagged")
+    answer = Answer(attempt_id=attempt.pk, item_id=item.pk, **values)
+    Answer.objects.bulk_create([answer], update_conflicts=True, unique_fields=["attempt", "item"], update_fields=fields)
+    return answer
+
+
+@transaction.atomic
+def attempt_submit(*, attempt: Attempt, by: str = Attempt.SubmittedBy.CANDIDATE, actor=None, reason: str = "",
+                   now: dt.datetime | None = None) -> Attempt:
+    """Submit and grade with the last saved answers. Idempotent: a submitted attempt is returned as is."""
+    now = now or timezone.now()
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if attempt.status != Attempt.Status.IN_PROGRESS:
+        return attempt
+    attempt.submitted_at = min(now, attempt.deadline) if by == Attempt.SubmittedBy.DEADLINE else now
+    attempt.submitted_by = by
+    _grade(attempt)
+    attempt.save()
+    if by != Attempt.SubmittedBy.CANDIDATE or actor is not None:
+        audit_record(actor=actor or "system", action=f"attempt.submit_{by}", target=attempt,
+                     after={"score": attempt.score, "status": attempt.status}, reason=reason)
+    return attempt
+
+
+def _grade(attempt: Attempt) -> None:
+    items = list(attempt.items.select_related("question"))
+    answers = {a.item_id: a for a in attempt.answers.all()}
+    total = Decimal(0)
+    pending = False
+    changed = []
+    for item in items:
+        a = answers.get(item.pk)
+        q = item.question
+        if q.type == Question.Type.ESSAY:
+            if a is None or not a.text.strip():
+                if a is not None:
+                    a.score = Decimal(0)
+                    changed.append(a)
+                continue
+            if a.score is None:
+                pending = True
+            else:
+                total += a.score
+            continue
+        if a is None:
+            continue
+        a.score = score_objective(qtype=q.type, key=q.answer, response=a.response, points=item.points,
+                                  partial=item.partial_credit)
+        total += a.score
+        changed.append(a)
+    if changed:
+        Answer.objects.bulk_update(changed, ["score"])
+    attempt.score = total
+    if pending:
+        attempt.status = Attempt.Status.MARKING
+        attempt.passed = None
+    else:
+        attempt.status = Attempt.Status.GRADED
+        attempt.passed = total >= attempt.pass_mark
+
+
+def autosubmit_if_due(attempt: Attempt, now: dt.datetime | None = None) -> Attempt:
+    if attempt.status == Attempt.Status.IN_PROGRESS and attempt.is_past_deadline(now):
+        return attempt_submit(attempt=attempt, by=Attempt.SubmittedBy.DEADLINE, now=now)
+    return attempt
+
+
+def autosubmit_due_attempts(*, now: dt.datetime | None = None) -> int:
+    """Beat job: submit every attempt whose deadline has passed, with its last saved answers."""
+    now = now or timezone.now()
+    n = 0
+    for attempt in Attempt.objects.filter(status=Attempt.Status.IN_PROGRESS, deadline__lte=now).only("pk"):
+        attempt_submit(attempt=attempt, by=Attempt.SubmittedBy.DEADLINE, now=now)
+        n += 1
+    return n
+
+
+@transaction.atomic
+def attempt_extend(*, actor, attempt: Attempt, minutes: int, reason: str) -> Attempt:
+    if not reason.strip():
+        raise ValidationError(_("延长时间须填写原因。"))
+    if not 1 <= int(minutes) <= 120:
+        raise ValidationError(_("延长时间应为 1 至 120 分钟。"))
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if attempt.status != Attempt.Status.IN_PROGRESS:
+        raise ValidationError(_("该答卷已交卷，不能延长时间。"))
+    before = attempt.deadline
+    base = max(attempt.deadline, timezone.now())
+    attempt.deadline = base + dt.timedelta(minutes=int(minutes))
+    attempt.save(update_fields=["deadline"])
+    audit_record(actor=actor, action="attempt.extend_time", target=attempt, before={"deadline": before},
+                 after={"deadline": attempt.deadline, "minutes": int(minutes)}, reason=reason)
+    return attempt
+
+
+def attempt_force_submit(*, actor, attempt: Attempt, reason: str) -> Attempt:
+    if not reason.strip():
+        raise ValidationError(_("强制交卷须填写原因。"))
+    return attempt_submit(attempt=attempt, by=Attempt.SubmittedBy.PROCTOR, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def essay_mark(*, actor, answer: Answer, score: Decimal, comment: str = "") -> Answer:
+    answer = Answer.objects.select_for_update().select_related("item", "attempt").get(pk=answer.pk)
+    score = Decimal(score)
+    if score < 0 or score > answer.item.points:
+        raise ValidationError(_("得分应在 0 至 %(p)s 之间。") % {"p": answer.item.points})
+    if answer.attempt.status == Attempt.Status.IN_PROGRESS:
+        raise ValidationError(_("答卷尚未交卷。"))
+    before = answer.score
+    answer.score = score.quantize(Decimal("0.1"))
+    answer.marked_by = actor
+    answer.marked_at = timezone.now()
+    answer.marker_comment = comment
+    answer.save(update_fields=["score", "marked_by", "marked_at", "marker_comment"])
+    audit_record(actor=actor, action="answer.mark" if before is None else "answer.score_change", target=answer.attempt,
+                 before={"item": answer.item.position, "score": before},
+                 after={"item": answer.item.position, "score": answer.score}, reason=comment)
+    attempt = Attempt.objects.select_for_update().get(pk=answer.attempt_id)
+    prev = {"score": attempt.score, "passed": attempt.passed, "status": attempt.status}
+    attempt.status = Attempt.Status.IN_PROGRESS  # let _grade recompute from the saved answers
+    _grade(attempt)
+    attempt.save(update_fields=["score", "passed", "status"])
+    if prev["status"] == Attempt.Status.GRADED and (prev["score"] != attempt.score or prev["passed"] != attempt.passed):
+        audit_record(actor=actor, action="attempt.score_change", target=attempt, before=prev,
+                     after={"score": attempt.score, "passed": attempt.passed, "status": attempt.status})
+    return answer
+
+
+# --------------------------------------------------------------------------- practical exams
+
+@transaction.atomic
+def practical_result_record(*, examiner, registration: Registration, scores: dict, notes: str = "") -> PracticalResult:
+    session = registration.session
+    if session.operation_item_id is None:
+        raise ValidationError(_("本场次没有操作项目，不需要实操考试。"))
+    tasks = {t.pk: t for t in PracticalTask.objects.filter(operation_item_id=session.operation_item_id, is_active=True)}
+    if not tasks:
+        raise ValidationError(_("该操作项目尚未设置实操考试项目。"))
+    clean: dict[str, str] = {}
+    errors = []
+    for tid, task in tasks.items():
+        raw = scores.get(tid, scores.get(str(tid)))
+        try:
+            value = Decimal(str(raw))
+        except Exception:  # noqa: BLE001 - any unparsable input is a clear error
+            errors.append(_("“%(t)s”的得分无效") % {"t": task.title})
+            continue
+        if value < 0 or value > task.points:
+            errors.append(_("“%(t)s”的得分应在 0 至 %(p)s 之间") % {"t": task.title, "p": task.points})
+            continue
+        clean[str(tid)] = str(value.quantize(Decimal("0.1")))
+    if errors:
+        raise ValidationError(errors)
+    total = sum((Decimal(v) for v in clean.values()), Decimal(0))
+    max_total = sum((t.points for t in tasks.values()), Decimal(0))
+    pass_mark = Decimal(session.certificate_kind.practical_pass_mark or 80) * max_total / Decimal(100)
+    existing = PracticalResult.objects.select_for_update().filter(registration=registration).first()
+    before = {"scores": existing.scores, "total": existing.total, "passed": existing.passed} if existing else None
+    result, _created = PracticalResult.objects.update_or_create(
+        registration=registration,
+        defaults={"examiner": examiner, "scores": clean, "total": total, "pass_mark": pass_mark.quantize(Decimal("0.1")),
+                  "passed": total >= pass_mark, "notes": notes, "recorded_at": timezone.now()},
+    )
+    audit_record(actor=examiner, action="practical_result.change" if existing else "practical_result.record",
+                 target=registration, before=before,
+                 after={"scores": clean, "total": total, "passed": result.passed}, reason=notes)
+    return result
+
+
+# --------------------------------------------------------------------------- practice
+
+def practice_answer(*, user, question: Question, response: str) -> PracticeRecord:
+    """Record a practice answer on a training question and return the learner's record."""
+    if question.bank.kind != QuestionBank.Kind.TRAINING:
+        raise PermissionDenied
+    if question.type == Question.Type.ESSAY:
+        raise ExamError(_("简答题不提供自动判分。"))
+    allowed = "TF" if question.type == Question.Type.TRUEFALSE else "".join(o["key"] for o in question.options)
+    value = normalise_response(response, allowed)
+    correct = bool(value) and value == question.answer
+    now = timezone.now()
+    with transaction.atomic():
+        record, _c = PracticeRecord.objects.select_for_update().get_or_create(
+            user=user, question=question, defaults={"bank": question.bank}
+        )
+        record.last_response = value
+        record.last_correct = correct
+        record.times += 1
+        if not correct:
+            record.wrong_times += 1
+            record.in_notebook = True
+        record.answered_at = now
+        record.save()
+    return record
+
+
+def notebook_remove(*, user, question_id: int) -> None:
+    PracticeRecord.objects.filter(user=user, question_id=question_id).update(in_notebook=False)

@@ -1,0 +1,345 @@
+"""Candidate pages: my exams, the exam itself (question, autosave, flag, overview, submit, result)
+and practice on training banks. Thin: everything goes through services and selectors."""
+
+from __future__ import annotations
+
+import random
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.audit import client_ip
+
+from . import selectors, services
+from .models import Attempt, AttemptItem, PracticeRecord, Question, QuestionBank
+
+
+def _attempt_or_404(request, pk: int) -> Attempt:
+    attempt = selectors.candidate_attempt(request.user, pk)
+    if attempt is None:
+        raise Http404
+    return attempt
+
+
+def _guard_open(request, attempt: Attempt):
+    """Auto-submit when the deadline has passed; refuse clients outside the allowed IP ranges."""
+    attempt = services.autosubmit_if_due(attempt)
+    if attempt.status != Attempt.Status.IN_PROGRESS:
+        return attempt, redirect("exams:result", pk=attempt.pk)
+    if attempt.registration_id and not attempt.registration.session.ip_allowed(client_ip(request)):
+        messages.error(request, _("请在指定考场的电脑上参加考试（当前 IP 不在允许范围内）。"))
+        return attempt, redirect("exams:my_exams")
+    return attempt, None
+
+
+@login_required
+def exams_home(request):
+    """/exams/: exam-centre staff go to the back office, everyone else to their exams."""
+    return redirect("exams:manage" if selectors.is_exam_staff(request.user) and not selectors.my_registrations(request.user).exists()
+                    else "exams:my_exams")
+
+
+@login_required
+def my_exams(request):
+    registrations = list(selectors.my_registrations(request.user))
+    attempts = list(selectors.my_attempts(request.user))
+    by_reg: dict[int, list[Attempt]] = {}
+    for a in attempts:
+        if a.registration_id:
+            by_reg.setdefault(a.registration_id, []).append(a)
+    now = timezone.now()
+    rows = []
+    for reg in registrations:
+        regs_attempts = by_reg.get(reg.pk, [])
+        open_attempt = next((a for a in regs_attempts if a.status == Attempt.Status.IN_PROGRESS), None)
+        rows.append({"reg": reg, "session": reg.session, "open_attempt": open_attempt, "attempts": regs_attempts,
+                     "is_open": reg.session.is_open(now), "upcoming": reg.session.starts_at > now})
+    return render(request, "exams/my_exams.html", {"rows": rows, "attempts": attempts, "now": now})
+
+
+@login_required
+@require_POST
+def start(request, registration_id: int):
+    reg = selectors.my_registrations(request.user).filter(pk=registration_id).first()
+    if reg is None:
+        raise Http404
+    try:
+        attempt = services.attempt_start(user=request.user, registration=reg, ip=client_ip(request))
+    except services.ExamError as exc:
+        messages.error(request, exc.message)
+        return redirect("exams:my_exams")
+    return redirect("exams:attempt", pk=attempt.pk)
+
+
+@never_cache
+@login_required
+def attempt_home(request, pk: int):
+    attempt = _attempt_or_404(request, pk)
+    attempt, redirect_to = _guard_open(request, attempt)
+    if redirect_to:
+        return redirect_to
+    nav = selectors.paper_nav(attempt)
+    first_open = next((n["position"] for n in nav if not n["answered"]), 1)
+    return redirect("exams:question", pk=attempt.pk, position=first_open)
+
+
+@never_cache
+@login_required
+def question(request, pk: int, position: int):
+    attempt = _attempt_or_404(request, pk)
+    attempt, redirect_to = _guard_open(request, attempt)
+    if redirect_to:
+        return redirect_to
+    nav = selectors.paper_nav(attempt)
+    item = selectors.candidate_item_view(attempt, position)
+    if item is None:
+        raise Http404
+    answered = sum(1 for n in nav if n["answered"])
+    return render(request, "exams/question.html", {
+        "attempt": attempt, "item": item, "nav": nav, "total": len(nav), "answered": answered,
+        "prev": position - 1 if position > 1 else None, "next": position + 1 if position < len(nav) else None,
+        "seconds_left": attempt.seconds_left(),
+    })
+
+
+@never_cache
+@require_POST
+def autosave(request, pk: int, item_id: int):
+    """Save one answer (htmx on every click). Lean: one query for the item with its attempt and
+    session, one upsert."""
+    if not request.user.is_authenticated:
+        return HttpResponse(_("请先登录。"), status=401)
+    item = (
+        AttemptItem.objects.select_related("attempt", "question", "attempt__registration__session")
+        .filter(pk=item_id, attempt_id=pk, attempt__user_id=request.user.pk)
+        .first()
+    )
+    if item is None:
+        raise Http404
+    attempt = item.attempt
+    if attempt.registration_id and not attempt.registration.session.ip_allowed(client_ip(request)):
+        return _save_reply(request, attempt, _("当前 IP 不在允许范围内，答案未保存。"), status=403)
+    post = request.POST
+    response = text = flagged = None
+    if "flag" in post:
+        flagged = post.get("flag") in ("1", "true", "on")
+    if item.question.type == Question.Type.ESSAY:
+        if "text" in post:
+            text = post.get("text", "")
+    elif "choice" in post or post.get("clear"):
+        response = "".join(post.getlist("choice"))
+    try:
+        answer = services.answer_save(item=item, response=response, text=text, flagged=flagged)
+    except services.LateSave as exc:
+        services.autosubmit_if_due(attempt)
+        return _save_reply(request, attempt, exc.message, status=409, late=True)
+    except services.ExamError as exc:
+        return _save_reply(request, attempt, exc.message, status=400)
+    if request.htmx:
+        stamp = timezone.localtime(answer.saved_at).strftime("%H:%M:%S")
+        return HttpResponse(
+            f'<span class="badge ok" role="status">{_("已保存")} {stamp}</span>', headers={"Cache-Control": "no-store"}
+        )
+    nxt = request.POST.get("go")
+    if nxt and nxt.isdigit():
+        return redirect("exams:question", pk=attempt.pk, position=int(nxt))
+    if nxt == "overview":
+        return redirect("exams:overview", pk=attempt.pk)
+    return redirect("exams:question", pk=attempt.pk, position=item.position)
+
+
+def _save_reply(request, attempt, message: str, status: int, late: bool = False):
+    if request.htmx:
+        link = f' <a href="{reverse("exams:result", kwargs={"pk": attempt.pk})}">{_("查看交卷结果")}</a>' if late else ""
+        # 200 so htmx swaps the message in; the status code is in a header for scripts.
+        return HttpResponse(f'<span class="badge bad" role="alert">{message}</span>{link}',
+                            headers={"X-Anxun-Status": str(status)})
+    if not late:
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    messages.error(request, message)
+    return redirect("exams:result", pk=attempt.pk)
+
+
+@never_cache
+@login_required
+def overview(request, pk: int):
+    attempt = _attempt_or_404(request, pk)
+    attempt, redirect_to = _guard_open(request, attempt)
+    if redirect_to:
+        return redirect_to
+    nav = selectors.paper_nav(attempt)
+    unanswered = [n for n in nav if not n["answered"]]
+    flagged = [n for n in nav if n["flagged"]]
+    return render(request, "exams/overview.html", {
+        "attempt": attempt, "nav": nav, "unanswered": unanswered, "flagged": flagged,
+        "answered": len(nav) - len(unanswered), "total": len(nav), "seconds_left": attempt.seconds_left(),
+    })
+
+
+@login_required
+@require_POST
+def submit(request, pk: int):
+    attempt = _attempt_or_404(request, pk)
+    if attempt.status == Attempt.Status.IN_PROGRESS and request.POST.get("confirm") != "yes":
+        messages.warning(request, _("请勾选确认后再交卷。"))
+        return redirect("exams:overview", pk=attempt.pk)
+    by = Attempt.SubmittedBy.DEADLINE if attempt.is_past_deadline() else Attempt.SubmittedBy.CANDIDATE
+    services.attempt_submit(attempt=attempt, by=by)
+    return redirect("exams:result", pk=attempt.pk)
+
+
+@never_cache
+@login_required
+def result(request, pk: int):
+    attempt = _attempt_or_404(request, pk)
+    attempt = services.autosubmit_if_due(attempt)
+    if attempt.status == Attempt.Status.IN_PROGRESS:
+        return redirect("exams:attempt", pk=attempt.pk)
+    allowed = selectors.review_allowed(attempt)
+    rows = selectors.attempt_review(attempt) if allowed else []
+    return render(request, "exams/result.html", {
+        "attempt": attempt, "rows": rows, "review_allowed": allowed,
+        "full": attempt.mode == Attempt.Mode.MOCK or attempt.blueprint.review_policy == "full",
+        "message": (attempt.blueprint.success_text if attempt.passed else attempt.blueprint.fail_text)
+        if attempt.passed is not None else "",
+    })
+
+
+# --------------------------------------------------------------------------- practice
+
+@login_required
+def practice(request):
+    banks = list(selectors.practice_banks(request.user).annotate(
+        n=Count("questions", filter=Q(questions__is_current=True, questions__retired_at__isnull=True)
+                & ~Q(questions__type="essay"))))
+    stats = {
+        row["bank_id"]: row
+        for row in PracticeRecord.objects.filter(user=request.user, bank__kind=QuestionBank.Kind.TRAINING)
+        .values("bank_id").annotate(answered=Count("id"), correct=Count("id", filter=Q(last_correct=True)),
+                                     wrong=Count("id", filter=Q(in_notebook=True)))
+    }
+    rows = [{"bank": b, "total": b.n, **stats.get(b.pk, {"answered": 0, "correct": 0, "wrong": 0})} for b in banks]
+    for r in rows:
+        r["percent"] = round(100 * r["answered"] / r["total"]) if r["total"] else 0
+    return render(request, "exams/practice.html", {
+        "rows": rows, "mocks": list(selectors.mock_blueprints(request.user)),
+    })
+
+
+def _practice_bank(request, code: str) -> QuestionBank:
+    bank = selectors.practice_banks(request.user).filter(code=code).first()
+    if bank is None:
+        raise Http404
+    return bank
+
+
+@never_cache
+@login_required
+def practice_bank(request, code: str):
+    bank = _practice_bank(request, code)
+    questions = selectors.practice_questions(request.user, bank)
+    feedback = None
+    if request.method == "POST":
+        q = questions.filter(pk=request.POST.get("question")).first()
+        if q is None:
+            raise Http404
+        try:
+            record = services.practice_answer(user=request.user, question=q, response="".join(request.POST.getlist("choice")))
+        except services.ExamError as exc:
+            messages.error(request, exc.message)
+            return redirect("exams:practice_bank", code=bank.code)
+        feedback = {"correct": record.last_correct, "response": record.last_response, "key": q.answer,
+                    "explanation": q.explanation, "clauses": _clauses_of(q)}
+        current = q
+    else:
+        mode = request.GET.get("mode", "new")
+        current = None
+        if request.GET.get("q"):
+            current = questions.filter(pk=request.GET["q"]).first()
+        if current is None and mode == "wrong":
+            current = _pick(questions.filter(practice_records__user=request.user, practice_records__in_notebook=True))
+        if current is None:
+            current = _pick(questions.exclude(practice_records__user=request.user)) or _pick(questions)
+    summary = selectors.practice_summary(request.user, [bank.pk])
+    total = questions.count()
+    return render(request, "exams/practice_bank.html", {
+        "bank": bank, "q": current, "feedback": feedback, "summary": summary, "total": total,
+        "options": _practice_options(current, feedback),
+    })
+
+
+def _pick(qs) -> Question | None:
+    """A random question without ORDER BY RANDOM() over the whole bank: ids first, then one row."""
+    ids = list(qs.values_list("id", flat=True))
+    return Question.objects.filter(pk=random.choice(ids)).first() if ids else None
+
+
+def _practice_options(q: Question | None, feedback: dict | None) -> list[dict]:
+    if q is None:
+        return []
+    opts = q.options if q.type != Question.Type.TRUEFALSE else [{"key": "T", "text": "正确"}, {"key": "F", "text": "错误"}]
+    out = []
+    for o in opts:
+        row = {"key": o["key"], "text": o["text"], "label": o["key"] if q.type != Question.Type.TRUEFALSE else (
+            "√" if o["key"] == "T" else "×")}
+        if feedback:
+            row["chosen"] = o["key"] in feedback["response"]
+            row["is_key"] = o["key"] in feedback["key"]
+        out.append(row)
+    return out
+
+
+def _clauses_of(q: Question) -> list[dict]:
+    clauses = getattr(q, "clauses", None)
+    if clauses is None:
+        return []
+    return [{"title": str(c), "url": c.get_absolute_url()} for c in clauses.all()]
+
+
+@login_required
+def notebook(request):
+    records = list(selectors.notebook(request.user)[:300])
+    return render(request, "exams/notebook.html", {"records": records})
+
+
+@login_required
+@require_POST
+def notebook_remove(request, question_id: int):
+    services.notebook_remove(user=request.user, question_id=question_id)
+    messages.success(request, _("已从错题本移除。"))
+    return redirect("exams:notebook")
+
+
+@login_required
+@require_POST
+def mock_start(request, blueprint_id: int):
+    bp = selectors.mock_blueprints(request.user).filter(pk=blueprint_id).first()
+    if bp is None:
+        raise Http404
+    try:
+        attempt = services.mock_start(user=request.user, blueprint=bp)
+    except services.ExamError as exc:
+        messages.error(request, exc.message)
+        return redirect("exams:practice")
+    return redirect("exams:attempt", pk=attempt.pk)
+
+
+@login_required
+def my_ticket(request, registration_id: int):
+    """The candidate's own admission ticket (准考证) as PDF."""
+    from .tickets import tickets_pdf
+
+    reg = selectors.my_registrations(request.user).filter(pk=registration_id).select_related("session__centre").first()
+    if reg is None:
+        raise Http404
+    resp = HttpResponse(tickets_pdf(reg.session, [reg], viewer=request.user), content_type="application/pdf")
+    resp["Content-Disposition"] = f'inline; filename="admission-ticket-{reg.ticket_number}.pdf"'
+    return resp

@@ -1,0 +1,86 @@
+"""Training: who has been trained, coverage of the mandatory populations, overdue assignments."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.roles import Role
+
+from ..metrics import (Metric, Source, _people, has_role_in_scope, member_of_q, model, register_metric,
+                       register_source)
+from ..scope import Scope
+
+
+def trained_q(scope: Scope) -> Q:
+    """Person holds a training record that ended within the period."""
+    records = model("courses.TrainingRecord").objects.filter(person_id=OuterRef("pk"))
+    return Q(Exists(records.filter(scope.in_period("end_date", is_date=True))))
+
+
+def overdue_q(scope: Scope) -> Q:
+    enrolments = model("courses.Enrolment").objects.filter(
+        user_id=OuterRef("pk"), status="active", due_date__lt=scope.today)
+    return Q(Exists(enrolments))
+
+
+POPULATIONS = [
+    ("principal", "主要负责人", (Role.PRINCIPAL,)),
+    ("safety_manager", "安全生产管理人员", (Role.SAFETY_MANAGER,)),
+    ("worker", "从业人员", (Role.WORKER,)),
+]
+
+
+# People-based figures: the list behind each is a list of people.
+register_metric(Metric("people_trained", "完成培训的人员", "people", trained_q, unit="人",
+                       help="统计期间内取得培训记录（线上或线下）的在册人员。"))
+register_metric(Metric("managers_trained", "完成培训的主要负责人和安全生产管理人员", "people",
+                       lambda s: trained_q(s) & has_role_in_scope(s, Role.PRINCIPAL, Role.SAFETY_MANAGER), unit="人"))
+register_metric(Metric("managers_untrained", "未完成培训的主要负责人和安全生产管理人员", "people",
+                       lambda s: ~trained_q(s) & has_role_in_scope(s, Role.PRINCIPAL, Role.SAFETY_MANAGER), unit="人"))
+register_metric(Metric("people_overdue", "培训逾期未完成的人员", "people", overdue_q, unit="人",
+                       help="有已过完成期限仍未完成的培训任务。"))
+for _key, _label, _roles in POPULATIONS:
+    register_metric(Metric(f"pop_{_key}_trained", f"{_label}·已培训", "people",
+                           lambda s, r=_roles: has_role_in_scope(s, *r) & trained_q(s), unit="人"))
+    register_metric(Metric(f"pop_{_key}_untrained", f"{_label}·未培训", "people",
+                           lambda s, r=_roles: has_role_in_scope(s, *r) & ~trained_q(s), unit="人"))
+
+
+def ent_trained_q(scope: Scope) -> Q:
+    """Enterprise has a current member holding a training record that ended within the period."""
+    records = model("courses.TrainingRecord").objects.filter(
+        scope.in_period("end_date", is_date=True),
+        person__memberships__organization_id=OuterRef("pk"), person__memberships__is_active=True)
+    return Q(Exists(records))
+
+
+register_metric(Metric("ent_trained", "开展培训的企业", "enterprises", ent_trained_q, unit="家",
+                       help="统计期间内有在册人员取得培训记录的企业。", requires=("courses.TrainingRecord",)))
+
+
+# Training records themselves (人次) — listed with person, course and hours.
+def _records(scope: Scope) -> QuerySet:
+    return model("courses.TrainingRecord").objects.filter(person__in=_people(scope))
+
+
+register_source(Source(
+    key="training_records", label="培训记录", models=("courses.TrainingRecord",), base=_records,
+    template="reports/rows/training_records.html",
+    order_by=("-end_date", "-pk"), select_related=("person", "course", "organization"),
+))
+register_metric(Metric("records_in_period", "培训记录", "training_records",
+                       lambda s: s.in_period("end_date", is_date=True), unit="人次"))
+
+
+def _enrolments(scope: Scope) -> QuerySet:
+    return model("courses.Enrolment").objects.filter(user__in=_people(scope))
+
+
+register_source(Source(
+    key="enrolments", label="培训任务", models=("courses.Enrolment",), base=_enrolments,
+    template="reports/rows/enrolments.html", facets={"org": lambda scope, v: member_of_q(v, "user_id")},
+    order_by=("due_date", "pk"), select_related=("user", "course"),
+))
+register_metric(Metric("enrol_overdue", "逾期未完成的培训任务", "enrolments",
+                       lambda s: Q(status="active", due_date__lt=s.today), unit="项"))
+register_metric(Metric("enrol_active", "进行中的培训任务", "enrolments", lambda s: Q(status="active"), unit="项"))

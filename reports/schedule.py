@@ -1,0 +1,9 @@
+from celery.schedules import crontab
+
+# The progress table is due on the 23rd: produce it early that morning (Asia/Shanghai).
+SCHEDULE = {
+    "reports-progress-monthly": {
+        "task": "reports.tasks.progress_reports_monthly",
+        "schedule": crontab(minute=30, hour=1, day_of_month=23),
+    },
+}

@@ -1,0 +1,195 @@
+"""Thin views: work out the scope, ask dashboards/metrics/progress for the figures, render."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organization
+from accounts.roles import OrgKind
+
+from . import dashboards
+from .metrics import METRICS, SOURCES, metric_rows
+from .scope import ReportKind, add_months, build_scope, is_bureau_viewer, managed_enterprises, month_end
+
+PAGE_SIZE = 50
+
+
+def _enterprise_for(request) -> Organization:
+    """The enterprise an enterprise-dashboard request is about (one the user manages)."""
+    orgs = managed_enterprises(request.user)
+    org_id = request.GET.get("org")
+    if request.user.is_superuser and org_id:
+        org = Organization.objects.filter(pk=org_id, kind=OrgKind.ENTERPRISE).first()
+        if org:
+            return org
+    if org_id:
+        for org in orgs:
+            if str(org.pk) == org_id:
+                return org
+        raise Http404
+    if not orgs:
+        raise PermissionDenied
+    return orgs[0]
+
+
+def _scope_for(request, *, enterprise_view: bool):
+    if enterprise_view:
+        return build_scope(request.user, request.GET, kind=ReportKind.ENTERPRISE, enterprise=_enterprise_for(request))
+    if not is_bureau_viewer(request.user):
+        raise PermissionDenied
+    return build_scope(request.user, request.GET, kind=ReportKind.BUREAU)
+
+
+def quick_periods(scope) -> list[dict]:
+    today = scope.today
+    this_month = today.replace(day=1)
+    last_month = add_months(this_month, -1)
+    periods = [
+        (_("本月"), this_month, today),
+        (_("上月"), last_month, month_end(last_month)),
+        (_("近12个月"), add_months(this_month, -11), today),
+        (_("本年"), today.replace(month=1, day=1), today),
+    ]
+    if scope.campaign and scope.campaign.start_date <= today:
+        periods.append((_("专项活动以来"), scope.campaign.start_date, today))
+    return [{"label": label, "qs": scope.with_period(start, end).query_string()} for label, start, end in periods]
+
+
+@login_required
+def index(request):
+    if is_bureau_viewer(request.user):
+        return redirect("reports:bureau")
+    if managed_enterprises(request.user):
+        return redirect("reports:enterprise")
+    raise PermissionDenied
+
+
+@login_required
+def bureau(request):
+    scope, form = _scope_for(request, enterprise_view=False)
+    panels = dashboards.bureau_dashboard(scope)
+    return render(request, "reports/dashboard_bureau.html", {
+        "scope": scope, "form": form, "panels": panels, "quick": quick_periods(scope)})
+
+
+@login_required
+def enterprise(request):
+    scope, form = _scope_for(request, enterprise_view=True)
+    panels = dashboards.enterprise_dashboard(scope)
+    org = scope.enterprises.first()
+    return render(request, "reports/dashboard_enterprise.html", {
+        "scope": scope, "form": form, "panels": panels, "org": org,
+        "orgs": managed_enterprises(request.user),
+    })
+
+
+@login_required
+def drill(request, metric: str):
+    if metric not in METRICS:
+        raise Http404
+    m = METRICS[metric]
+    source = SOURCES[m.source]
+    if not m.available():
+        raise Http404
+    scope, form = _scope_for(request, enterprise_view=request.GET.get("view") == "enterprise")
+    facets = {name: request.GET.get(name, "") for name in source.facets}
+    rows = metric_rows(scope, metric, facets)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    active_facets = {k: v for k, v in facets.items() if v}
+    base_qs = scope.query_string(**active_facets)
+    back = "reports:enterprise" if scope.kind == ReportKind.ENTERPRISE else "reports:bureau"
+    return render(request, "reports/drill.html", {
+        "scope": scope, "metric": m, "source": source, "page": page, "rows": page.object_list,
+        "row_template": source.template, "base_qs": base_qs, "facets": active_facets, "back": back,
+    })
+
+
+# ------------------------------------------------------------------ progress table (调度表)
+
+def _bureaus_of(user) -> list[Organization]:
+    from accounts.selectors import organizations_of
+    from accounts.roles import BUREAU_ROLES
+
+    return [o for o in organizations_of(user, *BUREAU_ROLES) if o.kind == OrgKind.BUREAU]
+
+
+def _require_bureau(request) -> list[Organization]:
+    bureaus = _bureaus_of(request.user)
+    if not bureaus and not request.user.is_superuser:
+        raise PermissionDenied
+    return bureaus
+
+
+@login_required
+def progress(request):
+    from .forms import ProgressExportForm, ProgressGenerateForm
+    from .models import ProgressReport
+    from .progress import DUE_DAY
+    from .selectors import progress_reports_for
+
+    bureaus = _require_bureau(request)
+    reports = progress_reports_for(request.user).select_related("bureau", "campaign")
+    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    from .progress import standard_period
+
+    today = timezone.localdate()
+    generate_form = ProgressGenerateForm(bureaus=bureaus, initial={"month": f"{today:%Y-%m}"})
+    start, end = standard_period(today)
+    export_form = ProgressExportForm(bureaus=bureaus, initial={"start": start, "end": min(end, today)})
+    if request.method == "POST":
+        from django.contrib import messages
+
+        from .services import progress_report_build
+
+        generate_form = ProgressGenerateForm(request.POST, bureaus=bureaus)
+        if generate_form.is_valid():
+            report = progress_report_build(bureau=generate_form.cleaned_data["bureau"],
+                                           month=generate_form.cleaned_data["month"], actor=request.user)
+            messages.success(request, _("已生成%(month)s调度表。") % {"month": f"{report.month:%Y年%m月}"})
+            return redirect("reports:progress")
+    return render(request, "reports/progress.html", {
+        "page": page, "reports": page.object_list, "generate_form": generate_form, "export_form": export_form,
+        "due_day": DUE_DAY, "model": ProgressReport,
+    })
+
+
+@login_required
+def progress_download(request, pk: int):
+    from .selectors import progress_reports_for
+
+    _require_bureau(request)
+    report = get_object_or_404(progress_reports_for(request.user), pk=pk)
+    return FileResponse(report.file.open("rb"), as_attachment=True,
+                        filename=f"调度表-{report.bureau.name}-{report.month:%Y-%m}.xlsx")
+
+
+@login_required
+def progress_export(request):
+    """An ad-hoc table for any period, downloaded at once (not stored)."""
+    from .forms import ProgressExportForm
+    from .progress import campaign_for, progress_figures, workbook_bytes
+
+    bureaus = _require_bureau(request)
+    form = ProgressExportForm(request.GET, bureaus=bureaus)
+    if not form.is_valid():
+        from django.contrib import messages
+
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+        return redirect("reports:progress")
+    bureau, start, end = (form.cleaned_data[k] for k in ("bureau", "start", "end"))
+    campaign = campaign_for(bureau, end)
+    content = workbook_bytes(bureau, start, end, campaign, progress_figures(bureau, start, end, campaign))
+    resp = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    from urllib.parse import quote
+
+    name = quote(f"调度表-{bureau.name}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+    return resp

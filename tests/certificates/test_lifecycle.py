@@ -1,0 +1,84 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from accounts.models import AuditLog
+from accounts.roles import Role
+from certificates import numbers
+from certificates.models import Certificate, LiveStatus
+from certificates.services import certificate_reinstate, certificate_revoke, certificate_suspend
+
+from .conftest import WELDER_ID
+
+pytestmark = pytest.mark.django_db
+
+
+def test_issue_sets_dates_from_catalogue_data_and_keeps_national_number_private(issue, welder):
+    c = issue(welder, valid_from=dt.date(2024, 3, 1))
+    assert (c.valid_until, c.next_review_due) == (dt.date(2030, 2, 28), dt.date(2027, 3, 1))
+    assert c.rule_version.code == "2010" and c.operation_item.name == "熔化焊接与热切割作业"
+    # own number: year + sequence + check character, nothing from the ID number
+    assert numbers.is_valid_number(c.number) and c.number.startswith("AX2024")
+    assert WELDER_ID[-6:] not in c.number
+    assert c.national_number == "T" + WELDER_ID
+    assert WELDER_ID not in c.national_number_encrypted  # encrypted at rest
+    assert c.masked_national_number == "T110***********1235"
+    assert AuditLog.objects.filter(action="certificate.issue", target_id=str(c.pk)).exists()
+
+
+def test_numbers_are_sequential_and_check_digit_catches_typos(issue, welder):
+    a, b = issue(welder), issue(welder, item_code="weld-braze")
+    assert int(b.number[6:12]) == int(a.number[6:12]) + 1
+    typo = a.number[:-2] + str((int(a.number[-2]) + 1) % 10) + a.number[-1]
+    assert not numbers.is_valid_number(typo)
+
+
+def test_status_lifecycle_over_time(issue, welder):
+    c = issue(welder, valid_from=dt.date(2024, 3, 1))  # review due 2027-03-01, valid until 2030-02-28
+    timeline = [
+        (dt.date(2024, 3, 1), LiveStatus.VALID),
+        (dt.date(2026, 12, 30), LiveStatus.VALID),
+        (dt.date(2026, 12, 31), LiveStatus.REVIEW_DUE),   # 60 days before the review date
+        (dt.date(2027, 3, 1), LiveStatus.REVIEW_DUE),
+        (dt.date(2027, 3, 2), LiveStatus.REVIEW_OVERDUE),
+        (dt.date(2030, 2, 28), LiveStatus.REVIEW_OVERDUE),
+        (dt.date(2030, 3, 1), LiveStatus.EXPIRED),
+    ]
+    for day, expected in timeline:
+        with time_machine.travel(dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC), tick=False):
+            assert Certificate.objects.get(pk=c.pk).status == expected, day
+
+
+def test_suspend_reinstate_revoke_audited_and_revoked_is_final(issue, welder, officer):
+    c = issue(welder)
+    with pytest.raises(ValidationError):
+        certificate_suspend(actor=officer, certificate=c, reason="  ")
+    certificate_suspend(actor=officer, certificate=c, reason="违章作业")
+    assert c.status == LiveStatus.SUSPENDED
+    certificate_reinstate(actor=officer, certificate=c, reason="整改完成")
+    assert c.status in (LiveStatus.VALID, LiveStatus.REVIEW_DUE, LiveStatus.REVIEW_OVERDUE)
+    certificate_revoke(actor=officer, certificate=c, reason="以欺骗手段取得")
+    assert Certificate.objects.get(pk=c.pk).status == LiveStatus.REVOKED
+    with pytest.raises(ValidationError):
+        certificate_reinstate(actor=officer, certificate=c, reason="x")
+    actions = list(AuditLog.objects.filter(target_id=str(c.pk)).values_list("action", flat=True))
+    assert {"certificate.suspend", "certificate.reinstate", "certificate.revoke"} <= set(actions)
+    assert c.revision == 4
+
+
+def test_only_the_issuing_centres_officer_may_change_a_certificate(issue, welder, make_member):
+    c = issue(welder)
+    other_officer = make_member(Role.CERT_OFFICER)
+    with pytest.raises(PermissionDenied):
+        certificate_revoke(actor=other_officer, certificate=c, reason="x")
+    assert Certificate.objects.get(pk=c.pk).state == Certificate.State.ACTIVE
+
+
+def test_issue_refuses_holder_without_id_and_item_from_other_version(issue, make_member):
+    from tests.factories import UserFactory
+
+    with pytest.raises(ValidationError):
+        issue(UserFactory())
+    assert not Certificate.objects.exists()

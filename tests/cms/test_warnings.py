@@ -1,0 +1,179 @@
+"""Targeted warning push, inbox read receipts and the bureau's read-status views."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import Region
+from accounts.roles import OrgKind, Role
+from cms.models import WarningNotification
+from cms.services import warning_push
+from tests.factories import OrganizationFactory
+
+
+@pytest.fixture
+def dust_case(make_case):
+    return make_case("抛光车间铝粉尘爆炸", industry="machinery", hazards=["dust-explosion"], processes=["polishing"])
+
+
+@pytest.fixture
+def people(enterprise, make_member):
+    dust = enterprise(industry="light-industry", hazards=["dust-explosion"])
+    polish = enterprise(industry="textile", processes=["polishing"])
+    same_industry = enterprise(industry="machinery")
+    other = enterprise(industry="commerce-trade", hazards=["ammonia-refrigeration"], processes=["cold-storage"])
+    return {
+        "dust": dust, "polish": polish, "same_industry": same_industry, "other": other,
+        "dust_principal": make_member(Role.PRINCIPAL, dust, email="p@example.com"),
+        "dust_manager": make_member(Role.SAFETY_MANAGER, dust),
+        "dust_worker": make_member(Role.WORKER, dust),
+        "dust_admin": make_member(Role.ENT_ADMIN, dust),
+        "polish_principal": make_member(Role.PRINCIPAL, polish),
+        "industry_principal": make_member(Role.PRINCIPAL, same_industry),
+        "other_principal": make_member(Role.PRINCIPAL, other),
+    }
+
+
+def test_push_reaches_principals_and_safety_managers_of_matching_enterprises_only(people, dust_case):
+    created = warning_push(page_id=dust_case.pk)
+    recipients = set(WarningNotification.objects.filter(page=dust_case).values_list("recipient__username", flat=True))
+    expected = {people[k].username for k in ("dust_principal", "dust_manager", "polish_principal", "industry_principal")}
+    assert recipients == expected
+    assert created == 4
+    n = WarningNotification.objects.get(recipient=people["dust_principal"])
+    assert "粉尘涉爆" in n.matched_on and n.organization == people["dust"]
+    assert "设备/工艺：抛光打磨" in WarningNotification.objects.get(recipient=people["polish_principal"]).matched_on
+    # Email to those who have an address, once.
+    assert [m.to for m in mail.outbox] == [["p@example.com"]]
+    assert "抛光车间铝粉尘爆炸" in mail.outbox[0].subject
+
+
+def test_push_is_idempotent_across_republish(people, dust_case, django_capture_on_commit_callbacks):
+    warning_push(page_id=dust_case.pk)
+    assert warning_push(page_id=dust_case.pk) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        dust_case.title = "抛光车间铝粉尘爆炸（修订）"
+        dust_case.save_revision().publish()
+    assert WarningNotification.objects.filter(page=dust_case).count() == 4
+    assert len(mail.outbox) == 1
+
+
+def test_publishing_queues_the_push_on_commit(people, make_case, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        case = make_case("液氨泄漏", hazards=["ammonia-refrigeration"])
+    assert callbacks, "the push is queued on commit"
+    assert list(WarningNotification.objects.filter(page=case).values_list("recipient", flat=True)) == [people["other_principal"].pk]
+
+
+def test_draft_case_pushes_nothing(people, make_case):
+    case = make_case("草稿案例", hazards=["dust-explosion"], publish=False)
+    assert warning_push(page_id=case.pk) == 0
+    assert not WarningNotification.objects.exists()
+
+
+def test_person_joining_later_receives_past_matching_warnings(people, dust_case, make_member):
+    warning_push(page_id=dust_case.pk)
+    newcomer = make_member(Role.SAFETY_MANAGER, people["dust"])
+    assert WarningNotification.objects.filter(recipient=newcomer, page=dust_case).count() == 1
+    outsider = make_member(Role.SAFETY_MANAGER, people["other"])
+    assert not WarningNotification.objects.filter(recipient=outsider).exists()
+
+
+def test_inbox_shows_unread_and_confirm_read_records_time(client, people, dust_case):
+    warning_push(page_id=dust_case.pk)
+    user = people["dust_principal"]
+    client.force_login(user)
+    r = client.get(reverse("cms:inbox"))
+    assert r.status_code == 200 and "1 条未读" in r.content.decode() and "抛光车间铝粉尘爆炸" in r.content.decode()
+    n = WarningNotification.objects.get(recipient=user)
+    assert client.get(reverse("cms:inbox_item", args=[n.pk])).status_code == 200
+    r = client.post(reverse("cms:inbox_read", args=[n.pk]))
+    assert r.status_code == 302
+    n.refresh_from_db()
+    first = n.read_at
+    assert first is not None
+    client.post(reverse("cms:inbox_read", args=[n.pk]))
+    n.refresh_from_db()
+    assert n.read_at == first, "a second confirmation keeps the first time"
+    assert "条未读" not in client.get(reverse("cms:inbox")).content.decode()
+
+
+def test_nobody_confirms_for_someone_else(client, people, dust_case):
+    warning_push(page_id=dust_case.pk)
+    n = WarningNotification.objects.get(recipient=people["dust_principal"])
+    client.force_login(people["dust_manager"])
+    assert client.post(reverse("cms:inbox_read", args=[n.pk])).status_code == 404
+    assert client.get(reverse("cms:inbox_item", args=[n.pk])).status_code == 404
+    n.refresh_from_db()
+    assert n.read_at is None
+
+
+def test_inbox_requires_login(client):
+    r = client.get(reverse("cms:inbox"))
+    assert r.status_code == 302 and "/accounts/login/" in r["Location"]
+
+
+@pytest.fixture
+def bureaus(make_member):
+    jiangmen = OrganizationFactory(kind=OrgKind.BUREAU, credit_code=None, region=Region.objects.get(code="440700"))
+    beijing = OrganizationFactory(kind=OrgKind.BUREAU, credit_code=None, region=Region.objects.get(code="110000"))
+    return {
+        "local": make_member(Role.BUREAU_ANALYST, jiangmen),
+        "far": make_member(Role.BUREAU_PUBLISHER, beijing),
+    }
+
+
+def test_bureau_sees_who_has_and_has_not_read(client, people, dust_case, bureaus):
+    warning_push(page_id=dust_case.pk)
+    WarningNotification.objects.filter(recipient=people["dust_principal"]).update(read_at="2026-01-02T03:04:05+08:00")
+    client.force_login(bureaus["local"])
+    r = client.get(reverse("cms:warning_status"))
+    body = r.content.decode()
+    assert r.status_code == 200 and "抛光车间铝粉尘爆炸" in body
+    row = r.context["items"][0]
+    assert (row.recipients, row.read, row.unread, row.enterprises) == (4, 1, 3, 3)
+    r = client.get(reverse("cms:warning_status_detail", args=[dust_case.pk]))
+    assert r.status_code == 200
+    assert (r.context["total"], r.context["read"], r.context["unread"]) == (4, 1, 3)
+    body = r.content.decode()
+    assert people["dust"].name in body and people["dust_manager"].real_name in body and "2026-01-02 03:04" in body
+
+
+def test_bureau_outside_the_region_sees_nothing(client, people, dust_case, bureaus):
+    warning_push(page_id=dust_case.pk)
+    client.force_login(bureaus["far"])
+    r = client.get(reverse("cms:warning_status"))
+    assert r.status_code == 200 and list(r.context["items"]) == []
+    assert client.get(reverse("cms:warning_status_detail", args=[dust_case.pk])).status_code == 404
+    assert client.post(reverse("cms:warning_remind", args=[dust_case.pk])).status_code == 404
+
+
+def test_enterprise_people_cannot_open_the_bureau_views(client, people, dust_case):
+    warning_push(page_id=dust_case.pk)
+    client.force_login(people["dust_admin"])
+    assert client.get(reverse("cms:warning_status")).status_code == 403
+    assert client.get(reverse("cms:warning_status_detail", args=[dust_case.pk])).status_code == 403
+
+
+def test_bureau_reminds_only_the_unread(client, people, dust_case, bureaus):
+    warning_push(page_id=dust_case.pk)
+    WarningNotification.objects.filter(recipient=people["polish_principal"]).update(read_at="2026-01-02T03:04:05+08:00")
+    people["dust_manager"].email = "m@example.com"
+    people["dust_manager"].save()
+    mail.outbox.clear()
+    client.force_login(bureaus["local"])
+    r = client.post(reverse("cms:warning_remind", args=[dust_case.pk]))
+    assert r.status_code == 302
+    assert WarningNotification.objects.filter(reminded_at__isnull=False).count() == 3
+    assert not WarningNotification.objects.get(recipient=people["polish_principal"]).reminded_at
+    assert sorted(m.to[0] for m in mail.outbox) == ["m@example.com", "p@example.com"]
+
+
+def test_status_list_query_budget(client, people, make_case, bureaus, django_assert_max_num_queries):
+    for i in range(6):
+        case = make_case(f"案例{i}", hazards=["dust-explosion"], slug=f"c{i}")
+        warning_push(page_id=case.pk)
+    client.force_login(bureaus["local"])
+    with django_assert_max_num_queries(12):
+        r = client.get(reverse("cms:warning_status"))
+    assert len(r.context["items"]) == 6

@@ -1,0 +1,79 @@
+import pytest
+from hypothesis import HealthCheck, settings as hypothesis_settings
+from django.core.cache import cache
+
+# Property-based tests judge correctness, not speed: a busy CI machine must not fail them.
+hypothesis_settings.register_profile(
+    "anxun", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+hypothesis_settings.load_profile("anxun")
+
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+
+def clear_cache() -> None:
+    """Forget this test process's cache keys only (a Redis FLUSHDB would hit other processes)."""
+    from django.conf import settings
+
+    if "redis" in settings.CACHES["default"]["BACKEND"].lower():
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(f"{settings.CACHES['default']['KEY_PREFIX']}:*"))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    clear_cache()
+    yield
+    clear_cache()
+
+
+@pytest.fixture
+def make_member(db):
+    """make_member(role, org=None, **user_fields) → user holding that role in org (created if None)."""
+    from accounts.roles import ROLE_KIND
+
+    def _make(role, org=None, **user_fields):
+        org = org or OrganizationFactory(kind=ROLE_KIND[role])
+        user = UserFactory(**user_fields)
+        MembershipFactory(user=user, organization=org, role=role)
+        return user
+
+    return _make
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # Never let a run that collected nothing pass.
+    if session.testscollected == 0 and not hasattr(session.config, "workerinput"):
+        session.exitstatus = 5
+
+
+
+REFERENCE_MIGRATIONS = ("accounts.migrations.0002_reference_data", "certificates.migrations.0002_catalogue_2010")
+
+
+def _is_transactional(item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    marker = item.get_closest_marker("django_db")
+    return bool(
+        "transactional_db" in names or "live_server" in names
+        or (marker is not None and marker.kwargs.get("transaction"))
+    )
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests flush every table when they finish. Reload the reference data that
+    migrations ship (regions, industries, tags, the operation catalogue) before each of them."""
+    if _is_transactional(request.node):
+        import importlib
+
+        from django.apps import apps
+
+        request.getfixturevalue("transactional_db")
+        for module in REFERENCE_MIGRATIONS:
+            importlib.import_module(module).forwards(apps, None)
+    yield

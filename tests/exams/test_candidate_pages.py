@@ -1,0 +1,159 @@
+"""The candidate's pages: flow, answer keys never served before submission, query budgets."""
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from exams import services
+from exams.models import Answer, Attempt, AttemptItem
+from tests.exams.conftest import add_questions
+
+
+def _start(client, registration):
+    r = client.post(f"/exams/registrations/{registration.pk}/start/")
+    assert r.status_code == 302
+    return Attempt.objects.get(registration=registration)
+
+
+def test_full_flow_start_answer_reload_submit_result(client, registration, candidate):
+    client.force_login(candidate)
+    page = client.get("/exams/my/").content.decode()
+    assert "测试场次" in page and "开始考试" in page
+    attempt = _start(client, registration)
+    r = client.get(f"/exams/attempts/{attempt.pk}/", follow=True)
+    assert r.status_code == 200 and "第 1 题" in r.content.decode()
+    items = list(AttemptItem.objects.filter(attempt=attempt).select_related("question").order_by("position"))
+    for it in items:
+        q = it.question
+        data = {"text": "答"} if q.type == "essay" else {"choice": list(q.answer)}
+        r = client.post(f"/exams/attempts/{attempt.pk}/items/{it.pk}/save/", data, HTTP_HX_REQUEST="true")
+        assert r.status_code == 200 and "已保存" in r.content.decode()
+    # reload (a new browser = a new client with the same login) resumes with every answer
+    from django.test import Client
+
+    other = Client()
+    other.force_login(candidate)
+    page = other.get(f"/exams/attempts/{attempt.pk}/q/1/").content.decode()
+    assert "checked" in page
+    overview = other.get(f"/exams/attempts/{attempt.pk}/overview/").content.decode()
+    assert f"{len(items)}</strong> / {len(items)}" in overview
+    # submit needs the confirmation
+    r = other.post(f"/exams/attempts/{attempt.pk}/submit/")
+    assert Attempt.objects.get(pk=attempt.pk).status == Attempt.Status.IN_PROGRESS
+    r = other.post(f"/exams/attempts/{attempt.pk}/submit/", {"confirm": "yes"}, follow=True)
+    assert r.status_code == 200
+    attempt.refresh_from_db()
+    assert attempt.passed and "合格" in r.content.decode()
+    # further saves are refused
+    r = other.post(f"/exams/attempts/{attempt.pk}/items/{items[0].pk}/save/", {"choice": "A"}, HTTP_HX_REQUEST="true")
+    assert "已交卷" in r.content.decode()
+
+
+def test_answer_keys_absent_before_submission(client, registration, candidate):
+    client.force_login(candidate)
+    attempt = _start(client, registration)
+    items = list(AttemptItem.objects.filter(attempt=attempt).select_related("question").order_by("position"))
+    bodies = [client.get("/exams/my/").content.decode(), client.get(f"/exams/attempts/{attempt.pk}/overview/").content.decode()]
+    for it in items:
+        bodies.append(client.get(f"/exams/attempts/{attempt.pk}/q/{it.position}/").content.decode())
+        bodies.append(client.get(f"/exams/attempts/{attempt.pk}/result/", follow=True).content.decode())
+    text = "\n".join(bodies)
+    for it in items:
+        assert it.question.explanation not in text
+    assert "正确答案" not in text and "解析" not in text
+    # The options are shown, but nothing marks which one is right.
+    assert not re.search(r'data-(correct|key|answer)', text)
+
+
+def test_other_candidates_cannot_open_or_save(client, registration, candidate, make_member):
+    from accounts.roles import Role
+
+    attempt = services.attempt_start(user=candidate, registration=registration)
+    item = AttemptItem.objects.filter(attempt=attempt).first()
+    intruder = make_member(Role.WORKER)
+    client.force_login(intruder)
+    assert client.get(f"/exams/attempts/{attempt.pk}/q/1/").status_code == 404
+    assert client.post(f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/", {"choice": "A"}).status_code == 404
+    assert client.get(f"/exams/attempts/{attempt.pk}/result/").status_code == 404
+    assert client.post(f"/exams/registrations/{registration.pk}/start/").status_code == 404
+
+
+def test_late_save_refused_with_clear_message_and_autosubmitted(client, registration, candidate):
+    start = timezone.now()
+    client.force_login(candidate)
+    with time_machine.travel(start, tick=False):
+        attempt = _start(client, registration)
+        item = AttemptItem.objects.filter(attempt=attempt, question__type="single").select_related("question").first()
+        client.post(f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/", {"choice": item.question.answer},
+                    HTTP_HX_REQUEST="true")
+    with time_machine.travel(attempt.deadline + dt.timedelta(seconds=5), tick=False):
+        r = client.post(f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/", {"choice": "A" if item.question.answer != "A" else "B"},
+                        HTTP_HX_REQUEST="true")
+        assert "考试时间已到" in r.content.decode()
+        assert r.headers["X-Anxun-Status"] == "409"
+        r = client.post(f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/", {"choice": "A"})
+        assert r.status_code == 302
+    assert Answer.objects.get(attempt=attempt, item=item).response == item.question.answer
+    attempt.refresh_from_db()
+    assert attempt.status != Attempt.Status.IN_PROGRESS and attempt.submitted_by == "deadline"
+
+
+def test_next_request_after_deadline_autosubmits(client, registration, candidate):
+    client.force_login(candidate)
+    attempt = _start(client, registration)
+    with time_machine.travel(attempt.deadline + dt.timedelta(seconds=1), tick=False):
+        r = client.get(f"/exams/attempts/{attempt.pk}/q/1/")
+        assert r.status_code == 302 and r.url.endswith("/result/")
+    attempt.refresh_from_db()
+    assert attempt.submitted_by == "deadline"
+
+
+@pytest.mark.parametrize("extra", [0, 40])
+def test_candidate_query_budget_independent_of_paper_size(client, registration, candidate, testing_bank,
+                                                          django_assert_max_num_queries, extra):
+    if extra:
+        add_questions(testing_bank, extra, "single", prefix="加")
+        sec = registration.session.blueprint.sections.get(question_type="single")
+        sec.count += extra
+        sec.save()
+    client.force_login(candidate)
+    attempt = _start(client, registration)
+    item = AttemptItem.objects.filter(attempt=attempt, question__type="single").first()
+    client.get("/exams/my/")  # warm the session
+    with django_assert_max_num_queries(9):
+        assert client.get(f"/exams/attempts/{attempt.pk}/q/{item.position}/").status_code == 200
+    with django_assert_max_num_queries(7):
+        assert client.get(f"/exams/attempts/{attempt.pk}/overview/").status_code == 200
+    with django_assert_max_num_queries(4):
+        r = client.post(f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/", {"choice": "A"}, HTTP_HX_REQUEST="true")
+        assert r.status_code == 200
+    with django_assert_max_num_queries(6):
+        assert client.get("/exams/my/").status_code == 200
+
+
+def test_practice_flow_feedback_and_notebook(client, candidate, training_bank):
+    from exams.models import PracticeRecord, Question
+
+    client.force_login(candidate)
+    assert "测试练习题库" in client.get("/exams/practice/").content.decode()
+    page = client.get(f"/exams/practice/{training_bank.code}/").content.decode()
+    q = Question.objects.get(pk=int(re.search(r'name="question" value="(\d+)"', page).group(1)))
+    assert q.explanation not in page  # explanation only after answering
+    wrong = next(o["key"] for o in q.options if o["key"] not in q.answer)
+    r = client.post(f"/exams/practice/{training_bank.code}/", {"question": q.pk, "choice": wrong}).content.decode()
+    assert "回答错误" in r and q.explanation in r
+    assert PracticeRecord.objects.get(user=candidate, question=q).in_notebook
+    assert q.stem[:10] in client.get("/exams/practice/notebook/").content.decode()
+    client.post(f"/exams/practice/notebook/{q.pk}/remove/")
+    assert not PracticeRecord.objects.get(user=candidate, question=q).in_notebook
+
+
+def test_mock_exam_draws_from_training_bank_only(client, candidate, blueprint, training_bank):
+    client.force_login(candidate)
+    r = client.post(f"/exams/practice/mock/{blueprint.pk}/start/")
+    attempt = Attempt.objects.get(user=candidate, mode="mock")
+    assert r.status_code == 302 and attempt.registration_id is None
+    assert set(AttemptItem.objects.filter(attempt=attempt).values_list("question__bank__kind", flat=True)) == {"training"}

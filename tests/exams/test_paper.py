@@ -1,0 +1,92 @@
+"""Paper drawing: random, no duplicates, respects type/tags/difficulty, frozen, and fast."""
+
+import random
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from exams import services
+from exams.models import Attempt, AttemptItem, Question, QuestionBank
+from tests.exams.conftest import add_questions
+
+
+def test_draw_respects_sections_without_duplicates(blueprint, testing_bank):
+    drawn = services.draw_paper(blueprint=blueprint, bank=testing_bank, rng=random.Random(1))
+    ids = [qid for _s, qid in drawn]
+    assert len(ids) == len(set(ids)) == 25
+    types = dict(Question.objects.filter(pk__in=ids).values_list("id", "type"))
+    for section, qid in drawn:
+        assert types[qid] == section.question_type
+    # different seeds, different papers
+    other = [qid for _s, qid in services.draw_paper(blueprint=blueprint, bank=testing_bank, rng=random.Random(2))]
+    assert other != ids
+
+
+def test_draw_respects_tags_and_difficulty(centre, tag, special_kind):
+    bank = QuestionBank.objects.create(code="tags", name="标签题库", kind="testing", owner=centre)
+    tagged = add_questions(bank, 6, "single", prefix="有标签", tags=[tag], difficulty=4)
+    add_questions(bank, 30, "single", prefix="无标签", difficulty=4)
+    add_questions(bank, 30, "single", prefix="太易", difficulty=1, tags=[tag])
+    bp = services.blueprint_save(actor=None, owner=centre, code="bp-tags", name="标签", bank=bank, sections=[
+        services.SectionSpec("接地", "single", 6, Decimal(5), tags=(tag.code,), difficulty_min=3, difficulty_max=5)])
+    for seed in range(5):
+        ids = {qid for _s, qid in services.draw_paper(blueprint=bp, bank=bank, rng=random.Random(seed))}
+        assert ids == {q.pk for q in tagged}
+    bp.sections.update(count=7)
+    with pytest.raises(services.ExamError, match="不足"):
+        services.draw_paper(blueprint=bp, bank=bank)
+
+
+def test_retired_and_old_versions_are_never_drawn(blueprint, testing_bank):
+    retired = Question.objects.filter(bank=testing_bank, type="single").first()
+    services.question_retire(actor=None, question=retired, reason="表述过时")
+    for seed in range(10):
+        ids = {qid for _s, qid in services.draw_paper(blueprint=blueprint, bank=testing_bank, rng=random.Random(seed))}
+        assert retired.pk not in ids
+
+
+@pytest.mark.django_db
+def test_drawing_from_20000_questions_takes_few_queries(centre):
+    bank = QuestionBank.objects.create(code="big", name="大题库", kind="testing", owner=centre)
+    add_questions(bank, 12000, "single")
+    add_questions(bank, 4000, "multiple")
+    add_questions(bank, 4000, "truefalse")
+    bp = services.blueprint_save(actor=None, owner=centre, code="bp-big", name="大", bank=bank, sections=[
+        services.SectionSpec("单选", "single", 60, Decimal(1)), services.SectionSpec("多选", "multiple", 20, Decimal(1)),
+        services.SectionSpec("判断", "truefalse", 20, Decimal(1))])
+    with CaptureQueriesContext(connection) as ctx:
+        drawn = services.draw_paper(blueprint=bp, bank=bank)
+    assert len(drawn) == 100 and len({q for _s, q in drawn}) == 100
+    assert len(ctx.captured_queries) <= 5
+    assert not any("RANDOM" in q["sql"].upper() for q in ctx.captured_queries)
+
+
+def test_paper_is_frozen_with_option_order(registration, candidate):
+    attempt = services.attempt_start(user=candidate, registration=registration)
+    items = list(AttemptItem.objects.filter(attempt=attempt).select_related("question"))
+    assert len(items) == 25 and attempt.max_score == Decimal(100)
+    assert attempt.pass_mark == Decimal(80)  # from the certificate kind, as data
+    for item in items:
+        if item.question.type in ("single", "multiple"):
+            assert sorted(item.option_order) == sorted(o["key"] for o in item.question.options)
+    # Editing a used question creates a new version; the paper keeps the old one.
+    used = items[0].question
+    new = services.question_update(actor=None, question=used, stem=used.stem + "（修订）")
+    assert new.pk != used.pk and new.version == used.version + 1 and new.lineage == used.lineage
+    items[0].refresh_from_db()
+    assert items[0].question_id == used.pk
+    used.refresh_from_db()
+    assert not used.is_current and new.is_current
+
+
+def test_editing_an_unused_question_changes_it_in_place(testing_bank):
+    q = Question.objects.filter(bank=testing_bank, type="single").first()
+    same = services.question_update(actor=None, question=q, explanation="新的解析")
+    assert same.pk == q.pk and same.version == 1 and same.explanation == "新的解析"
+
+
+def test_attempt_count_and_mode(registration, candidate):
+    attempt = services.attempt_start(user=candidate, registration=registration)
+    assert attempt.mode == Attempt.Mode.EXAM and attempt.number == 1

@@ -1,0 +1,212 @@
+"""The multi-process check: two gunicorn app servers, two Celery workers and one beat, all with the
+production settings, against PostgreSQL and Redis on 127.0.0.1 — the way the platform runs in
+production (deploy/). The test creates its own database, Redis key prefixes and queue, starts and
+stops every process itself, and drives a smoke journey across both app servers with `requests`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import requests
+
+from tests.deploy.support import BASE_DIR, production_env, run_manage, services_url
+from tests.multiprocess.processes import ProcessGroup, free_port
+
+pytestmark = [
+    pytest.mark.multiprocess,
+    pytest.mark.skipif(services_url() is None,
+                       reason="needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL); CI's second pass runs it"),
+]
+
+BIN = Path(sys.executable).parent
+PASSWORD = "Anxun-ops-2026!"
+
+
+class BehindTLSProxy(requests.Session):
+    """A client talking plain HTTP to 127.0.0.1 while telling the app (X-Forwarded-Proto) that a
+    TLS-terminating proxy is in front, as nginx does. The app marks its cookies Secure, so the client
+    keeps sending them as a browser behind HTTPS would."""
+
+    def __init__(self):
+        super().__init__()
+        self.headers["X-Forwarded-Proto"] = "https"
+
+    def request(self, *args, **kwargs):
+        response = super().request(*args, **kwargs)
+        for cookie in self.cookies:
+            cookie.secure = False
+        return response
+
+
+def _database_url_for(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+
+
+def _admin_connection(url: str):
+    import psycopg
+
+    return psycopg.connect(_database_url_for(url, "postgres"), autocommit=True)
+
+
+def _forget_redis_keys(url: str, prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(f"{prefix}*", count=500))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+def _wait_until(check, timeout: float, what: str, procs: ProcessGroup, interval: float = 0.3):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+        except requests.RequestException as exc:
+            last = exc
+            last_ok = False
+        else:
+            last_ok = bool(last)
+        if last_ok:
+            return last
+        procs.assert_running()
+        time.sleep(interval)
+    raise AssertionError(f"{what} not seen within {timeout}s (last: {last!r})\n{procs.logs_tail()}")
+
+
+def test_two_app_servers_two_workers_and_one_beat_share_database_cache_and_queue(tmp_path):
+    database_url, redis_url = services_url()
+    broker_url = os.environ.get("CELERY_BROKER_URL") or redis_url
+    uid = secrets.token_hex(4)
+    db_name = f"anxun_mp_{uid}"
+    cache_prefix = f"anxun-mp-{uid}"
+    broker_prefix = f"anxun-mp-{uid}:"
+    port_a, port_b = free_port(), free_port()
+    while port_b == port_a:
+        port_b = free_port()
+
+    env = production_env(
+        tmp_path,
+        DATABASE_URL=_database_url_for(database_url, db_name),
+        # The same database through a second, read-only connection stands in for a streaming replica.
+        DATABASE_REPLICA_URL=_database_url_for(database_url, db_name),
+        REDIS_URL=redis_url,
+        CACHE_KEY_PREFIX=cache_prefix,
+        CELERY_BROKER_URL=broker_url,
+        CELERY_QUEUE=f"anxun-mp-{uid}",
+        CELERY_BROKER_KEY_PREFIX=broker_prefix,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_CSRF_TRUSTED_ORIGINS=f"https://127.0.0.1:{port_a},https://127.0.0.1:{port_b}",
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        ANXUN_X_ACCEL_REDIRECT="false",
+        GUNICORN_WORKERS="2",
+        GUNICORN_THREADS="2",
+        GUNICORN_ACCESS_LOG="-",
+        ANXUN_TEST_HEARTBEAT_SECONDS="2",
+    )
+    (tmp_path / "logs").mkdir()
+    procs = ProcessGroup(tmp_path / "logs", BASE_DIR)
+
+    with _admin_connection(database_url) as conn:
+        conn.execute(f'CREATE DATABASE "{db_name}"')
+    try:
+        migrated = run_manage(env, "migrate", "--noinput", timeout=400)
+        assert migrated.returncode == 0, migrated.stderr[-3000:]
+        created = run_manage(env, "shell", "-c", (
+            "from accounts.models import User; "
+            f"User.objects.create_user(username='ops', password='{PASSWORD}', real_name='值班运维', is_staff=True)"
+        ))
+        assert created.returncode == 0, created.stderr[-3000:]
+
+        for name, port in (("web-a", port_a), ("web-b", port_b)):
+            procs.start(name, [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "config.wsgi"],
+                        {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_PROC_NAME": f"anxun-mp-{name}"})
+        for n in (1, 2):
+            procs.start(f"worker-{n}", [str(BIN / "celery"), "-A", "config", "worker", f"--hostname=mp{n}-{uid}@%h",
+                                        "--concurrency=1", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
+                        env)
+        procs.start("beat", [str(BIN / "celery"), "-A", "tests.multiprocess.beat_app", "beat", "--loglevel=INFO",
+                             f"--schedule={tmp_path / 'celerybeat-schedule'}", "--pidfile="], env)
+
+        a, b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
+        http = BehindTLSProxy()
+
+        def healthy(base):
+            resp = http.get(f"{base}/healthz", timeout=5)
+            return resp.json() if resp.status_code == 200 else None
+
+        for base in (a, b):
+            report = _wait_until(lambda: healthy(base), 60, f"{base}/healthz", procs)
+            assert report["database"]["vendor"] == "postgresql"
+            assert report["cache"]["backend"] == "RedisCache" and report["broker"]["mode"] == "celery"
+        for n in (1, 2):
+            procs.wait_for_log(f"worker-{n}", "ready.", 60)
+
+        # Plain HTTP without the proxy header is redirected to HTTPS (production settings).
+        plain = requests.get(f"{a}/accounts/login/", allow_redirects=False, timeout=5)
+        assert plain.status_code == 301 and plain.headers["Location"].startswith("https://127.0.0.1")
+
+        # Log in on app server A ...
+        login_page = http.get(f"{a}/accounts/login/", timeout=10)
+        assert login_page.status_code == 200 and "登录" in login_page.text
+        resp = http.post(f"{a}/accounts/login/", timeout=10, allow_redirects=False,
+                         data={"username": "ops", "password": PASSWORD,
+                               "csrfmiddlewaretoken": http.cookies["csrftoken"]},
+                         headers={"Origin": f"https://127.0.0.1:{port_a}", "Referer": f"https://127.0.0.1:{port_a}/"})
+        assert resp.status_code == 302, resp.text[:2000]
+        assert "sessionid=" in resp.headers["Set-Cookie"] and "Secure" in resp.headers["Set-Cookie"]
+
+        # ... and carry on, signed in, on app server B (sessions live in Redis + PostgreSQL).
+        me = http.get(f"{b}/accounts/me/", timeout=10, allow_redirects=False)
+        assert me.status_code == 200 and "值班运维" in me.text
+
+        # A task queued by app server B is run by one of the workers; app server A sees the result.
+        headers_b = {"X-CSRFToken": http.cookies["csrftoken"], "Origin": f"https://127.0.0.1:{port_b}"}
+        tokens = []
+        for _ in range(4):
+            queued = http.post(f"{b}/ops/ping", headers=headers_b, timeout=10)
+            assert queued.status_code == 202, queued.text[:2000]
+            tokens.append(queued.json()["token"])
+        for token in tokens:
+            done = _wait_until(lambda: http.get(f"{a}/ops/ping/{token}", timeout=5).json()["status"] == "done",
+                               30, f"ping {token} run by a worker", procs)
+            assert done
+        worker_logs = procs.log("worker-1") + procs.log("worker-2")
+        assert all(f"succeeded in" in worker_logs and f"'{t}'" in worker_logs for t in tokens), worker_logs[-3000:]
+
+        # Beat ticks: the heartbeat it sends is run by a worker and shows on either app server.
+        beat = _wait_until(lambda: (healthy(b) or {}).get("broker", {}).get("last_beat"), 30,
+                           "a beat heartbeat", procs)
+        assert beat.startswith("20")
+        assert "Sending due task accounts-heartbeat" in procs.log("beat")
+
+        # Public verification pages read through the replica connection (read-only sessions).
+        verify = http.get(f"{a}/verify/", timeout=10, allow_redirects=False)
+        assert verify.status_code in (200, 404), verify.text[:2000]  # 404 until a verification page exists
+
+        # Logging out on B ends the session on A as well.
+        out = http.post(f"{b}/accounts/logout/", headers=headers_b, timeout=10, allow_redirects=False)
+        assert out.status_code == 302
+        after = http.get(f"{a}/accounts/me/", timeout=10, allow_redirects=False)
+        assert after.status_code == 302 and "/accounts/login/" in after.headers["Location"]
+        procs.assert_running()
+    finally:
+        killed = procs.stop_all()
+        try:
+            with _admin_connection(database_url) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+            _forget_redis_keys(redis_url, cache_prefix)
+            _forget_redis_keys(broker_url, broker_prefix)
+        finally:
+            assert not procs.leftovers(), f"processes still running: {procs.leftovers()}"
+    assert killed == [], f"needed SIGKILL to stop: {killed}\n{procs.logs_tail()}"
