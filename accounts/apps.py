@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账号与单位")
 
     def ready(self) -> None:
+        from . import backends  # noqa: F401  (drops a user's cached row when it changes)
         from .navigation import NavItem, register
         from .roles import BUREAU_ROLES, ENTERPRISE_MANAGERS
 

@@ -67,6 +67,9 @@ def testing_bank(*, code: str, size: int, types: dict[str, float] | None = None,
             if n % 3 == 0:
                 links.append(through(question_id=qid, knowledgetag_id=tags[(n + 7) % len(tags)].pk))
         through.objects.bulk_create(links, batch_size=5000)
+        from exams.pools import bank_touch
+
+        bank_touch(bank.pk)
     return bank
 
 

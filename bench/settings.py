@@ -40,7 +40,7 @@ from config.settings.production import *  # noqa: E402,F401,F403
 
 if _WITHOUT_REDIS:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "anxun-bench"}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # as production, on the local cache
     CELERY_BROKER_URL = ""
     CELERY_TASK_ALWAYS_EAGER = True
 

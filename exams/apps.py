@@ -7,6 +7,7 @@ class ExamsConfig(AppConfig):
     verbose_name = _("考试")
 
     def ready(self) -> None:
+        from . import pools  # noqa: F401  (signals that renew a bank's pool token)
         from accounts.navigation import NavItem, register
         from accounts.roles import EXAM_CENTRE_ROLES, LEARNER_ROLES
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from certificates.models import CertificateKind, OperationItem
 
-from . import services
+from . import pools, services
 from .models import (
     Blueprint,
     ExamSession,
@@ -109,6 +109,7 @@ def _seed_questions(bank: QuestionBank, rows: list[dict], tags: dict[str, Knowle
             if any(w in q.stem for w in words):
                 links.append(through(question_id=q.pk, knowledgetag_id=tags[code].pk))
     through.objects.bulk_create(links, ignore_conflicts=True)
+    pools.bank_touch(bank.pk)
     return len(created)
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 
 from .models import OPTION_KEYS, KnowledgeTag, Question, QuestionBank, stem_digest, truefalse_options
+from . import pools
 from .services import TF_ALIASES, question_problems
 
 HEADER_ALIASES = {
@@ -211,6 +212,7 @@ def import_questions(*, actor, bank: QuestionBank, data: bytes, filename: str, d
             fk = Question.clauses.field.m2m_reverse_field_name()
             cthrough.objects.bulk_create([cthrough(**{"question_id": q.pk, f"{fk}_id": c.pk})
                                           for q, p in zip(created, prepared) for c in p["clauses"]])
+        pools.bank_touch(bank.pk)
         audit_record(actor=actor, action="question.import", target=bank, after={"file": filename, "created": len(created)})
     report.created = len(created)
     return report

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -46,6 +47,9 @@ class QuestionBank(models.Model):
     description = models.TextField(_("说明"), blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Changes whenever a question of the bank (or its tags) changes; names the cached candidate
+    # pool papers are drawn from (exams.pools). Random, so a rolled-back change never reuses one.
+    pool_token = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         ordering = ["kind", "code"]

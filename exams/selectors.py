@@ -6,6 +6,7 @@ owning centre (and the superuser). Every page, API endpoint and export reads thr
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import Count, DateTimeField, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
@@ -149,46 +150,74 @@ def candidate_attempt(user, pk: int) -> Attempt | None:
     )
 
 
-def paper_nav(attempt: Attempt) -> list[dict]:
-    """Positions, types, answered and flagged state of every item (two queries, no stems or keys)."""
-    items = list(AttemptItem.objects.filter(attempt=attempt).order_by("position").values_list("id", "position", "question__type"))
-    answers = {
-        item_id: (response, text, flagged)
-        for item_id, response, text, flagged in attempt.answers.values_list("item_id", "response", "text", "flagged")
-    }
+PAPER_CACHE_SECONDS = 24 * 3600
+
+
+def _paper_cache_key(attempt: Attempt) -> str:
+    # started_at makes the key unique even where a restored database reuses an attempt's id
+    return f"exams:paper:v1:{attempt.pk}:{attempt.started_at.timestamp():.6f}"
+
+
+def frozen_paper(attempt: Attempt) -> list[dict]:
+    """The attempt's paper as the candidate sees it, in order: stems and options in the frozen
+    option order — never the key or the explanation. A frozen paper never changes (questions are
+    versioned; an edit after use makes a new version), so it is read once and kept in the cache."""
+    key = _paper_cache_key(attempt)
+    paper = cache.get(key)
+    if paper is not None:
+        return paper
+    paper = []
+    items = AttemptItem.objects.filter(attempt=attempt).select_related("question").order_by("position")
+    for item in items:
+        q = item.question
+        if q.type == Question.Type.TRUEFALSE:
+            options_by_key = {"T": {"key": "T", "text": "正确"}, "F": {"key": "F", "text": "错误"}}
+        else:
+            options_by_key = q.option_map()
+        options = []
+        for i, option_key in enumerate(item.option_order or "".join(options_by_key)):
+            o = options_by_key.get(option_key)
+            if o is None:
+                continue
+            label = ("√" if option_key == "T" else "×") if q.type == Question.Type.TRUEFALSE else "ABCDEF"[i]
+            options.append({"value": option_key, "label": label, "text": o.get("text", ""), "image": o.get("image", "")})
+        paper.append({"id": item.pk, "position": item.position, "type": q.type, "stem": q.stem,
+                      "image": q.image.url if q.image else "", "points": item.points, "options": options})
+    if paper:
+        cache.set(key, paper, PAPER_CACHE_SECONDS)
+    return paper
+
+
+def saved_answers(attempt: Attempt) -> dict[int, tuple[str, str, bool]]:
+    """item id → (response, essay text, flagged) for the items the candidate has touched (one query)."""
+    return {item_id: (response, text, flagged)
+            for item_id, response, text, flagged in attempt.answers.values_list("item_id", "response", "text", "flagged")}
+
+
+def paper_nav(attempt: Attempt, answers: dict | None = None) -> list[dict]:
+    """Position, type, answered and flagged state of every item (the answer sheet)."""
+    answers = saved_answers(attempt) if answers is None else answers
     out = []
-    for item_id, position, qtype in items:
-        response, text, flagged = answers.get(item_id, ("", "", False))
-        out.append({"id": item_id, "position": position, "type": qtype, "answered": bool(response or text.strip()),
-                    "flagged": flagged})
+    for entry in frozen_paper(attempt):
+        response, text, flagged = answers.get(entry["id"], ("", "", False))
+        out.append({"id": entry["id"], "position": entry["position"], "type": entry["type"],
+                    "answered": bool(response or text.strip()), "flagged": flagged})
     return out
 
 
-def candidate_item_view(attempt: Attempt, position: int) -> dict | None:
-    """One frozen item as the candidate sees it: stem and options in the frozen order, the saved
-    answer — and never the key or the explanation."""
-    item = AttemptItem.objects.filter(attempt=attempt, position=position).select_related("question").first()
-    if item is None:
+def candidate_item_view(attempt: Attempt, position: int, answers: dict | None = None) -> dict | None:
+    """One frozen item as the candidate sees it, with the saved answer."""
+    paper = frozen_paper(attempt)
+    entry = paper[position - 1] if 0 < position <= len(paper) else None
+    if entry is None or entry["position"] != position:
+        entry = next((e for e in paper if e["position"] == position), None)
+    if entry is None:
         return None
-    q = item.question
-    answer = item.answers.filter(attempt=attempt).values("response", "text", "flagged").first() or {
-        "response": "", "text": "", "flagged": False}
-    options_by_key = q.option_map() if q.type != Question.Type.TRUEFALSE else {
-        "T": {"key": "T", "text": "正确"}, "F": {"key": "F", "text": "错误"}}
-    order = item.option_order or "".join(options_by_key)
-    labels = "ABCDEF"
-    options = []
-    for i, key in enumerate(order):
-        o = options_by_key.get(key)
-        if o is None:
-            continue
-        label = labels[i] if q.type != Question.Type.TRUEFALSE else ("√" if key == "T" else "×")
-        options.append({"value": key, "label": label, "text": o.get("text", ""), "image": o.get("image", ""),
-                        "checked": key in answer["response"]})
+    answers = saved_answers(attempt) if answers is None else answers
+    response, text, flagged = answers.get(entry["id"], ("", "", False))
     return {
-        "id": item.pk, "position": position, "type": q.type, "type_label": Question.Type(q.type).label,
-        "stem": q.stem, "image": q.image.url if q.image else "", "points": item.points, "options": options,
-        "text": answer["text"], "flagged": answer["flagged"],
+        **entry, "type_label": Question.Type(entry["type"]).label, "text": text, "flagged": flagged,
+        "options": [{**o, "checked": o["value"] in response} for o in entry["options"]],
     }
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.roles import OrgKind
 
+from . import pools
 from .grading import normalise_response, score_objective
 from .models import (
     OPTION_KEYS,
@@ -254,42 +255,30 @@ def draw_paper(*, blueprint: Blueprint, bank: QuestionBank, rng: random.Random |
                objective_only: bool = False) -> list[tuple[BlueprintSection, int]]:
     """Draw question ids for one paper: random, without duplicates, respecting type, tags and difficulty.
 
-    Queries: sections (1) + section tags (1) + candidate ids (1) + tag membership (1, only when a
-    section filters by tags) — independent of the bank size and the number of questions drawn.
+    Queries: sections (1) + section tags (1) + the bank's pool token (1); the candidate pool comes
+    from the cache (exams.pools), so the cost does not grow with the bank or the number of candidates.
     """
     rng = rng or random.SystemRandom()
     sections = list(blueprint.sections.all().prefetch_related("tags"))
     if objective_only:  # mock exams on training banks: essays are not marked there
         sections = [s for s in sections if s.question_type != Question.Type.ESSAY]
-    types = {s.question_type for s in sections}
-    rows = list(
-        Question.objects.filter(bank=bank, is_current=True, retired_at__isnull=True, type__in=types)
-        .values_list("id", "type", "difficulty")
-    )
-    tag_ids = {t.pk for s in sections for t in s.tags.all()}
-    tags_of: dict[int, set[int]] = {}
-    if tag_ids:
-        through = Question.tags.through
-        for qid, tid in through.objects.filter(knowledgetag_id__in=tag_ids, question__bank=bank).values_list(
-            "question_id", "knowledgetag_id"
-        ):
-            tags_of.setdefault(qid, set()).add(tid)
+    pool = pools.pool_for(bank.pk)
     taken: set[int] = set()
     drawn: list[tuple[BlueprintSection, int]] = []
     for s in sections:
-        wanted = {t.pk for t in s.tags.all()}
-        pool = [
-            qid for qid, qtype, diff in rows
-            if qtype == s.question_type and s.difficulty_min <= diff <= s.difficulty_max and qid not in taken
-            and (not wanted or tags_of.get(qid, set()) & wanted)
-        ]
-        if len(pool) < s.count:
+        wanted = frozenset(t.pk for t in s.tags.all())
+        candidates, candidate_set = pool.select(s.question_type, s.difficulty_min, s.difficulty_max, wanted)
+        available = len(candidates) - sum(1 for qid in taken if qid in candidate_set)
+        if available < s.count:
             raise ExamError(
                 _("题库“%(bank)s”中符合“%(section)s”条件的试题只有 %(n)d 道，不足 %(count)d 道，无法组卷。")
-                % {"bank": bank.name, "section": s.title, "n": len(pool), "count": s.count},
+                % {"bank": bank.name, "section": s.title, "n": available, "count": s.count},
                 code="bank_too_small",
             )
-        chosen = rng.sample(pool, s.count)
+        # A uniform sample of the candidates not already on the paper: sample enough to cover the
+        # ones already taken, drop those, keep the first ``count`` (order stays random).
+        sample = rng.sample(candidates, min(len(candidates), s.count + len(taken)))
+        chosen = [qid for qid in sample if qid not in taken][: s.count]
         taken.update(chosen)
         drawn.extend((s, qid) for qid in chosen)
     return drawn

@@ -98,8 +98,9 @@ def question(request, pk: int, position: int):
     attempt, redirect_to = _guard_open(request, attempt)
     if redirect_to:
         return redirect_to
-    nav = selectors.paper_nav(attempt)
-    item = selectors.candidate_item_view(attempt, position)
+    answers = selectors.saved_answers(attempt)
+    nav = selectors.paper_nav(attempt, answers)
+    item = selectors.candidate_item_view(attempt, position, answers)
     if item is None:
         raise Http404
     answered = sum(1 for n in nav if n["answered"])

@@ -80,6 +80,8 @@ if env("DATABASE_REPLICA_URL", default=""):
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+# The standard model backend, with the signed-in user's row kept in the cache (accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.CachedUserBackend"]
 
 TEMPLATES = [
     {

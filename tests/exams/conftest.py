@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.roles import OrgKind, Role
 from certificates.models import CertificateKind, OperationItem
 from exams import services
+from exams.pools import bank_touch
 from exams.models import KnowledgeTag, Question, QuestionBank
 from tests.factories import OrganizationFactory
 
@@ -41,6 +42,7 @@ def add_questions(bank, n, qtype="single", prefix="题", difficulty=3, tags=()):
     if tags:
         through = Question.tags.through
         through.objects.bulk_create([through(question_id=q.pk, knowledgetag_id=t.pk) for q in created for t in tags])
+    bank_touch(bank.pk)  # bulk writes send no signals
     return created
 
 

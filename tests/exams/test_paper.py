@@ -1,11 +1,13 @@
 """Paper drawing: random, no duplicates, respects type/tags/difficulty, frozen, and fast."""
 
+import io
 import random
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from openpyxl import Workbook
 
 from exams import services
 from exams.models import Attempt, AttemptItem, Question, QuestionBank
@@ -90,3 +92,87 @@ def test_editing_an_unused_question_changes_it_in_place(testing_bank):
 def test_attempt_count_and_mode(registration, candidate):
     attempt = services.attempt_start(user=candidate, registration=registration)
     assert attempt.mode == Attempt.Mode.EXAM and attempt.number == 1
+
+
+def _pool_ids(bank, qtype="single", tags=frozenset()):
+    from exams import pools
+
+    return set(pools.pool_for(bank.pk).select(qtype, 1, 5, frozenset(tags))[0])
+
+
+def test_the_cached_pool_follows_every_change_to_the_bank(centre, tag):
+    """Papers come from a cached pool; each way a bank changes must reach the next draw."""
+    from exams.importer import import_questions
+
+    bank = QuestionBank.objects.create(code="live", name="在用题库", kind="testing", owner=centre)
+    first = add_questions(bank, 5, "single", prefix="原有")
+    assert _pool_ids(bank) == {q.pk for q in first}  # warm: built and cached
+
+    # retired: gone; restored: back
+    services.question_retire(actor=None, question=first[0], reason="表述过时")
+    assert first[0].pk not in _pool_ids(bank)
+    services.question_restore(actor=None, question=first[0])
+    assert first[0].pk in _pool_ids(bank)
+
+    # written one by one in the back office
+    new = services.question_create(actor=None, bank=bank, qtype="single", stem="新增：接地电阻的测量周期？",
+                                   options=[{"key": k, "text": f"选项{k}"} for k in "ABCD"], answer="B")
+    assert new.pk in _pool_ids(bank)
+
+    # edited in place (not yet used in any paper)
+    edited = services.question_update(actor=None, question=first[1], stem="原有：修改后的题干？")
+    assert edited.pk == first[1].pk and edited.pk in _pool_ids(bank)
+
+    # knowledge tags added: the tagged section sees the question
+    assert _pool_ids(bank, tags={tag.pk}) == set()
+    first[2].tags.add(tag)
+    assert _pool_ids(bank, tags={tag.pk}) == {first[2].pk}
+    tag.questions.remove(first[2])  # from the tag's side
+    assert _pool_ids(bank, tags={tag.pk}) == set()
+
+    # imported in bulk from a spreadsheet
+    wb = Workbook()
+    wb.active.append(["type", "stem", "option_a", "option_b", "option_c", "option_d", "answer"])
+    wb.active.append(["single", "导入：剩余电流保护装置应每月试验几次？", "一次", "两次", "三次", "四次", "A"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    report = import_questions(actor=None, bank=bank, data=buf.getvalue(), filename="q.xlsx")
+    assert report.ok and report.created == 1, report
+    imported = Question.objects.get(bank=bank, stem__startswith="导入：")
+    assert imported.pk in _pool_ids(bank)
+
+
+def test_a_warm_draw_does_not_read_the_questions(blueprint, testing_bank):
+    services.draw_paper(blueprint=blueprint, bank=testing_bank)  # builds the pool
+    with CaptureQueriesContext(connection) as ctx:
+        drawn = services.draw_paper(blueprint=blueprint, bank=testing_bank)
+    assert len(drawn) == 25
+    assert len(ctx.captured_queries) <= 3
+    assert not any('"exams_question"' in q["sql"] for q in ctx.captured_queries), ctx.captured_queries
+
+
+def test_sections_sharing_candidates_never_repeat_a_question(centre):
+    """Two sections over the same questions: the second draws only from what the first left."""
+    bank = QuestionBank.objects.create(code="overlap", name="重叠题库", kind="testing", owner=centre)
+    add_questions(bank, 12, "single")
+    bp = services.blueprint_save(actor=None, owner=centre, code="bp-overlap", name="重叠", bank=bank, sections=[
+        services.SectionSpec("甲", "single", 7, Decimal(1)), services.SectionSpec("乙", "single", 5, Decimal(1))])
+    seen_in_second: set[int] = set()
+    for seed in range(40):
+        drawn = services.draw_paper(blueprint=bp, bank=bank, rng=random.Random(seed))
+        ids = [qid for _s, qid in drawn]
+        assert len(ids) == len(set(ids)) == 12
+        seen_in_second |= {qid for s, qid in drawn if s.title == "乙"}
+    assert len(seen_in_second) == 12  # every question can land in either section
+    bp.sections.filter(title="乙").update(count=6)
+    with pytest.raises(services.ExamError, match="只有 5 道"):
+        services.draw_paper(blueprint=bp, bank=bank)
+
+
+def test_editing_a_question_used_in_a_paper_swaps_versions_in_the_pool(registration, candidate, testing_bank):
+    attempt = services.attempt_start(user=candidate, registration=registration, ip="127.0.0.1")
+    old = attempt.items.filter(question__type="single").first().question
+    assert old.pk in _pool_ids(testing_bank)
+    new = services.question_update(actor=None, question=old, stem="修改后的题干：漏电保护器的作用是？")
+    assert new.pk != old.pk
+    assert new.pk in _pool_ids(testing_bank) and old.pk not in _pool_ids(testing_bank)

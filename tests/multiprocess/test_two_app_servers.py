@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import requests
 
-from tests.deploy.support import BASE_DIR, production_env, run_manage, services_url
+from tests.deploy.support import BASE_DIR, production_env, run_django_code, run_manage, services_url
 from tests.multiprocess.processes import ProcessGroup, free_port
 
 pytestmark = [
@@ -190,9 +190,44 @@ def test_two_app_servers_two_workers_and_one_beat_share_database_cache_and_queue
         assert beat.startswith("20")
         assert "Sending due task accounts-heartbeat" in procs.log("beat")
 
-        # Public verification pages read through the replica connection (read-only sessions).
-        verify = http.get(f"{a}/verify/", timeout=10, allow_redirects=False)
-        assert verify.status_code in (200, 404), verify.text[:2000]  # 404 until a verification page exists
+        # A certificate issued by the back office is rendered to PDF by a worker (queued on commit);
+        # app server B serves the worker's file as it is, and A shows its public verification page.
+        issued = run_django_code(env, (
+            "from accounts.models import User\n"
+            "from accounts.validators import make_id_number\n"
+            "from certificates.models import CertificateKind\n"
+            "from certificates.services import certificate_issue\n"
+            "user = User.objects.get(username='ops')\n"
+            "user.set_id_number(make_id_number('44070419850307001'))\n"
+            "user.save()\n"
+            "kind = CertificateKind.objects.filter(requires_operation_item=False).order_by('pk').first()\n"
+            "c = certificate_issue(officer=None, holder=user, kind=kind)\n"
+            "result = {'pk': c.pk, 'code': c.verification_code, 'number': c.number}\n"
+        ))
+
+        def rendered():
+            state = run_django_code(env, (
+                "from certificates.models import Certificate\n"
+                f"c = Certificate.objects.get(pk={issued['pk']})\n"
+                "result = c.pdf.path if c.pdf and c.pdf_revision == c.revision else None\n"
+            ))
+            return state
+
+        pdf_path = _wait_until(rendered, 60, "the certificate PDF rendered by a worker", procs, interval=1)
+        worker_logs = procs.log("worker-1") + procs.log("worker-2")
+        assert "certificates.tasks.render_certificate_pdf" in worker_logs and "succeeded" in worker_logs
+        on_disk = Path(pdf_path).read_bytes()
+        served = http.get(f"{b}/certificates/{issued['pk']}/pdf/", timeout=20)
+        assert served.status_code == 200 and served.headers["Content-Type"] == "application/pdf"
+        assert served.content == on_disk and on_disk.startswith(b"%PDF")
+        assert Path(pdf_path).read_bytes() == on_disk  # served, not rendered again by the app server
+
+        # Public verification pages (read through the replica connection) show the live status.
+        anonymous = BehindTLSProxy()
+        verify = anonymous.get(f"{a}/verify/{issued['code']}/", timeout=10, allow_redirects=False)
+        assert verify.status_code == 200, verify.text[:2000]
+        assert issued["number"] in verify.text and "有效" in verify.text and "值**维" in verify.text and "值班运维" not in verify.text
+        assert "no-store" in verify.headers["Cache-Control"]
 
         # Logging out on B ends the session on A as well.
         out = http.post(f"{b}/accounts/logout/", headers=headers_b, timeout=10, allow_redirects=False)
