@@ -176,3 +176,31 @@ def test_editing_a_question_used_in_a_paper_swaps_versions_in_the_pool(registrat
     new = services.question_update(actor=None, question=old, stem="修改后的题干：漏电保护器的作用是？")
     assert new.pk != old.pk
     assert new.pk in _pool_ids(testing_bank) and old.pk not in _pool_ids(testing_bank)
+
+
+def test_exam_pages_read_the_frozen_paper_once(client, registration, candidate, django_assert_max_num_queries):
+    """Question pages and autosaves stay at a few queries: the paper comes from the cache after the
+    first page, and the signed-in user from the cache too."""
+    import re
+
+    attempt = services.attempt_start(user=candidate, registration=registration, ip="127.0.0.1")
+    client.force_login(candidate)
+    base = f"/exams/attempts/{attempt.pk}"
+    first = client.get(f"{base}/q/1/")
+    assert first.status_code == 200
+    html = first.content.decode()
+    action = re.search(r'hx-post="([^"]+/save/)"', html).group(1)
+    choice = re.search(r'name="choice" value="([A-Z])"', html).group(1)
+    with django_assert_max_num_queries(3):  # session, item with attempt and session, upsert
+        saved = client.post(action, {"choice": choice}, HTTP_HX_REQUEST="true")
+    assert saved.status_code == 200 and "已保存" in saved.content.decode()
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(f"{base}/q/2/")
+    assert page.status_code == 200
+    assert len(ctx.captured_queries) <= 3, [q["sql"][:120] for q in ctx.captured_queries]
+    assert not any('"exams_question"' in q["sql"] for q in ctx.captured_queries)
+    # the answer sheet shows question 1 answered, question 2 current
+    sheet = page.content.decode()
+    assert re.search(rf'href="{base}/q/1/" class="answered"', sheet)
+    assert re.search(rf'href="{base}/q/2/" class="current"[^>]*aria-current="true"', sheet)
+    assert sheet.count(f'href="{base}/q/') >= attempt.items.count()
