@@ -35,12 +35,14 @@ _lock = threading.Lock()
 
 
 class Pool:
-    """The usable questions of one bank at one token, indexed by type."""
+    """The usable questions of one bank at one token, indexed by type, with their option keys."""
 
-    def __init__(self, rows: list[tuple[int, str, int, tuple[int, ...]]]):
+    def __init__(self, rows: list[tuple[int, str, int, tuple[int, ...], str]]):
         self.by_type: dict[str, list[tuple[int, int, frozenset[int]]]] = {}
-        for qid, qtype, difficulty, tags in rows:
+        self.option_keys: dict[int, str] = {}
+        for qid, qtype, difficulty, tags, keys in rows:
             self.by_type.setdefault(qtype, []).append((qid, difficulty, frozenset(tags)))
+            self.option_keys[qid] = keys
         self._selected: dict[tuple, tuple[list[int], frozenset[int]]] = {}
         self._select_lock = threading.Lock()
 
@@ -60,19 +62,20 @@ class Pool:
 
 
 def _cache_key(bank_id: int, token) -> str:
-    return f"exams:pool:v1:{bank_id}:{token}"
+    return f"exams:pool:v2:{bank_id}:{token}"
 
 
-def _build_rows(bank_id: int) -> list[tuple[int, str, int, tuple[int, ...]]]:
+def _build_rows(bank_id: int) -> list[tuple[int, str, int, tuple[int, ...], str]]:
     rows = list(
         Question.objects.filter(bank_id=bank_id, is_current=True, retired_at__isnull=True)
-        .order_by("id").values_list("id", "type", "difficulty")
+        .order_by("id").values_list("id", "type", "difficulty", "options")
     )
     tags_of: dict[int, list[int]] = {}
     through = Question.tags.through
     for qid, tid in through.objects.filter(question__bank_id=bank_id).values_list("question_id", "knowledgetag_id"):
         tags_of.setdefault(qid, []).append(tid)
-    return [(qid, qtype, diff, tuple(sorted(tags_of.get(qid, ())))) for qid, qtype, diff in rows]
+    return [(qid, qtype, diff, tuple(sorted(tags_of.get(qid, ()))), "".join(o["key"] for o in options or ()))
+            for qid, qtype, diff, options in rows]
 
 
 def current_token(bank_id: int):

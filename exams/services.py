@@ -252,7 +252,7 @@ def blueprint_save(
 
 
 def draw_paper(*, blueprint: Blueprint, bank: QuestionBank, rng: random.Random | None = None,
-               objective_only: bool = False) -> list[tuple[BlueprintSection, int]]:
+               objective_only: bool = False, with_option_keys: dict | None = None) -> list[tuple[BlueprintSection, int]]:
     """Draw question ids for one paper: random, without duplicates, respecting type, tags and difficulty.
 
     Queries: sections (1) + section tags (1) + the bank's pool token (1); the candidate pool comes
@@ -263,6 +263,8 @@ def draw_paper(*, blueprint: Blueprint, bank: QuestionBank, rng: random.Random |
     if objective_only:  # mock exams on training banks: essays are not marked there
         sections = [s for s in sections if s.question_type != Question.Type.ESSAY]
     pool = pools.pool_for(bank.pk)
+    if with_option_keys is not None:
+        with_option_keys.update(pool.option_keys)
     taken: set[int] = set()
     drawn: list[tuple[BlueprintSection, int]] = []
     for s in sections:
@@ -284,8 +286,8 @@ def draw_paper(*, blueprint: Blueprint, bank: QuestionBank, rng: random.Random |
     return drawn
 
 
-def _freeze_paper(*, attempt: Attempt, drawn, rng: random.Random, shuffle_questions: bool, shuffle_options: bool) -> Decimal:
-    opts = dict(Question.objects.filter(pk__in=[qid for _s, qid in drawn]).values_list("id", "options"))
+def _freeze_paper(*, attempt: Attempt, drawn, rng: random.Random, shuffle_questions: bool, shuffle_options: bool,
+                  option_keys: dict[int, str]) -> Decimal:
     order = list(drawn)
     if shuffle_questions:
         # Keep sections together (the order candidates expect), shuffle within each section.
@@ -299,7 +301,7 @@ def _freeze_paper(*, attempt: Attempt, drawn, rng: random.Random, shuffle_questi
     items = []
     total = Decimal(0)
     for pos, (s, qid) in enumerate(order, start=1):
-        keys = [o["key"] for o in opts[qid]]
+        keys = list(option_keys[qid])
         if shuffle_options and s.question_type in (Question.Type.SINGLE, Question.Type.MULTIPLE):
             rng.shuffle(keys)
         items.append(AttemptItem(attempt=attempt, position=pos, section=s, question_id=qid, option_order="".join(keys),
@@ -443,15 +445,16 @@ def attempt_start(*, user, registration: Registration, ip: str | None = None, no
 
 def _create_attempt(*, user, blueprint, bank, registration, number, now, deadline, mode, ip, rng) -> Attempt:
     rng = rng or random.SystemRandom()
-    drawn = draw_paper(blueprint=blueprint, bank=bank, rng=rng, objective_only=mode == Attempt.Mode.MOCK)
+    option_keys: dict[int, str] = {}
+    drawn = draw_paper(blueprint=blueprint, bank=bank, rng=rng, objective_only=mode == Attempt.Mode.MOCK,
+                       with_option_keys=option_keys)
     attempt = Attempt.objects.create(
         mode=mode, user=user, registration=registration, blueprint=blueprint, bank=bank, number=number,
         started_at=now, deadline=deadline, pass_mark=blueprint.effective_pass_mark, client_ip=ip,
+        max_score=sum((s.points for s, _qid in drawn), Decimal(0)),
     )
-    total = _freeze_paper(attempt=attempt, drawn=drawn, rng=rng, shuffle_questions=blueprint.shuffle_questions,
-                          shuffle_options=blueprint.shuffle_options)
-    Attempt.objects.filter(pk=attempt.pk).update(max_score=total)
-    attempt.max_score = total
+    _freeze_paper(attempt=attempt, drawn=drawn, rng=rng, shuffle_questions=blueprint.shuffle_questions,
+                  shuffle_options=blueprint.shuffle_options, option_keys=option_keys)
     return attempt
 
 
