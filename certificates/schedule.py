@@ -6,4 +6,9 @@ SCHEDULE = {
         "task": "certificates.tasks.send_certificate_reminders",
         "schedule": crontab(hour=8, minute=15),
     },
+    # PDFs a lost worker never rendered are queued again.
+    "certificates-render-missing-pdfs": {
+        "task": "certificates.tasks.render_missing_pdfs",
+        "schedule": crontab(minute="*/10"),
+    },
 }

@@ -9,9 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 
 
-@shared_task(name="certificates.tasks.render_certificate_pdf")
+@shared_task(name="certificates.tasks.render_certificate_pdf", autoretry_for=(Exception,), retry_backoff=5,
+             retry_backoff_max=600, retry_jitter=True, max_retries=6)
 def render_certificate_pdf(certificate_id: int, force: bool = False) -> bool:
-    """Render and store the certificate's PDF unless the stored one is already current."""
+    """Render and store the certificate's PDF unless the stored one is already current.
+    A failure (storage or database briefly away) is retried with growing delays; the periodic
+    sweep below catches whatever still slips through."""
     from .models import Certificate
     from .pdf import store_certificate_pdf
 
@@ -31,7 +34,26 @@ def send_certificate_reminders(today: str | None = None) -> int:
     return reminders_send_due(today=dt.date.fromisoformat(today) if today else None)
 
 
-@shared_task(name="certificates.tasks.run_certificate_batch")
+@shared_task(name="certificates.tasks.render_missing_pdfs")
+def render_missing_pdfs(limit: int = 500) -> int:
+    """Queue a render for certificates whose stored PDF is missing or older than the record
+    (a render lost with a worker, a storage outage). Periodic; queues each at most once per run.
+    Imported paper records are left alone: their PDF is rendered when someone asks for it."""
+    from django.db.models import F, Q
+
+    from .models import Certificate
+
+    ids = list(Certificate.objects.filter(Q(pdf="") | ~Q(pdf_revision=F("revision")))
+               .exclude(source=Certificate.Source.IMPORTED)  # paper records: rendered when someone asks
+               .order_by("pk").values_list("pk", flat=True)[:limit])
+    for certificate_id in ids:
+        render_certificate_pdf.delay(certificate_id)
+    return len(ids)
+
+
+# A batch runs item by item and resumes where it stopped, so it may run long (below the broker's
+# visibility timeout, after which it would be delivered again).
+@shared_task(name="certificates.tasks.run_certificate_batch", soft_time_limit=3000, time_limit=3300)
 def run_certificate_batch(batch_id: int) -> int:
     """Process a batch item by item, saving progress after each so the page can show a bar.
     Re-running continues where it stopped (items already processed are skipped)."""
@@ -66,4 +88,5 @@ def run_certificate_batch(batch_id: int) -> int:
     return batch.done
 
 
-__all__ = ["render_certificate_pdf", "send_certificate_reminders", "run_certificate_batch", "transaction"]
+__all__ = ["render_certificate_pdf", "render_missing_pdfs", "send_certificate_reminders", "run_certificate_batch",
+           "transaction"]

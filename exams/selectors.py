@@ -143,11 +143,33 @@ def candidate_attempt(user, pk: int) -> Attempt | None:
     """The candidate's own attempt (never anyone else's)."""
     if not _authenticated(user):
         return None
-    return (
-        Attempt.objects.filter(pk=pk, user=user)
-        .select_related("blueprint", "registration__session")
-        .first()
-    )
+    # A primary-key lookup needs no ORDER BY (the model's default ordering would add one).
+    found = list(Attempt.objects.filter(pk=pk, user=user).select_related("blueprint", "registration__session")
+                 .order_by()[:1])
+    return found[0] if found else None
+
+
+SAVE_FIELDS = ("position", "option_order", "question__type", "attempt__status", "attempt__deadline",
+               "attempt__registration_id", "attempt__registration__session__allowed_ip_ranges")
+
+
+def candidate_item_for_save(user, *, attempt_id: int, item_id: int) -> AttemptItem | None:
+    """The item an autosave writes to, with just what saving needs (status and deadline of the
+    attempt, question type, option order, the session's allowed addresses), in one narrow query —
+    autosave is the request an exam day sends most. Only the candidate's own attempt."""
+    if not _authenticated(user):
+        return None
+    rows = list(AttemptItem.objects.filter(pk=item_id, attempt_id=attempt_id, attempt__user_id=user.pk)
+                .order_by().values_list(*SAVE_FIELDS)[:1])
+    if not rows:
+        return None
+    position, option_order, qtype, status, deadline, registration_id, ip_ranges = rows[0]
+    attempt = Attempt(pk=attempt_id, user_id=user.pk, status=status, deadline=deadline, registration_id=registration_id)
+    item = AttemptItem(pk=item_id, attempt=attempt, position=position, option_order=option_order)
+    item.question = Question(type=qtype)
+    session = ExamSession(allowed_ip_ranges=ip_ranges or "")
+    item.allowed_from = session.ip_allowed  # type: ignore[attr-defined]
+    return item
 
 
 PAPER_CACHE_SECONDS = 24 * 3600

@@ -118,15 +118,11 @@ def autosave(request, pk: int, item_id: int):
     session, one upsert."""
     if not request.user.is_authenticated:
         return HttpResponse(_("请先登录。"), status=401)
-    item = (
-        AttemptItem.objects.select_related("attempt", "question", "attempt__registration__session")
-        .filter(pk=item_id, attempt_id=pk, attempt__user_id=request.user.pk)
-        .first()
-    )
+    item = selectors.candidate_item_for_save(request.user, attempt_id=pk, item_id=item_id)
     if item is None:
         raise Http404
     attempt = item.attempt
-    if attempt.registration_id and not attempt.registration.session.ip_allowed(client_ip(request)):
+    if not item.allowed_from(client_ip(request)):
         return _save_reply(request, attempt, _("当前 IP 不在允许范围内，答案未保存。"), status=403)
     post = request.POST
     response = text = flagged = None
@@ -140,7 +136,7 @@ def autosave(request, pk: int, item_id: int):
     try:
         answer = services.answer_save(item=item, response=response, text=text, flagged=flagged)
     except services.LateSave as exc:
-        services.autosubmit_if_due(attempt)
+        services.autosubmit_if_due(Attempt.objects.get(pk=attempt.pk))
         return _save_reply(request, attempt, exc.message, status=409, late=True)
     except services.ExamError as exc:
         return _save_reply(request, attempt, exc.message, status=400)

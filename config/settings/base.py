@@ -144,13 +144,25 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
+# A task is acknowledged when it has finished, so a worker killed mid-task (OOM, kill -9, a lost
+# machine) leaves it on the broker to be delivered again; every task is idempotent.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A stuck task is stopped rather than holding a worker forever (seconds).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TIMEZONE = "Asia/Shanghai"
 # Several deployments (or test runs) may share one Redis: a queue name and a key prefix keep them apart.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
+# With Redis as the broker, a task taken by a worker that then died is delivered again once this
+# many seconds have passed since it was taken; it must exceed the longest task (time limit above).
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+if env("CELERY_UNACKED_RESTORE_INTERVAL", default=""):  # how often workers look for such tasks (s)
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(unacked_restore_interval=env.int("CELERY_UNACKED_RESTORE_INTERVAL"),
+                                           unacked_restore_throttle=1)
 if env("CELERY_BROKER_KEY_PREFIX", default=""):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": env("CELERY_BROKER_KEY_PREFIX")}
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env("CELERY_BROKER_KEY_PREFIX")
 if env("CELERY_CONCURRENCY", default=""):
     CELERY_WORKER_CONCURRENCY = env.int("CELERY_CONCURRENCY")  # processes per worker (default: CPU count)
 CELERY_BEAT_SCHEDULE: dict = {}  # each app adds its periodic jobs in config/celery.py

@@ -82,3 +82,20 @@ def test_issue_refuses_holder_without_id_and_item_from_other_version(issue, make
     with pytest.raises(ValidationError):
         issue(UserFactory())
     assert not Certificate.objects.exists()
+
+
+def test_the_sweep_renders_pdfs_a_lost_worker_never_made(issue, welder):
+    """A certificate whose render was lost (render=False stands in for the lost task) gets its PDF
+    from the periodic sweep; an imported paper record is left for on-demand rendering."""
+    from certificates.tasks import render_missing_pdfs
+
+    lost = issue(welder, render=False)
+    imported = issue(welder, item_code="weld-braze", render=False, source=Certificate.Source.IMPORTED)
+    assert not lost.pdf and not imported.pdf
+    assert render_missing_pdfs() == 1  # tasks run eagerly in the embedded default
+    lost.refresh_from_db()
+    imported.refresh_from_db()
+    assert lost.pdf and lost.pdf_revision == lost.revision
+    assert lost.pdf.open("rb").read(4) == b"%PDF"
+    assert not imported.pdf
+    assert render_missing_pdfs() == 0  # nothing left: idempotent

@@ -10,6 +10,64 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+
+class BehindTLSProxy(requests.Session):
+    """A client talking plain HTTP to 127.0.0.1 while telling the app (X-Forwarded-Proto) that a
+    TLS-terminating proxy is in front, as nginx does. The app marks its cookies Secure, so the client
+    keeps sending them as a browser behind HTTPS would."""
+
+    def __init__(self):
+        super().__init__()
+        self.headers["X-Forwarded-Proto"] = "https"
+
+    def request(self, *args, **kwargs):
+        response = super().request(*args, **kwargs)
+        for cookie in self.cookies:
+            cookie.secure = False
+        return response
+
+
+def database_url_for(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+
+
+def admin_connection(url: str):
+    import psycopg
+
+    return psycopg.connect(database_url_for(url, "postgres"), autocommit=True)
+
+
+def forget_redis_keys(url: str, prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(f"{prefix}*", count=500))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+def wait_until(check, timeout: float, what: str, procs: ProcessGroup, interval: float = 0.3):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+        except requests.RequestException as exc:
+            last = exc
+            last_ok = False
+        else:
+            last_ok = bool(last)
+        if last_ok:
+            return last
+        procs.assert_running()
+        time.sleep(interval)
+    raise AssertionError(f"{what} not seen within {timeout}s (last: {last!r})\n{procs.logs_tail()}")
 
 
 def free_port() -> int:
@@ -73,6 +131,26 @@ class ProcessGroup:
         while any(_group_alive(p.pid) for p in self.procs.values()) and time.monotonic() < end:
             time.sleep(0.1)
         return killed
+
+    def children(self, name: str) -> list[int]:
+        """Pids of the direct children of a process (gunicorn's workers, celery's pool)."""
+        pid = self.procs[name].pid
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except (OSError, IndexError):
+                    continue
+                if int(fields[1]) == pid and fields[0] != "Z":
+                    found.append(int(entry.name))
+        return found
+
+    def kill9(self, name: str) -> None:
+        """kill -9 a whole process and its children, as a crash or the OOM killer would."""
+        _signal_group(self.procs[name].pid, signal.SIGKILL)
+        self.procs[name].wait(timeout=10)
+        del self.procs[name]
 
     def leftovers(self) -> list[str]:
         return [name for name, proc in self.procs.items() if _group_alive(proc.pid)]

@@ -11,13 +11,20 @@ import secrets
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import requests
 
 from tests.deploy.support import BASE_DIR, production_env, run_django_code, run_manage, services_url
-from tests.multiprocess.processes import ProcessGroup, free_port
+from tests.multiprocess.processes import (
+    BehindTLSProxy,
+    ProcessGroup,
+    admin_connection,
+    database_url_for,
+    forget_redis_keys,
+    free_port,
+    wait_until,
+)
 
 pytestmark = [
     pytest.mark.multiprocess,
@@ -27,61 +34,6 @@ pytestmark = [
 
 BIN = Path(sys.executable).parent
 PASSWORD = "Anxun-ops-2026!"
-
-
-class BehindTLSProxy(requests.Session):
-    """A client talking plain HTTP to 127.0.0.1 while telling the app (X-Forwarded-Proto) that a
-    TLS-terminating proxy is in front, as nginx does. The app marks its cookies Secure, so the client
-    keeps sending them as a browser behind HTTPS would."""
-
-    def __init__(self):
-        super().__init__()
-        self.headers["X-Forwarded-Proto"] = "https"
-
-    def request(self, *args, **kwargs):
-        response = super().request(*args, **kwargs)
-        for cookie in self.cookies:
-            cookie.secure = False
-        return response
-
-
-def _database_url_for(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
-
-
-def _admin_connection(url: str):
-    import psycopg
-
-    return psycopg.connect(_database_url_for(url, "postgres"), autocommit=True)
-
-
-def _forget_redis_keys(url: str, prefix: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(url)
-    keys = list(client.scan_iter(f"{prefix}*", count=500))
-    if keys:
-        client.delete(*keys)
-    client.close()
-
-
-def _wait_until(check, timeout: float, what: str, procs: ProcessGroup, interval: float = 0.3):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-        except requests.RequestException as exc:
-            last = exc
-            last_ok = False
-        else:
-            last_ok = bool(last)
-        if last_ok:
-            return last
-        procs.assert_running()
-        time.sleep(interval)
-    raise AssertionError(f"{what} not seen within {timeout}s (last: {last!r})\n{procs.logs_tail()}")
 
 
 def test_two_app_servers_two_workers_and_one_beat_share_database_cache_and_queue(tmp_path):
@@ -97,9 +49,9 @@ def test_two_app_servers_two_workers_and_one_beat_share_database_cache_and_queue
 
     env = production_env(
         tmp_path,
-        DATABASE_URL=_database_url_for(database_url, db_name),
+        DATABASE_URL=database_url_for(database_url, db_name),
         # The same database through a second, read-only connection stands in for a streaming replica.
-        DATABASE_REPLICA_URL=_database_url_for(database_url, db_name),
+        DATABASE_REPLICA_URL=database_url_for(database_url, db_name),
         REDIS_URL=redis_url,
         CACHE_KEY_PREFIX=cache_prefix,
         CELERY_BROKER_URL=broker_url,
@@ -117,7 +69,7 @@ def test_two_app_servers_two_workers_and_one_beat_share_database_cache_and_queue
     (tmp_path / "logs").mkdir()
     procs = ProcessGroup(tmp_path / "logs", BASE_DIR)
 
-    with _admin_connection(database_url) as conn:
+    with admin_connection(database_url) as conn:
         conn.execute(f'CREATE DATABASE "{db_name}"')
     try:
         migrated = run_manage(env, "migrate", "--noinput", timeout=400)
@@ -146,7 +98,7 @@ def test_two_app_servers_two_workers_and_one_beat_share_database_cache_and_queue
             return resp.json() if resp.status_code == 200 else None
 
         for base in (a, b):
-            report = _wait_until(lambda: healthy(base), 60, f"{base}/healthz", procs)
+            report = wait_until(lambda: healthy(base), 60, f"{base}/healthz", procs)
             assert report["database"]["vendor"] == "postgresql"
             assert report["cache"]["backend"] == "RedisCache" and report["broker"]["mode"] == "celery"
         for n in (1, 2):
@@ -178,14 +130,14 @@ def test_two_app_servers_two_workers_and_one_beat_share_database_cache_and_queue
             assert queued.status_code == 202, queued.text[:2000]
             tokens.append(queued.json()["token"])
         for token in tokens:
-            done = _wait_until(lambda: http.get(f"{a}/ops/ping/{token}", timeout=5).json()["status"] == "done",
+            done = wait_until(lambda: http.get(f"{a}/ops/ping/{token}", timeout=5).json()["status"] == "done",
                                30, f"ping {token} run by a worker", procs)
             assert done
         worker_logs = procs.log("worker-1") + procs.log("worker-2")
         assert all(f"succeeded in" in worker_logs and f"'{t}'" in worker_logs for t in tokens), worker_logs[-3000:]
 
         # Beat ticks: the heartbeat it sends is run by a worker and shows on either app server.
-        beat = _wait_until(lambda: (healthy(b) or {}).get("broker", {}).get("last_beat"), 30,
+        beat = wait_until(lambda: (healthy(b) or {}).get("broker", {}).get("last_beat"), 30,
                            "a beat heartbeat", procs)
         assert beat.startswith("20")
         assert "Sending due task accounts-heartbeat" in procs.log("beat")
@@ -213,7 +165,7 @@ def test_two_app_servers_two_workers_and_one_beat_share_database_cache_and_queue
             ))
             return state
 
-        pdf_path = _wait_until(rendered, 60, "the certificate PDF rendered by a worker", procs, interval=1)
+        pdf_path = wait_until(rendered, 60, "the certificate PDF rendered by a worker", procs, interval=1)
         worker_logs = procs.log("worker-1") + procs.log("worker-2")
         assert "certificates.tasks.render_certificate_pdf" in worker_logs and "succeeded" in worker_logs
         on_disk = Path(pdf_path).read_bytes()
@@ -238,10 +190,10 @@ def test_two_app_servers_two_workers_and_one_beat_share_database_cache_and_queue
     finally:
         killed = procs.stop_all()
         try:
-            with _admin_connection(database_url) as conn:
+            with admin_connection(database_url) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-            _forget_redis_keys(redis_url, cache_prefix)
-            _forget_redis_keys(broker_url, broker_prefix)
+            forget_redis_keys(redis_url, cache_prefix)
+            forget_redis_keys(broker_url, broker_prefix)
         finally:
             assert not procs.leftovers(), f"processes still running: {procs.leftovers()}"
     assert killed == [], f"needed SIGKILL to stop: {killed}\n{procs.logs_tail()}"
