@@ -111,7 +111,7 @@ class VerifyAPI(APIView):
         status_value = c.status
         return Response({
             "found": True, "status": status_value, "status_label": c.status_label,
-            "holder_name": c.masked_holder_name, "id_number": c.holder.masked_id_number,
+            "holder_name": c.masked_holder_name, "id_number": c.masked_holder_id,
             "kind": c.kind.name, "operation_category": c.operation_item.category.name if c.operation_item_id else "",
             "operation": c.operation_item.name if c.operation_item_id else "", "number": c.number,
             "issuing_authority": c.issuing_authority, "first_issued_on": c.first_issued_on,

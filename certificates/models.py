@@ -260,6 +260,14 @@ class Certificate(models.Model):
         return pii.mask_id(self.national_number)
 
     @property
+    def masked_holder_id(self) -> str:
+        """The holder's ID number as recorded on the certificate when issued, masked."""
+        from accounts import pii
+
+        number = self.national_number
+        return pii.mask_id(number[1:] if number.startswith("T") else number)
+
+    @property
     def masked_holder_name(self) -> str:
         from accounts import pii
 

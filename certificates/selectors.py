@@ -102,7 +102,11 @@ def certificate_by_code(code: str) -> Certificate | None:
     code = numbers.normalize_code(code)
     if not code or len(code) > 16:
         return None
-    return _base().filter(verification_code=code).first()
+    # The public page and API show only the certificate's own fields (the ID number as recorded on
+    # it), so the lookup joins just the catalogue rows; a unique code needs no ORDER BY.
+    found = list(Certificate.objects.select_related("kind", "operation_item__category")
+                 .filter(verification_code=code).order_by()[:1])
+    return found[0] if found else None
 
 
 def certificate_by_name_and_number(name: str, number: str) -> Certificate | None:
