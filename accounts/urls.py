@@ -8,7 +8,7 @@ app_name = "accounts"
 urlpatterns = [
     path("me/", views.my_account, name="me"),
     path("people/", views.people, name="people"),
-    path("people/<int:pk>/", views.person_detail, name="person"),
+    path("people/<id:pk>/", views.person_detail, name="person"),
 ]
 
 # Django's conventional auth URLs (names without namespace: login, logout, password_change …).

@@ -19,13 +19,13 @@ from .verification import allow, log_verification, masked_query
 
 
 class RosterRowSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=64, allow_blank=True)
-    id_number = serializers.CharField(max_length=32, allow_blank=True)
-    operation = serializers.CharField(max_length=64, help_text="操作项目：目录代码（如 weld-fusion）或中文名称")
+    name = serializers.CharField(max_length=64, allow_blank=True, trim_whitespace=False)
+    id_number = serializers.CharField(max_length=32, allow_blank=True, trim_whitespace=False)
+    operation = serializers.CharField(max_length=64, min_length=1, trim_whitespace=False, help_text="操作项目：目录代码（如 weld-fusion）或中文名称")
 
 
 class RosterRequestSerializer(serializers.Serializer):
-    rows = RosterRowSerializer(many=True, allow_empty=False, max_length=MAX_ROWS)
+    rows = serializers.ListField(child=RosterRowSerializer(), allow_empty=False, min_length=1, max_length=MAX_ROWS)
 
 
 CertificateBrief = inline_serializer("CertificateBrief", fields={
@@ -33,7 +33,7 @@ CertificateBrief = inline_serializer("CertificateBrief", fields={
     "operation": serializers.CharField(), "valid_until": serializers.DateField(),
     "next_review_due": serializers.DateField(allow_null=True), "status": serializers.CharField(),
     "status_label": serializers.CharField(),
-})
+}, allow_null=True)  # null: no certificate found for the row
 
 RosterResult = inline_serializer("RosterCheckResult", fields={
     "id": serializers.IntegerField(),
@@ -93,12 +93,14 @@ class VerifyAPI(APIView):
     authentication_classes: list = []
 
     @extend_schema(summary="按查验码查询证书实时状态（公开，脱敏）",
-                   parameters=[OpenApiParameter("code", str, required=True, description="证书查验码")],
+                   parameters=[OpenApiParameter("code", {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S"},
+                                               required=True, description="证书查验码")],
                    responses={200: VerifyResult})
     def get(self, request):
-        code = (request.query_params.get("code") or "").strip()
-        if not code:
+        raw = request.query_params.get("code") or ""
+        if not raw:
             raise serializers.ValidationError({"code": ["请提供查验码。"]})
+        code = raw.strip()  # blank after trimming: no certificate has it (404 below)
         query = masked_query(code=code)
         if not allow(request):
             log_verification(request=request, channel="api", query=query, rate_limited=True)

@@ -1,9 +1,12 @@
 import importlib
 
+from config import converters  # noqa: F401  (registers <id:…> before the apps' URLs load)
+
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -11,6 +14,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as account_views
 from accounts.urls import auth_urlpatterns
+from config.errors import api_not_found
 
 # REST API v1: each app contributes ``<app>/api_urls.py`` with ``urlpatterns``.
 api_v1 = []
@@ -31,6 +35,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Any other /api/… address is a JSON 404, never a page of the site below.
+    re_path(r"^api/", csrf_exempt(api_not_found)),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
@@ -47,3 +53,7 @@ if settings.DEBUG:
 
 # Wagtail pages last: standards, clauses, guides, cases and notices live under the site root.
 urlpatterns += [path("", include(wagtail_urls))]
+
+handler404 = "config.errors.page_not_found"
+handler403 = "config.errors.permission_denied"
+handler500 = "config.errors.server_error"

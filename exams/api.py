@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import NotFound
@@ -55,12 +56,21 @@ class AnswerInSerializer(serializers.Serializer):
     flagged = serializers.BooleanField(required=False)
 
 
+ERROR = inline_serializer("ExamsError", {"error": inline_serializer("ExamsErrorBody", {
+    "code": serializers.CharField(), "message": serializers.CharField(),
+    "details": serializers.JSONField(allow_null=True)})})
+SAVED = inline_serializer("AnswerSaved", {"item": serializers.IntegerField(), "saved_at": serializers.DateTimeField()})
+
+
+@extend_schema(summary="可见的题库（培训题库；考试题库仅限本考试中心）", responses={200: BankSerializer(many=True)})
 @api_view(["GET"])
 def bank_list(request):
     """Question banks the user may see: training banks, and testing banks of their own exam centre only."""
     return Response(BankSerializer(selectors.banks_visible_to(request.user).order_by("kind", "code"), many=True).data)
 
 
+@extend_schema(summary="题库中的试题（考试题库仅限本中心命题人员；答案仅对命题人员可见）",
+               responses={200: QuestionWithKeySerializer(many=True), 404: ERROR})
 @api_view(["GET"])
 def bank_questions(request, code: str):
     """Questions of one bank. Testing banks: item writers of the owning centre only (others get 404).
@@ -76,12 +86,15 @@ def bank_questions(request, code: str):
     return Response(serializer(qs, many=True).data)
 
 
+@extend_schema(summary="我的答卷与成绩", responses={200: AttemptSerializer(many=True)})
 @api_view(["GET"])
 def my_attempts(request):
     """The signed-in candidate's attempts and results."""
     return Response(AttemptSerializer(selectors.my_attempts(request.user)[:100], many=True).data)
 
 
+@extend_schema(summary="保存一道题的答案（与考试页面相同的幂等写入）", request=AnswerInSerializer,
+               responses={200: SAVED, 400: ERROR, 404: ERROR, 409: OpenApiResponse(ERROR, description="已交卷或已过截止时间")})
 @api_view(["POST"])
 def attempt_answer(request, pk: int):
     """Save one answer (the same idempotent upsert as the exam page). 409 after the deadline."""

@@ -6,5 +6,5 @@ urlpatterns = [
     path("exams/banks/", api.bank_list, name="exams-api-banks"),
     path("exams/banks/<slug:code>/questions/", api.bank_questions, name="exams-api-bank-questions"),
     path("exams/attempts/", api.my_attempts, name="exams-api-attempts"),
-    path("exams/attempts/<int:pk>/answers/", api.attempt_answer, name="exams-api-answer"),
+    path("exams/attempts/<id:pk>/answers/", api.attempt_answer, name="exams-api-answer"),
 ]

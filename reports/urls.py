@@ -12,5 +12,5 @@ urlpatterns = [
     path("dashboard/list/<slug:metric>/", views.drill, name="drill"),
     path("progress/", views.progress, name="progress"),
     path("progress/export/", views.progress_export, name="progress_export"),
-    path("progress/<int:pk>/download/", views.progress_download, name="progress_download"),
+    path("progress/<id:pk>/download/", views.progress_download, name="progress_download"),
 ]

@@ -55,6 +55,20 @@ def pytest_sessionfinish(session, exitstatus):
 REFERENCE_MIGRATIONS = ("accounts.migrations.0002_reference_data", "certificates.migrations.0002_catalogue_2010")
 
 
+def ensure_reference_data() -> None:
+    """Reload the migrations' reference data when a transactional test on this worker flushed it."""
+    from accounts.models import Region
+    from certificates.models import CertificateKind
+
+    if not Region.objects.exists() or not CertificateKind.objects.exists():
+        import importlib
+
+        from django.apps import apps
+
+        for module in REFERENCE_MIGRATIONS:
+            importlib.import_module(module).forwards(apps, None)
+
+
 def _is_transactional(item) -> bool:
     names = getattr(item, "fixturenames", ())
     marker = item.get_closest_marker("django_db")
