@@ -22,6 +22,8 @@ from .models import OPTION_KEYS, KnowledgeTag, Question, QuestionBank, stem_dige
 from . import pools
 from .services import TF_ALIASES, question_problems
 
+MAX_FILE_BYTES = 10 * 1024 * 1024  # a bank of tens of thousands of questions fits well within this
+
 HEADER_ALIASES = {
     "type": "type", "题型": "type", "类型": "type",
     "stem": "stem", "题干": "stem", "题目": "stem",
@@ -83,6 +85,8 @@ def _cell(value) -> str:
 
 def read_rows(data: bytes, filename: str) -> list[tuple[int, dict]]:
     """(row number, {canonical header: value}) for every non-empty data row."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFileError(_("文件过大（上限 %(mb)d MB），请拆分后分批导入。") % {"mb": MAX_FILE_BYTES // (1024 * 1024)})
     name = filename.lower()
     if name.endswith(".xlsx"):
         from openpyxl import load_workbook

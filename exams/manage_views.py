@@ -24,7 +24,7 @@ from accounts.selectors import has_role
 
 from . import selectors, services, stats
 from .forms import ExtendForm, ImportForm, MarkForm, QuestionForm, ReasonForm, RegistrationAddForm, SessionForm
-from .importer import ImportFileError, import_questions, template_workbook
+from .importer import MAX_FILE_BYTES, ImportFileError, import_questions, template_workbook
 from .models import Answer, Attempt, PracticalTask, Question
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -162,7 +162,9 @@ def bank_import(request, code: str):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            report = import_questions(actor=request.user, bank=bank, data=upload.read(), filename=upload.name,
+            # read at most one byte past the limit: a huge upload is refused without loading it whole
+            report = import_questions(actor=request.user, bank=bank, data=upload.read(MAX_FILE_BYTES + 1),
+                                      filename=upload.name,
                                       dry_run=form.cleaned_data["dry_run"])
         except ImportFileError as exc:
             file_error = str(exc)

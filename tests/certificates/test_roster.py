@@ -106,6 +106,11 @@ def test_csv_upload_and_bad_file_changes_nothing(people, ent_admin, client):
     resp = client.post("/certificates/roster/", {"file": SimpleUploadedFile("r.csv", bad)})
     assert resp.status_code == 200 and "缺少必需的列" in resp.content.decode()
     assert RosterCheck.objects.count() == 1
+    # an oversized upload (over 10 MB) is refused with a message, nothing checked
+    huge = csv_bytes + b"#" * (10 * 1024 * 1024)
+    resp = client.post("/certificates/roster/", {"file": SimpleUploadedFile("r.csv", huge)})
+    assert resp.status_code == 200 and "文件过大" in resp.content.decode()
+    assert RosterCheck.objects.count() == 1
 
 
 def test_workers_cannot_use_roster_check(welder, client):

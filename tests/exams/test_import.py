@@ -3,6 +3,8 @@
 import io
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
@@ -108,3 +110,41 @@ def test_back_office_import_with_report(client, bank, make_member, centre, tmp_p
     instructor = make_member(Role.INSTRUCTOR)
     client.force_login(instructor)
     assert client.get(f"/exams/manage/banks/{bank.code}/import/").status_code == 404
+
+
+def test_an_oversized_file_is_refused_before_reading_rows(bank):
+    from exams.importer import MAX_FILE_BYTES, ImportFileError, import_questions
+
+    data = (HEAD + "single,题,甲,乙,丙,丁,A,,,3\n").encode() + b"#" * MAX_FILE_BYTES
+    with pytest.raises(ImportFileError, match="文件过大"):
+        import_questions(actor=None, bank=bank, data=data, filename="big.csv")
+    assert not Question.objects.filter(bank=bank).exists()
+
+
+CELL = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12) | st.sampled_from(
+    ["single", "multiple", "判断", "essay", "A", "AC", "对", "3", "9", "-1", "kp-earthing", "接地与接零", ""])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(CELL, min_size=0, max_size=12), min_size=1, max_size=6))
+def test_fuzzed_question_files_import_all_or_nothing(bank, rows):
+    """Whatever the rows hold: a clear file error, or a report; rows go in all together or not at all."""
+    import csv
+
+    from exams.importer import ImportFileError, import_questions
+
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    before = Question.objects.filter(bank=bank).count()
+    try:
+        report = import_questions(actor=None, bank=bank, data=(HEAD + buf.getvalue()).encode(), filename="f.csv")
+    except ImportFileError as exc:
+        assert str(exc)
+        assert Question.objects.filter(bank=bank).count() == before
+        return
+    after = Question.objects.filter(bank=bank).count()
+    if report.ok:
+        assert after == before + report.created
+    else:
+        assert after == before
+        assert report.lines() and all(line.startswith("第 ") for line in report.lines())
