@@ -35,6 +35,21 @@ def tokens(make_member):
     return [Token.objects.create(user=u).key for u in people]
 
 
+@pytest.fixture
+def keep_test_connection():
+    """The schema is called through the WSGI application, which closes database connections at the
+    end of every request; keep the test's connection (and its transaction) open, as Django's test
+    client does."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 def _operations():
     from config.wsgi import application
 
@@ -45,7 +60,7 @@ def _operations():
     return operations
 
 
-def test_every_api_operation_answers_hostile_input_without_server_errors(tokens):
+def test_every_api_operation_answers_hostile_input_without_server_errors(tokens, keep_test_connection):
     from django.core.cache import cache
 
     callers = [{}, *({"Authorization": f"Token {t}"} for t in tokens)]
