@@ -27,6 +27,25 @@ def quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+def _fuzzy_flag_index(out: list[str], entry_start: int) -> int | None:
+    """Index in ``out`` of the "#, ..." flags line of the entry whose msgid starts at entry_start, if fuzzy."""
+    k = entry_start - 1
+    while k >= 0 and out[k].startswith("#"):
+        if out[k].startswith("#,") and "fuzzy" in [f.strip() for f in out[k][2:].split(",")]:
+            return k
+        k -= 1
+    return None
+
+
+def _drop_fuzzy(out: list[str], flag_index: int) -> None:
+    """Remove the fuzzy flag and the "#|" previous-msgid lines msgmerge added with it."""
+    end = flag_index + 1
+    while end < len(out) and out[end].startswith("#|"):
+        end += 1
+    flags = [f.strip() for f in out[flag_index][2:].split(",") if f.strip() != "fuzzy"]
+    out[flag_index:end] = ["#, " + ", ".join(flags)] if flags else []
+
+
 def fill(po_path: Path) -> tuple[int, int]:
     glossary = load_glossary(po_path.parent.parent / "glossary.tsv")
     out, lines, i = [], po_path.read_text(encoding="utf-8").splitlines(), 0
@@ -45,12 +64,26 @@ def fill(po_path: Path) -> tuple[int, int]:
                 while k < len(lines) and lines[k].startswith('"'):
                     k += 1
                 current = unquote([lines[j][7:], *lines[j + 1:k]])
-                if not current and msgid in glossary:
+                # msgmerge pre-fills new msgids with a similar string's translation and marks them
+                # fuzzy; such a guess is not a translation, so the glossary wording replaces it.
+                fuzzy = _fuzzy_flag_index(out, len(out) - (j - i))
+                if (not current or fuzzy is not None) and msgid in glossary:
+                    if fuzzy is not None:
+                        _drop_fuzzy(out, fuzzy)
                     out.append("msgstr " + quote(glossary[msgid])); filled += 1
                 else:
-                    out.extend(lines[j:k]); missing += 0 if current else 1
+                    out.extend(lines[j:k]); missing += 0 if current and fuzzy is None else 1
                 i = k
                 continue
+            if j < len(lines) and lines[j].startswith("msgid_plural ") and msgid:
+                # Plural entries cannot be filled from the one-form glossary; count them as missing.
+                k = j + 1
+                while k < len(lines) and (lines[k].startswith('"') or lines[k].startswith("msgstr[")):
+                    if (lines[k].startswith("msgstr[") and lines[k].endswith(' ""')
+                            and not (k + 1 < len(lines) and lines[k + 1].startswith('"'))):
+                        missing += 1
+                        break
+                    k += 1
             i = j
             continue
         out.append(line)
