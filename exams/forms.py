@@ -100,3 +100,58 @@ class ReasonForm(forms.Form):
 class MarkForm(forms.Form):
     score = forms.DecimalField(label=_("得分"), min_value=0, max_digits=5, decimal_places=1)
     comment = forms.CharField(label=_("评语"), required=False, max_length=500)
+
+
+class BlueprintForm(forms.Form):
+    """组卷策略: the paper's frame. Sections come from :class:`SectionFormSet`."""
+
+    code = forms.SlugField(label=_("代码"), max_length=40, help_text=_("字母、数字和连字符，如 lv-elec-2026。"))
+    name = forms.CharField(label=_("名称"), max_length=128)
+    bank = forms.ModelChoiceField(label=_("考试题库"), queryset=None)
+    training_bank = forms.ModelChoiceField(label=_("模拟考试用练习题库"), queryset=None, required=False)
+    certificate_kind = forms.ModelChoiceField(label=_("证书种类"), queryset=None)
+    pass_mark = forms.DecimalField(label=_("合格分"), max_digits=5, decimal_places=1, min_value=0, required=False,
+                                   help_text=_("留空：按证书种类规定的理论考试合格分。"))
+    duration_minutes = forms.IntegerField(label=_("考试时长（分钟）"), min_value=5, max_value=600, initial=90)
+    shuffle_questions = forms.BooleanField(label=_("试题乱序"), required=False, initial=True)
+    shuffle_options = forms.BooleanField(label=_("选项乱序"), required=False, initial=True)
+    review_policy = forms.ChoiceField(label=_("考后可查看"), choices=Blueprint.Review.choices,
+                                      initial=Blueprint.Review.RESPONSES)
+    review_when = forms.ChoiceField(label=_("查看时间"), choices=Blueprint.ReviewWhen.choices,
+                                    initial=Blueprint.ReviewWhen.IMMEDIATELY)
+    attempts_allowed = forms.IntegerField(label=_("允许考试次数"), min_value=1, max_value=5, initial=2,
+                                          help_text=_("默认 1 次正考加 1 次补考。"))
+
+    def __init__(self, *args, testing_banks=None, training_banks=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from certificates.models import CertificateKind
+
+        self.fields["bank"].queryset = testing_banks
+        self.fields["training_bank"].queryset = training_banks
+        self.fields["certificate_kind"].queryset = CertificateKind.objects.select_related("rule_version").order_by(
+            "rule_version__code", "name")
+
+
+class SectionForm(forms.Form):
+    title = forms.CharField(label=_("题组"), max_length=64)
+    question_type = forms.ChoiceField(label=_("题型"), choices=Question.Type.choices)
+    count = forms.IntegerField(label=_("题数"), min_value=1, max_value=200)
+    points = forms.DecimalField(label=_("每题分值"), max_digits=4, decimal_places=1, min_value=0.5)
+    difficulty_min = forms.IntegerField(label=_("最低难度"), min_value=1, max_value=5, initial=1)
+    difficulty_max = forms.IntegerField(label=_("最高难度"), min_value=1, max_value=5, initial=5)
+    tags = forms.ModelMultipleChoiceField(label=_("知识点"), queryset=KnowledgeTag.objects.order_by("code"),
+                                          required=False, help_text=_("不选：不限知识点。"))
+    partial_credit = forms.BooleanField(label=_("少选得分"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("difficulty_min"), data.get("difficulty_max")
+        if low and high and low > high:
+            self.add_error("difficulty_max", _("最高难度不能低于最低难度。"))
+        if data.get("partial_credit") and data.get("question_type") != Question.Type.MULTIPLE:
+            self.add_error("partial_credit", _("只有多选题可以设置少选得分。"))
+        return data
+
+
+SectionFormSet = forms.formset_factory(SectionForm, extra=1, can_delete=True, min_num=1, validate_min=True,
+                                       max_num=20, validate_max=True)

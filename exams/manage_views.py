@@ -23,9 +23,19 @@ from accounts.roles import Role
 from accounts.selectors import has_role
 
 from . import selectors, services, stats
-from .forms import ExtendForm, ImportForm, MarkForm, QuestionForm, ReasonForm, RegistrationAddForm, SessionForm
+from .forms import (
+    BlueprintForm,
+    ExtendForm,
+    ImportForm,
+    MarkForm,
+    QuestionForm,
+    ReasonForm,
+    RegistrationAddForm,
+    SectionFormSet,
+    SessionForm,
+)
 from .importer import MAX_FILE_BYTES, ImportFileError, import_questions, template_workbook
-from .models import Answer, Attempt, PracticalTask, Question
+from .models import Answer, Attempt, Blueprint, PracticalTask, Question, QuestionBank
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -187,7 +197,68 @@ def import_template(request):
 @exam_staff_required()
 def blueprint_list(request):
     bps = selectors.blueprints_manageable_by(request.user).prefetch_related("sections__tags").order_by("code")
-    return render(request, "exams/manage/blueprints.html", {"blueprints": bps})
+    return render(request, "exams/manage/blueprints.html", {
+        "blueprints": bps, "can_edit": request.user.is_superuser or has_role(request.user, Role.ITEM_WRITER)})
+
+
+@exam_staff_required(Role.ITEM_WRITER)
+def blueprint_edit(request, code: str | None = None):
+    """Create or edit a blueprint with its sections. A blueprint candidates have already sat is
+    kept as it was (their papers refer to it); it can be copied under a new code instead."""
+    blueprint = None
+    if code is not None:
+        blueprint = selectors.blueprints_manageable_by(request.user).filter(code=code).first()
+        if blueprint is None:
+            raise Http404
+    in_use = blueprint is not None and blueprint.attempts.exists()
+    testing = selectors.banks_manageable_by(request.user).filter(kind=QuestionBank.Kind.TESTING, is_active=True)
+    training = selectors.banks_visible_to(request.user).filter(kind=QuestionBank.Kind.TRAINING)
+    initial, section_initial = {}, []
+    if blueprint is not None:
+        initial = {f: getattr(blueprint, f) for f in (
+            "code", "name", "bank", "training_bank", "certificate_kind", "pass_mark", "duration_minutes",
+            "shuffle_questions", "shuffle_options", "review_policy", "review_when", "attempts_allowed")}
+        if in_use:
+            initial["code"] = f"{blueprint.code}-2"[:40]
+        section_initial = [{"title": s.title, "question_type": s.question_type, "count": s.count, "points": s.points,
+                            "difficulty_min": s.difficulty_min, "difficulty_max": s.difficulty_max,
+                            "tags": list(s.tags.all()), "partial_credit": s.partial_credit}
+                           for s in blueprint.sections.prefetch_related("tags")]
+    post = request.POST if request.method == "POST" else None
+    form = BlueprintForm(post, initial=initial, testing_banks=testing, training_banks=training)
+    sections = SectionFormSet(post, initial=section_initial or None, prefix="s")
+    if post is not None and form.is_valid() and sections.is_valid():
+        d = form.cleaned_data
+        specs = [services.SectionSpec(
+            s["title"], s["question_type"], s["count"], s["points"], tags=tuple(t.code for t in s["tags"]),
+            difficulty_min=s["difficulty_min"], difficulty_max=s["difficulty_max"], partial_credit=s["partial_credit"])
+            for s in sections.cleaned_data if s and not s.get("DELETE")]
+        taken = Blueprint.objects.filter(code=d["code"])
+        if blueprint is not None and not in_use:
+            taken = taken.exclude(pk=blueprint.pk)
+        if taken.exists():
+            form.add_error("code", _("该代码已被其他组卷策略使用。"))
+        elif not specs:
+            form.add_error(None, _("至少需要一个题组。"))
+        else:
+            try:
+                saved = services.blueprint_save(
+                    actor=request.user, owner=d["bank"].owner, code=d["code"], name=d["name"], bank=d["bank"],
+                    sections=specs, training_bank=d["training_bank"], certificate_kind=d["certificate_kind"],
+                    pass_mark=d["pass_mark"], duration_minutes=d["duration_minutes"],
+                    shuffle_questions=d["shuffle_questions"], shuffle_options=d["shuffle_options"],
+                    review_policy=d["review_policy"], review_when=d["review_when"],
+                    attempts_allowed=d["attempts_allowed"],
+                    rename_from=blueprint.code if blueprint is not None and not in_use else None,
+                )
+            except ValidationError as exc:
+                for e in _errors(exc):
+                    form.add_error(None, e)
+            else:
+                messages.success(request, _("组卷策略“%(name)s”已保存。") % {"name": saved.name})
+                return redirect("exams:manage_blueprints")
+    return render(request, "exams/manage/blueprint_form.html", {
+        "form": form, "sections": sections, "blueprint": blueprint, "in_use": in_use})
 
 
 # --------------------------------------------------------------------------- sessions & registrations

@@ -223,14 +223,34 @@ class SectionSpec:
 def blueprint_save(
     *, actor, owner, code: str, name: str, bank: QuestionBank, sections: list[SectionSpec],
     training_bank: QuestionBank | None = None, certificate_kind=None, pass_mark: Decimal | None = None,
-    duration_minutes: int = 90, **options,
+    duration_minutes: int = 90, rename_from: str | None = None, **options,
 ) -> Blueprint:
+    """Create or replace a blueprint and its sections (``rename_from``: the code of the blueprint
+    being edited, when its code changes). Every section must be drawable from the bank as it is."""
     if bank.kind != QuestionBank.Kind.TESTING:
         raise ValidationError(_("组卷策略的考试题库必须是考试题库。"))
     if training_bank is not None and training_bank.kind != QuestionBank.Kind.TRAINING:
         raise ValidationError(_("模拟考试只能使用练习题库。"))
     if pass_mark is None and certificate_kind is not None:
         pass_mark = Decimal(certificate_kind.theory_pass_mark)
+    total = sum((Decimal(s.count) * Decimal(s.points) for s in sections), Decimal(0))
+    if total <= 0:
+        raise ValidationError(_("试卷总分必须大于 0。"))
+    if pass_mark is not None and pass_mark > total:
+        raise ValidationError(_("合格分 %(pass)s 高于试卷总分 %(total)s。") % {"pass": pass_mark, "total": total})
+    tag_pks = dict(KnowledgeTag.objects.filter(code__in={c for s in sections for c in s.tags}).values_list("code", "pk"))
+    pool = pools.pool_for(bank.pk)
+    short = []
+    for s in sections:
+        found = len(pool.select(s.question_type, s.difficulty_min, s.difficulty_max,
+                                frozenset(tag_pks[c] for c in s.tags if c in tag_pks))[0])
+        if found < s.count:
+            short.append(_("“%(section)s”需要 %(count)d 道，题库“%(bank)s”中符合条件的只有 %(n)d 道。")
+                         % {"section": s.title, "count": s.count, "bank": bank.name, "n": found})
+    if short:
+        raise ValidationError(short)
+    if rename_from and rename_from != code:
+        Blueprint.objects.filter(code=rename_from).update(code=code)
     bp, created = Blueprint.objects.update_or_create(
         code=code,
         defaults={"name": name, "owner": owner, "bank": bank, "training_bank": training_bank,

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditLog
+from accounts.roles import Role
 from exams import services, stats
 from exams.models import Answer, Attempt, AttemptItem, PracticalTask, Question
 
@@ -184,3 +185,92 @@ def test_list_pages_bounded_queries(client, examiner, centre, blueprint, special
             assert client.get(reverse(name)).status_code == 200
     with django_assert_max_num_queries(14):
         assert client.get(reverse("exams:manage_session", kwargs={"pk": s.pk})).status_code == 200
+
+
+def _section_post(rows):
+    data = {"s-TOTAL_FORMS": str(len(rows)), "s-INITIAL_FORMS": "0", "s-MIN_NUM_FORMS": "1", "s-MAX_NUM_FORMS": "20"}
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"s-{i}-{key}"] = value
+    return data
+
+
+def _blueprint_post(testing_bank, special_kind, code="bp-new", pass_mark="60", rows=None):
+    rows = rows if rows is not None else [
+        {"title": "单选题", "question_type": "single", "count": "10", "points": "5", "difficulty_min": "1",
+         "difficulty_max": "5"},
+        {"title": "判断题", "question_type": "truefalse", "count": "10", "points": "5", "difficulty_min": "1",
+         "difficulty_max": "5"},
+    ]
+    return {"code": code, "name": "低压电工作业理论考试（新）", "bank": str(testing_bank.pk),
+            "certificate_kind": str(special_kind.pk), "pass_mark": pass_mark, "duration_minutes": "60",
+            "shuffle_questions": "on", "review_policy": "responses", "review_when": "immediately",
+            "attempts_allowed": "2", **_section_post(rows)}
+
+
+def test_item_writer_creates_and_edits_a_blueprint(client, centre, make_member, testing_bank, special_kind):
+    from exams.models import Blueprint
+
+    writer = make_member(Role.ITEM_WRITER, org=centre)
+    client.force_login(writer)
+    assert client.get("/exams/manage/blueprints/new/").status_code == 200
+    r = client.post("/exams/manage/blueprints/new/", _blueprint_post(testing_bank, special_kind))
+    assert r.status_code == 302, r.content.decode()[:2000]
+    bp = Blueprint.objects.get(code="bp-new")
+    assert bp.owner == centre and bp.total_score() == 100 and bp.pass_mark == 60 and bp.duration_minutes == 60
+    assert [(s.title, s.count) for s in bp.sections.order_by("order")] == [("单选题", 10), ("判断题", 10)]
+    assert bp.shuffle_questions and not bp.shuffle_options
+    drawn = services.draw_paper(blueprint=bp, bank=testing_bank)
+    assert len(drawn) == 20
+
+    # edit: rename, fewer questions; the form shows the saved sections
+    page = client.get("/exams/manage/blueprints/bp-new/edit/").content.decode()
+    assert 'value="单选题"' in page and 'value="判断题"' in page
+    post = _blueprint_post(testing_bank, special_kind, code="bp-renamed", pass_mark="24", rows=[
+        {"title": "单选题", "question_type": "single", "count": "6", "points": "5", "difficulty_min": "1",
+         "difficulty_max": "5"}])
+    assert client.post("/exams/manage/blueprints/bp-new/edit/", post).status_code == 302
+    bp.refresh_from_db()
+    assert bp.code == "bp-renamed" and bp.total_score() == 30 and bp.sections.count() == 1
+    assert AuditLog.objects.filter(action="blueprint.update").exists()
+
+
+def test_blueprint_form_refuses_what_the_bank_cannot_supply(client, centre, make_member, testing_bank, special_kind):
+    from exams.models import Blueprint
+
+    client.force_login(make_member(Role.ITEM_WRITER, org=centre))
+    rows = [{"title": "单选题", "question_type": "single", "count": "150", "points": "0.5", "difficulty_min": "1",
+             "difficulty_max": "5"},
+            {"title": "多选题", "question_type": "multiple", "count": "2", "points": "1", "difficulty_min": "4",
+             "difficulty_max": "2", "partial_credit": "on"}]
+    r = client.post("/exams/manage/blueprints/new/", _blueprint_post(testing_bank, special_kind, rows=rows))
+    page = r.content.decode()
+    assert r.status_code == 200
+    assert "最高难度不能低于最低难度" in page
+    rows[1]["difficulty_max"] = "5"
+    page = client.post("/exams/manage/blueprints/new/", _blueprint_post(testing_bank, special_kind, rows=rows)).content.decode()
+    assert "“单选题”需要 150 道" in page and "只有 30 道" in page
+    assert not Blueprint.objects.filter(code="bp-new").exists()
+
+
+def test_a_blueprint_in_use_is_copied_not_changed(client, centre, make_member, blueprint, registration, candidate,
+                                                  testing_bank, special_kind):
+    services.attempt_start(user=candidate, registration=registration, ip="127.0.0.1")
+    client.force_login(make_member(Role.ITEM_WRITER, org=centre))
+    page = client.get(f"/exams/manage/blueprints/{blueprint.code}/edit/").content.decode()
+    assert "已有考生使用" in page and f'value="{blueprint.code}-2"' in page
+    sections_before = list(blueprint.sections.values_list("pk", flat=True))
+    post = _blueprint_post(testing_bank, special_kind, code=blueprint.code)
+    r = client.post(f"/exams/manage/blueprints/{blueprint.code}/edit/", post)
+    assert r.status_code == 200 and "该代码已被其他组卷策略使用" in r.content.decode()
+    post["code"] = f"{blueprint.code}-2"
+    assert client.post(f"/exams/manage/blueprints/{blueprint.code}/edit/", post).status_code == 302
+    assert list(blueprint.sections.values_list("pk", flat=True)) == sections_before
+
+
+@pytest.mark.parametrize("role", [Role.PROCTOR, Role.INSTRUCTOR, Role.WORKER])
+def test_only_item_writers_edit_blueprints(client, make_member, centre, blueprint, role):
+    user = make_member(role, org=centre if role == Role.PROCTOR else None)
+    client.force_login(user)
+    assert client.get("/exams/manage/blueprints/new/").status_code == 404
+    assert client.get(f"/exams/manage/blueprints/{blueprint.code}/edit/").status_code == 404
