@@ -25,6 +25,19 @@ def clear_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (Chinese): a request made in English by an earlier
+    test on the same worker leaves English active in the thread (the locale middleware activates
+    the request's language and does not switch back)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     clear_cache()
     yield
