@@ -10,8 +10,8 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import get_language, gettext, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts import pii
 from accounts.validators import validate_id_number
@@ -74,6 +74,20 @@ class OperationResolver:
         return self.keys.get(_norm_op(operation), set())
 
 
+_translated: dict[tuple, str] = {}
+
+
+def _tr(text: str, key=None) -> str:
+    """gettext, remembered per language: a 10,000-row roster asks for the same few messages and
+    labels tens of thousands of times, and each lookup walks every installed catalogue. ``text``
+    may be a lazy label; then ``key`` names it."""
+    cache_key = (get_language() or "", key if key is not None else text)
+    found = _translated.get(cache_key)
+    if found is None:
+        found = _translated[cache_key] = gettext(text) if isinstance(text, str) else str(text)
+    return found
+
+
 def certificate_keys(certificate: Certificate) -> set[str]:
     if certificate.operation_item_id:
         return {f"item:{certificate.operation_item.code}"}
@@ -90,7 +104,7 @@ def certificate_summary(certificate: Certificate, today: dt.date) -> dict:
         "valid_until": certificate.valid_until.isoformat(),
         "next_review_due": certificate.next_review_due.isoformat() if certificate.next_review_due else None,
         "status": str(status),
-        "status_label": str(LiveStatus(status).label),
+        "status_label": _tr(LiveStatus(status).label, key=("live", str(status))),
     }
 
 
@@ -148,7 +162,7 @@ def check_rows(rows: list[dict], *, today: dt.date | None = None) -> tuple[list[
             if deciding is not None:
                 result["certificate"] = certificate_summary(deciding, today)
         result["status"] = status
-        result["status_label"] = str(STATUSES[status])
+        result["status_label"] = _tr(STATUSES[status], key=("roster", status))
         result["message"] = message
         summary[status] += 1
         results.append(result)
@@ -163,32 +177,32 @@ def raw_masked(row: dict) -> str:
 def _decide(name: str, operation: str, certificates: list[Certificate], resolver: OperationResolver,
             today: dt.date) -> tuple[str, str, Certificate | None]:
     if not certificates:
-        return "no_certificate", _("未查到此人持有任何证书，不得安排从事特种作业。"), None
+        return "no_certificate", _tr("未查到此人持有任何证书，不得安排从事特种作业。"), None
     wanted = _norm_name(name)
     named = [c for c in certificates if wanted and wanted in (_norm_name(c.holder_name), _norm_name(c.holder.real_name))]
     if not named:
         best = _best(certificates, today)
-        return "name_mismatch", _("姓名与证书登记的姓名不一致，请核对身份（可能冒用他人证件）。"), best
+        return "name_mismatch", _tr("姓名与证书登记的姓名不一致，请核对身份（可能冒用他人证件）。"), best
     keys = resolver.resolve(operation)
     if not keys:
-        return "wrong_operation", _("操作项目“%(op)s”不在目录中，无法确认持证。请填写目录中的操作项目名称或代码。") % {
+        return "wrong_operation", _tr("操作项目“%(op)s”不在目录中，无法确认持证。请填写目录中的操作项目名称或代码。") % {
             "op": operation or "—"}, _best(named, today)
     matching = [c for c in named if certificate_keys(c) & keys]
     if not matching:
         best = _best(named, today)
         held = best.operation_item.name if best.operation_item_id else best.kind.name
-        return "wrong_operation", _("持有“%(held)s”证书，与所从事的“%(op)s”不符。") % {"held": held, "op": operation}, best
+        return "wrong_operation", _tr("持有“%(held)s”证书，与所从事的“%(op)s”不符。") % {"held": held, "op": operation}, best
     best = _best(matching, today)
     live = best.status_on(today)
     status = _STATUS_FOR[live]
     messages = {
-        "valid": _("证书有效。"),
-        "review_overdue": _("证书已超过应复审日期（%(d)s）未复审，不得上岗。"),
-        "expired": _("证书已于 %(u)s 过期。"),
-        "suspended": _("证书被暂扣。"),
-        "revoked": _("证书已被撤销。"),
+        "valid": _tr("证书有效。"),
+        "review_overdue": _tr("证书已超过应复审日期（%(d)s）未复审，不得上岗。"),
+        "expired": _tr("证书已于 %(u)s 过期。"),
+        "suspended": _tr("证书被暂扣。"),
+        "revoked": _tr("证书已被撤销。"),
     }
     message = messages[status] % {"d": best.next_review_due, "u": best.valid_until} if "%(" in messages[status] else messages[status]
     if live == LiveStatus.REVIEW_DUE:
-        message = _("证书有效，已进入复审期，请于 %(d)s 前复审。") % {"d": best.next_review_due}
+        message = _tr("证书有效，已进入复审期，请于 %(d)s 前复审。") % {"d": best.next_review_due}
     return status, message, best
