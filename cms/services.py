@@ -94,7 +94,7 @@ def editorial_groups_ensure(root: Page | None = None) -> None:
     upload pictures and documents, and every page under the content root goes through the
     moderators' approval workflow."""
     from wagtail.models import (
-        Collection, GroupApprovalTask, GroupCollectionPermission, GroupPagePermission, Workflow, WorkflowTask,
+        Collection, GroupApprovalTask, GroupCollectionPermission, GroupPagePermission, Task, Workflow, WorkflowTask,
     )
 
     root = root or ContentRootPage.objects.first()
@@ -124,7 +124,13 @@ def editorial_groups_ensure(root: Page | None = None) -> None:
             for code in PAGE_PERMISSIONS[name]:
                 if code not in covered and ("wagtailcore", code) in perms:
                     GroupPagePermission.objects.create(group=group, page=root, permission=perms[("wagtailcore", code)])
-    if root is not None and root.get_workflow() is None:
+    existing = root.get_workflow() if root is not None else None
+    if existing is not None and existing.name == "Moderators approval":
+        # Wagtail's own default workflow on the site root: keep it, in the bureau's words.
+        Workflow.objects.filter(pk=existing.pk).update(name="编辑起草、审核发布")
+        Task.objects.filter(pk__in=existing.workflow_tasks.values("task_id"), name="Moderators approval").update(
+            name="监管部门审核发布")
+    if root is not None and existing is None:
         task = GroupApprovalTask.objects.create(name="监管部门审核发布")
         task.groups.set([groups[MODERATORS_GROUP]])
         workflow = Workflow.objects.create(name="编辑起草、审核发布")

@@ -82,6 +82,9 @@ def test_editor_submits_publisher_approves_and_enterprise_is_notified(
     assert not page.live
     state = WorkflowState.objects.get(base_content_type__isnull=False, object_id=str(page.pk))
     assert state.status == WorkflowState.STATUS_IN_PROGRESS
+    # the workflow and its step speak the bureau's language, not Wagtail's defaults
+    assert state.workflow.name == "编辑起草、审核发布"
+    assert state.current_task_state.task.name == "监管部门审核发布"
     # The editor cannot publish directly.
     assert not page.permissions_for_user(editor).can_publish()
 
