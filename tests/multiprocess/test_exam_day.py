@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import signal
 import sys
 import threading
@@ -24,16 +23,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.deploy.support import BASE_DIR, production_env, run_django_code, run_manage, services_url
-from tests.multiprocess.processes import (
-    BehindTLSProxy,
-    ProcessGroup,
-    admin_connection,
-    database_url_for,
-    forget_redis_keys,
-    free_port,
-    wait_until,
-)
+from tests.deploy.support import run_django_code, services_url
+from tests.multiprocess.processes import BehindTLSProxy, free_port, wait_until
+from tests.multiprocess.deployment import scratch_deployment
 
 pytestmark = [
     pytest.mark.multiprocess,
@@ -131,41 +123,18 @@ class Candidate:
 
 
 def test_exam_day_load_with_a_killed_app_worker_and_a_killed_celery_worker(tmp_path):
-    database_url, redis_url = services_url()
-    broker_url = os.environ.get("CELERY_BROKER_URL") or redis_url
-    uid = secrets.token_hex(4)
-    db_name = f"anxun_examday_{uid}"
-    cache_prefix, broker_prefix = f"anxun-examday-{uid}", f"anxun-examday-{uid}:"
     port = free_port()
-    env = production_env(
-        tmp_path,
-        DATABASE_URL=database_url_for(database_url, db_name),
-        DATABASE_REPLICA_URL=None,
-        REDIS_URL=redis_url,
-        CACHE_KEY_PREFIX=cache_prefix,
-        CELERY_BROKER_URL=broker_url,
-        CELERY_QUEUE=f"anxun-examday-{uid}",
-        CELERY_BROKER_KEY_PREFIX=broker_prefix,
+    with scratch_deployment(
+        tmp_path, "examday", [f"https://127.0.0.1:{port}"],
         # A task held by a killed worker is delivered again after 10 s (production: an hour).
         CELERY_VISIBILITY_TIMEOUT="10",
         CELERY_UNACKED_RESTORE_INTERVAL="2",
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_CSRF_TRUSTED_ORIGINS=f"https://127.0.0.1:{port}",
-        DJANGO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        ANXUN_X_ACCEL_REDIRECT="false",
         GUNICORN_BIND=f"127.0.0.1:{port}",
         GUNICORN_WORKERS="2",
         GUNICORN_THREADS="4",
         GUNICORN_ACCESS_LOG="/dev/null",
-        PYTHONPATH=str(BASE_DIR),
-    )
-    (tmp_path / "logs").mkdir()
-    procs = ProcessGroup(tmp_path / "logs", BASE_DIR)
-    with admin_connection(database_url) as conn:
-        conn.execute(f'CREATE DATABASE "{db_name}"')
-    try:
-        migrated = run_manage(env, "migrate", "--noinput", timeout=400)
-        assert migrated.returncode == 0, migrated.stderr[-3000:]
+    ) as deployment:
+        env, procs, uid = deployment.env, deployment.procs, deployment.uid
         entries = run_django_code(env, SETUP, timeout=300)
         assert len(entries) == CANDIDATES
 
@@ -261,13 +230,3 @@ def test_exam_day_load_with_a_killed_app_worker_and_a_killed_celery_worker(tmp_p
         ))
         assert final == {"count": CERTIFICATES, "numbers": CERTIFICATES, "pdfs_ok": CERTIFICATES}, json.dumps(final)
         procs.assert_running()
-    finally:
-        killed = procs.stop_all()
-        try:
-            with admin_connection(database_url) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-            forget_redis_keys(redis_url, cache_prefix)
-            forget_redis_keys(broker_url, broker_prefix)
-        finally:
-            assert not procs.leftovers(), f"processes still running: {procs.leftovers()}"
-    assert killed == [], f"needed SIGKILL to stop: {killed}\n{procs.logs_tail()}"

@@ -6,25 +6,15 @@ stops every process itself, and drives a smoke journey across both app servers w
 
 from __future__ import annotations
 
-import os
-import secrets
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.deploy.support import BASE_DIR, production_env, run_django_code, run_manage, services_url
-from tests.multiprocess.processes import (
-    BehindTLSProxy,
-    ProcessGroup,
-    admin_connection,
-    database_url_for,
-    forget_redis_keys,
-    free_port,
-    wait_until,
-)
+from tests.deploy.support import run_django_code, run_manage, services_url
+from tests.multiprocess.processes import BehindTLSProxy, free_port, wait_until
+from tests.multiprocess.deployment import scratch_deployment
 
 pytestmark = [
     pytest.mark.multiprocess,
@@ -37,43 +27,17 @@ PASSWORD = "Anxun-ops-2026!"
 
 
 def test_two_app_servers_two_workers_and_one_beat_share_database_cache_and_queue(tmp_path):
-    database_url, redis_url = services_url()
-    broker_url = os.environ.get("CELERY_BROKER_URL") or redis_url
-    uid = secrets.token_hex(4)
-    db_name = f"anxun_mp_{uid}"
-    cache_prefix = f"anxun-mp-{uid}"
-    broker_prefix = f"anxun-mp-{uid}:"
     port_a, port_b = free_port(), free_port()
     while port_b == port_a:
         port_b = free_port()
-
-    env = production_env(
-        tmp_path,
-        DATABASE_URL=database_url_for(database_url, db_name),
-        # The same database through a second, read-only connection stands in for a streaming replica.
-        DATABASE_REPLICA_URL=database_url_for(database_url, db_name),
-        REDIS_URL=redis_url,
-        CACHE_KEY_PREFIX=cache_prefix,
-        CELERY_BROKER_URL=broker_url,
-        CELERY_QUEUE=f"anxun-mp-{uid}",
-        CELERY_BROKER_KEY_PREFIX=broker_prefix,
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_CSRF_TRUSTED_ORIGINS=f"https://127.0.0.1:{port_a},https://127.0.0.1:{port_b}",
-        DJANGO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        ANXUN_X_ACCEL_REDIRECT="false",
+    with scratch_deployment(
+        tmp_path, "mp", [f"https://127.0.0.1:{port_a}", f"https://127.0.0.1:{port_b}"], replica=True,
         GUNICORN_WORKERS="2",
         GUNICORN_THREADS="2",
         GUNICORN_ACCESS_LOG="-",
         ANXUN_TEST_HEARTBEAT_SECONDS="2",
-    )
-    (tmp_path / "logs").mkdir()
-    procs = ProcessGroup(tmp_path / "logs", BASE_DIR)
-
-    with admin_connection(database_url) as conn:
-        conn.execute(f'CREATE DATABASE "{db_name}"')
-    try:
-        migrated = run_manage(env, "migrate", "--noinput", timeout=400)
-        assert migrated.returncode == 0, migrated.stderr[-3000:]
+    ) as deployment:
+        env, procs, uid = deployment.env, deployment.procs, deployment.uid
         created = run_manage(env, "shell", "-c", (
             "from accounts.models import User; "
             f"User.objects.create_user(username='ops', password='{PASSWORD}', real_name='值班运维', is_staff=True)"
@@ -134,7 +98,7 @@ def test_two_app_servers_two_workers_and_one_beat_share_database_cache_and_queue
                                30, f"ping {token} run by a worker", procs)
             assert done
         worker_logs = procs.log("worker-1") + procs.log("worker-2")
-        assert all(f"succeeded in" in worker_logs and f"'{t}'" in worker_logs for t in tokens), worker_logs[-3000:]
+        assert all("succeeded in" in worker_logs and f"'{t}'" in worker_logs for t in tokens), worker_logs[-3000:]
 
         # Beat ticks: the heartbeat it sends is run by a worker and shows on either app server.
         beat = wait_until(lambda: (healthy(b) or {}).get("broker", {}).get("last_beat"), 30,
@@ -187,13 +151,3 @@ def test_two_app_servers_two_workers_and_one_beat_share_database_cache_and_queue
         after = http.get(f"{a}/accounts/me/", timeout=10, allow_redirects=False)
         assert after.status_code == 302 and "/accounts/login/" in after.headers["Location"]
         procs.assert_running()
-    finally:
-        killed = procs.stop_all()
-        try:
-            with admin_connection(database_url) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-            forget_redis_keys(redis_url, cache_prefix)
-            forget_redis_keys(broker_url, broker_prefix)
-        finally:
-            assert not procs.leftovers(), f"processes still running: {procs.leftovers()}"
-    assert killed == [], f"needed SIGKILL to stop: {killed}\n{procs.logs_tail()}"
