@@ -7,7 +7,7 @@ owning centre (and the superuser). Every page, API endpoint and export reads thr
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.db.models import Count, DateTimeField, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 

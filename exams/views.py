@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts.audit import client_ip
 
 from . import selectors, services
-from .models import Attempt, AttemptItem, PracticeRecord, Question, QuestionBank
+from .models import Attempt, PracticeRecord, Question, QuestionBank
 
 
 def _attempt_or_404(request, pk: int) -> Attempt:
