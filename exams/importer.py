@@ -166,6 +166,8 @@ def validate_rows(bank: QuestionBank, rows: list[tuple[int, dict]]):
             answer = TF_ALIASES.get(answer, answer)
         elif qtype in ("single", "multiple"):
             answer = re.sub(r"[\s,，、]", "", answer)
+        elif qtype == "essay":
+            answer = ""  # essays are marked by hand; a reference answer belongs in the explanation
         difficulty = r.get("difficulty", "").strip() or "3"
         problems += question_problems(qtype=qtype, stem=stem, options=options, answer=answer, difficulty=difficulty)
         digest = stem_digest(stem) if stem else ""

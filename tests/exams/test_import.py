@@ -148,3 +148,15 @@ def test_fuzzed_question_files_import_all_or_nothing(bank, rows):
     else:
         assert after == before
         assert report.lines() and all(line.startswith("第 ") for line in report.lines())
+
+
+def test_an_essay_row_with_text_in_the_answer_column_imports_without_it(bank):
+    """Found by the fuzz test on PostgreSQL: the answer column holds option letters (at most 8
+    characters); an essay's answer cell is ignored, as the question editor does."""
+    from exams.importer import import_questions
+
+    data = (HEAD + "essay,简述有限空间作业的审批要求。,,,,,先通风、再检测、后作业,要点：审批、通风、检测、监护,,3\n").encode()
+    report = import_questions(actor=None, bank=bank, data=data, filename="e.csv")
+    assert report.ok and report.created == 1
+    q = Question.objects.get(bank=bank)
+    assert q.type == "essay" and q.answer == "" and q.explanation.startswith("要点")
