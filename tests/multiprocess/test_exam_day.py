@@ -20,18 +20,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
 import requests
 
-from tests.deploy.support import run_django_code, services_url
+from tests.deploy.support import run_django_code
 from tests.multiprocess.processes import BehindTLSProxy, free_port, wait_until
-from tests.multiprocess.deployment import scratch_deployment
+from tests.multiprocess.deployment import MULTIPROCESS, scratch_deployment
 
-pytestmark = [
-    pytest.mark.multiprocess,
-    pytest.mark.skipif(services_url() is None,
-                       reason="needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL); CI's second pass runs it"),
-]
+pytestmark = MULTIPROCESS
 
 BIN = Path(sys.executable).parent
 CANDIDATES = 300

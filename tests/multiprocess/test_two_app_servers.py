@@ -9,18 +9,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
 import requests
 
-from tests.deploy.support import run_django_code, run_manage, services_url
+from tests.deploy.support import run_django_code, run_manage
 from tests.multiprocess.processes import BehindTLSProxy, free_port, wait_until
-from tests.multiprocess.deployment import scratch_deployment
+from tests.multiprocess.deployment import MULTIPROCESS, scratch_deployment
 
-pytestmark = [
-    pytest.mark.multiprocess,
-    pytest.mark.skipif(services_url() is None,
-                       reason="needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL); CI's second pass runs it"),
-]
+pytestmark = MULTIPROCESS
 
 BIN = Path(sys.executable).parent
 PASSWORD = "Anxun-ops-2026!"
