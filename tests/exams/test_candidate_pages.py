@@ -197,3 +197,30 @@ def test_without_scripts_each_button_saves_and_moves_on(client, registration, ca
     assert r.status_code == 302 and r.url.endswith("/overview/")
     answer = Answer.objects.get(attempt=attempt, item=item)
     assert answer.flagged and answer.response == key  # the flag leaves the answer alone
+
+
+def test_saves_from_outside_the_allowed_rooms_are_refused_by_page_and_api(client, registration, candidate):
+    from rest_framework.test import APIClient
+
+    attempt = services.attempt_start(user=candidate, registration=registration, ip="10.8.1.20")
+    item = AttemptItem.objects.filter(attempt=attempt, question__type="single").first()
+    session = registration.session
+    session.allowed_ip_ranges = "10.8.0.0/16"
+    session.save()
+    client.force_login(candidate)
+    url = f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/"
+    r = client.post(url, {"choice": "A"}, HTTP_HX_REQUEST="true", REMOTE_ADDR="192.168.1.9")
+    assert r.headers["X-Anxun-Status"] == "403" and "IP" in r.content.decode()
+    api = APIClient()
+    api.force_authenticate(candidate)
+    r = api.post(f"/api/v1/exams/attempts/{attempt.pk}/answers/", {"item": item.pk, "response": "A"}, format="json",
+                 REMOTE_ADDR="192.168.1.9")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "ip"
+    assert not Answer.objects.filter(attempt=attempt).exists()
+    r = client.post(url, {"choice": "A"}, HTTP_HX_REQUEST="true", REMOTE_ADDR="10.8.3.4")
+    assert "已保存" in r.content.decode()
+    r = api.post(f"/api/v1/exams/attempts/{attempt.pk}/answers/", {"item": item.pk, "response": "B"}, format="json",
+                 REMOTE_ADDR="10.8.3.4")
+    assert r.status_code == 200
+    assert "B" in item.option_order
+    assert Answer.objects.get(attempt=attempt, item=item).response == "B"
