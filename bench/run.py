@@ -45,9 +45,6 @@ GOALS = {
 }
 
 
-GTHREAD = ["--worker-class", "gthread", "--threads", "4", "--keep-alive", "5"]
-
-
 class Run:
     def __init__(self, quick: bool, keep: bool):
         self.quick = quick
@@ -207,7 +204,7 @@ class Run:
         # The production shape (deploy/gunicorn.conf.py): threaded workers with keep-alive, so a
         # request waiting for PostgreSQL's commit to reach the disk does not hold a whole process.
         server = lib.gunicorn("bench.wsgi", env=self.env_pg, cwd=ROOT, workers=2, ports=lib.PORTS_A,
-                              log_dir=self.tmp, ready_path="/bench/baseline/anon/", extra=GTHREAD)
+                              log_dir=self.tmp, ready_path="/bench/baseline/anon/", extra=lib.GTHREAD)
         self.raw["gunicorn"] = "bench.wsgi, 2 workers × 4 threads (gthread), keep-alive 5 s"
         try:
             def measure(name, method, path, cookies=None, data=None, headers=None):
@@ -293,7 +290,7 @@ class Run:
         from bench import sitting
 
         server = lib.gunicorn("bench.wsgi", env=self.env_sqlite, cwd=ROOT, workers=2, ports=lib.PORTS_A,
-                              log_dir=self.tmp, ready_path="/bench/baseline/anon/")
+                              log_dir=self.tmp, ready_path="/bench/baseline/anon/", extra=lib.GTHREAD)
         try:
             ours_t = sitting.throughput(server.base, pool, seconds=seconds, candidates=20)
         finally:
