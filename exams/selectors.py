@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.roles import EXAM_CENTRE_ROLES, Role
 from accounts.selectors import has_role, org_ids_with_role, testing_org_ids
+from config import prepared
 
 from .models import (
     Attempt,
@@ -207,7 +208,7 @@ def save_target(user, *, attempt_id: int, item_id: int) -> SaveTarget | None:
     autosave is the request an exam day sends most. Only the candidate's own attempt."""
     if not _authenticated(user):
         return None
-    with connection.cursor() as cursor:
+    with prepared.cursor(connection) as cursor:
         cursor.execute(_save_lookup_sql(), [item_id, attempt_id, user.pk])
         row = cursor.fetchone()
     if row is None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from config import prepared
 from accounts.roles import OrgKind
 
 from . import pools
@@ -561,7 +562,7 @@ def _upsert_answer(*, attempt_id: int, item_id: int, values: dict) -> None:
     conn = connections[router.db_for_write(Answer)]
     params = [attempt_id, item_id, values.get("response", ""), values.get("text", ""), values.get("flagged", False),
               conn.ops.adapt_datetimefield_value(values["saved_at"])]
-    with conn.cursor() as cursor:
+    with prepared.cursor(conn) as cursor:
         cursor.execute(sql, params)
 
 
