@@ -278,6 +278,8 @@ def page_kinds(demo) -> list[tuple[str, str | None, str, dict, int]]:
         ("Wagtail page editor", "editor", reverse("wagtailadmin_pages:edit", args=[case.pk]), ADMIN, 200),
         ("Wagtail image chooser", "editor", reverse("wagtailimages_chooser:choose"), ADMIN, 200),
         ("Wagtail draft view (preview)", "editor", reverse("wagtailadmin_pages:view_draft", args=[case.pk]), PREVIEW, 200),
+        # Django's own admin works under the site's policy (its scripts carry the nonce).
+        ("Django admin login", None, "/django-admin/login/", SITE, 200),
         ("API (JSON)", "welder", reverse("exams-api-attempts"), SITE_NO_NONCE, 200),
         ("API: not found (JSON)", None, "/api/v1/no-such-thing/", SITE_NO_NONCE, 404),
         ("API docs (Swagger UI)", None, reverse("api-docs"), SITE, 200),
