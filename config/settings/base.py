@@ -273,10 +273,10 @@ SECURE_CSP = {
 }
 # Page previews in the editor: the site's policy, framed by the editor (same origin) only.
 ANXUN_PREVIEW_CSP = {**SECURE_CSP, "frame-ancestors": [CSP.SELF]}
-# Wagtail's admin under a policy Wagtail 8 works with: its panels
-# and date widgets write inline <script> (no nonce support, so no nonce either: a nonce would make
-# browsers ignore 'unsafe-inline'), modal choosers run the scripts of the HTML they load, image
-# uploads preview blob: URLs, and the editor frames its own preview.
+# Wagtail's admin under a policy Wagtail 8 works with: its panels and date widgets write inline
+# <script> (no nonce support, so no nonce either: a nonce would make browsers ignore 'unsafe-inline'),
+# modal choosers run the scripts of the HTML they load, image uploads preview blob: URLs, and the
+# editor frames its own preview. No 'unsafe-eval': the admin works without it.
 # config.security.AdminContentSecurityPolicyMiddleware applies it to the admin's paths.
 ANXUN_ADMIN_CSP = {
     "default-src": [CSP.SELF],
