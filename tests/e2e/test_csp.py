@@ -73,9 +73,12 @@ def test_timer_htmx_confirm_select_all_and_the_editor_work_under_the_policy(brow
     assert re.fullmatch(r"(\d+:)?\d\d:\d\d", first), first  # the script replaced the server's "N 分钟"
     # (expect, not wait_for_function: that polls with eval, which the policy refuses.)
     expect(page.locator("#exam-timer-value")).not_to_have_text(first)
-    page.locator("#answer-form input[name=choice]").first.check()
-    page.locator("#save-status").filter(has_text="已保存").wait_for()
+    current = ".exam-question:not([hidden])"  # the paper is one page; the browser shows one question
+    page.locator(f"{current} input[name=choice]").first.check()
+    page.locator(f"{current} .save-status").filter(has_text="已保存").wait_for()
     assert Answer.objects.filter(item__attempt_id=welder_attempt).exists()
+    page.locator(f"{current} button[data-go]").first.click()  # the next question, by the page's own script
+    assert page.url.endswith("/q/2/") and page.locator(f"{current} [id='q2-h']").is_visible()
     assert not violations(page, seen), violations(page, seen)
     context.close()
 
