@@ -160,7 +160,7 @@ def candidate_item_for_save(user, *, attempt_id: int, item_id: int) -> AttemptIt
     if not _authenticated(user):
         return None
     rows = list(AttemptItem.objects.filter(pk=item_id, attempt_id=attempt_id, attempt__user_id=user.pk)
-                .order_by().values_list(*SAVE_FIELDS)[:1])
+                .exclude(attempt__status=Attempt.Status.PREPARED).order_by().values_list(*SAVE_FIELDS)[:1])
     if not rows:
         return None
     position, option_order, qtype, status, deadline, registration_id, ip_ranges = rows[0]

@@ -448,28 +448,34 @@ def attempt_start(*, user, registration: Registration, ip: str | None = None, no
     blueprint = session.blueprint
     try:
         with transaction.atomic():
-            list(Registration.objects.select_for_update().filter(pk=registration.pk).values_list("pk", flat=True))
-            # This registration's attempts and the candidate's earlier ones under the blueprint, in one query.
-            rows = list(Attempt.objects.filter(
+            # order_by(): the default ordering would join the session and lock its row too,
+            # making every start in the session wait for every other.
+            list(Registration.objects.select_for_update().filter(pk=registration.pk).order_by().values_list("pk"))
+            # This registration's attempts (a prepared paper too) and the candidate's earlier ones
+            # under the blueprint, in one query.
+            rows = list(Attempt.all_objects.filter(
                 Q(registration=registration) | Q(user=user, blueprint=blueprint, mode=Attempt.Mode.EXAM)
-            ).order_by().values_list("pk", "registration_id", "blueprint_id", "mode", "passed", "status"))
-            open_pk = next((pk for pk, reg_id, _b, _m, _p, status in rows
-                            if reg_id == registration.pk and status == Attempt.Status.IN_PROGRESS), None)
-            if open_pk is not None:
-                return Attempt.objects.get(pk=open_pk)
+            ).annotate(bank_token=F("bank__pool_token")).order_by())
+            mine = [a for a in rows if a.registration_id == registration.pk]
+            open_attempt = next((a for a in mine if a.status == Attempt.Status.IN_PROGRESS), None)
+            if open_attempt is not None:
+                return open_attempt
             if not session.is_open(now):
                 raise ExamError(_("不在本场考试的开放时间内（%(a)s 至 %(b)s）。") % {
                     "a": timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M"),
                     "b": timezone.localtime(session.ends_at).strftime("%Y-%m-%d %H:%M")})
             if not session.ip_allowed(ip):
                 raise ExamError(_("请在指定考场的电脑上参加考试（当前 IP 不在允许范围内）。"), code="ip")
-            previous = [(passed, status) for _pk, _r, bp_id, mode, passed, status in rows
-                        if bp_id == blueprint.pk and mode == Attempt.Mode.EXAM]
+            previous = [(a.passed, a.status) for a in rows if a.blueprint_id == blueprint.pk
+                        and a.mode == Attempt.Mode.EXAM and a.status != Attempt.Status.PREPARED]
             _check_may_start(blueprint=blueprint, previous=previous)
             number = len(previous) + 1
             deadline = min(now + dt.timedelta(minutes=blueprint.duration_minutes), session.ends_at)
-            attempt = _claim_prepared(user=user, registration=registration, blueprint=blueprint, number=number,
-                                      now=now, deadline=deadline, ip=ip)
+            attempt = None
+            ready = next((a for a in mine if a.status == Attempt.Status.PREPARED), None)
+            if ready is not None:
+                attempt = _claim_prepared(attempt=ready, user=user, registration=registration, blueprint=blueprint,
+                                          number=number, now=now, deadline=deadline, ip=ip)
             prepared = attempt is not None
             if attempt is None:
                 attempt = _create_attempt(user=user, blueprint=blueprint, bank=blueprint.bank, registration=registration,
@@ -498,22 +504,18 @@ def _check_may_start(*, blueprint: Blueprint, previous: list[tuple[bool | None, 
         raise ExamError(_("您的考试次数（含补考）已用完。"))
 
 
-def _claim_prepared(*, user, registration: Registration, blueprint: Blueprint, number: int, now: dt.datetime,
-                    deadline: dt.datetime, ip: str | None) -> Attempt | None:
-    """Turn the registration's prepared paper into the started attempt, or return None (nothing
-    prepared, or prepared under another blueprint or bank state — then it is discarded). Called
-    under the registration's row lock. Two queries when a paper is claimed."""
-    found = list(Attempt.all_objects.filter(registration=registration, status=Attempt.Status.PREPARED)
-                 .annotate(bank_token=F("bank__pool_token")).order_by()[:1])
-    if not found:
-        return None
-    attempt = found[0]
+def _claim_prepared(*, attempt: Attempt, user, registration: Registration, blueprint: Blueprint, number: int,
+                    now: dt.datetime, deadline: dt.datetime, ip: str | None) -> Attempt | None:
+    """Turn the registration's prepared paper (read with ``bank_token``, the bank's current pool
+    token) into the started attempt with one conditional UPDATE; or discard it and return None
+    when it was prepared under another blueprint or another state of the bank. Called under the
+    registration's row lock."""
     usable = (attempt.blueprint_id == blueprint.pk and attempt.bank_id == blueprint.bank_id
               and attempt.user_id == user.pk and attempt.pool_token == attempt.bank_token)
     fields = {"status": Attempt.Status.IN_PROGRESS, "number": number, "started_at": now, "deadline": deadline,
               "client_ip": ip, "pass_mark": blueprint.effective_pass_mark}
-    # The bank's token is compared again in the UPDATE itself: a question changed since the read
-    # above leaves the row prepared, and it is discarded below.
+    # The token is compared again in the UPDATE itself: a question changed since the read leaves
+    # the row prepared, and it is discarded below.
     if usable and Attempt.all_objects.filter(
         pk=attempt.pk, status=Attempt.Status.PREPARED, pool_token=F("bank__pool_token")
     ).update(**fields) == 1:
