@@ -481,6 +481,9 @@ def attempt_start(*, user, registration: Registration, ip: str | None = None, no
                 attempt = _create_attempt(user=user, blueprint=blueprint, bank=blueprint.bank, registration=registration,
                                           number=number, now=now, deadline=deadline, mode=Attempt.Mode.EXAM, ip=ip,
                                           rng=rng)
+            # in the same transaction: one commit, and no start without its audit entry
+            audit_record(actor=user, action="attempt.start", target=attempt,
+                         after={"number": attempt.number, "ip": ip, "prepared": prepared})
     except IntegrityError:
         attempt = Attempt.objects.filter(registration=registration, status=Attempt.Status.IN_PROGRESS).first()
         if attempt is None:
@@ -488,8 +491,6 @@ def attempt_start(*, user, registration: Registration, ip: str | None = None, no
         if attempt is None:
             raise
         return attempt
-    audit_record(actor=user, action="attempt.start", target=attempt,
-                 after={"number": attempt.number, "ip": ip, "prepared": prepared})
     return attempt
 
 
