@@ -1,6 +1,10 @@
 """Celery tasks for exams (idempotent, take ids or nothing)."""
 
+import logging
+
 from celery import shared_task
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="exams.autosubmit_due_attempts")
@@ -19,13 +23,17 @@ def prepare_session_papers(session_id: int, actor_id: int | None = None) -> int:
     from django.contrib.auth import get_user_model
 
     from .models import ExamSession
-    from .services import papers_prepare
+    from .services import ExamError, papers_prepare
 
     session = ExamSession.objects.filter(pk=session_id).first()
     if session is None:
         return 0
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
-    return papers_prepare(session=session, actor=actor)
+    try:
+        return papers_prepare(session=session, actor=actor)
+    except ExamError as exc:  # e.g. the bank cannot supply the blueprint: starts will say so too
+        logger.warning("papers for session %s not prepared: %s", session_id, exc.message)
+        return 0
 
 
 @shared_task(name="exams.prepare_papers_due")

@@ -285,3 +285,15 @@ def test_staff_button_refused_to_others(client, session, registration, candidate
     r = client.post(reverse("exams:manage_prepare_papers", kwargs={"pk": session.pk}))
     assert r.status_code == 404
     assert not Attempt.all_objects.filter(status=Attempt.Status.PREPARED).exists()
+
+
+def test_bank_too_small_prepares_nothing_and_the_task_says_why(session, registration, testing_bank, caplog):
+    Question.objects.filter(bank=testing_bank, type="truefalse").update(retired_at=timezone.now())
+    from exams.pools import bank_touch
+
+    bank_touch(testing_bank.pk)
+    with pytest.raises(services.ExamError):
+        services.papers_prepare(session=session)
+    assert tasks.prepare_session_papers(session.pk) == 0
+    assert "not prepared" in caplog.text
+    assert not Attempt.all_objects.exists()
