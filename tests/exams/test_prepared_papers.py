@@ -297,3 +297,38 @@ def test_bank_too_small_prepares_nothing_and_the_task_says_why(session, registra
     assert tasks.prepare_session_papers(session.pk) == 0
     assert "not prepared" in caplog.text
     assert not Attempt.all_objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_preparing_while_candidates_start_gives_each_one_open_attempt(session, candidates):
+    """The beat job may still run when the first candidates press start: registrations being
+    started are skipped, the others get a paper they then claim; never two open attempts."""
+    errors, started = [], []
+    if connection.vendor == "postgresql":
+        barrier = threading.Barrier(len(candidates) + 1)
+
+        def run(fn):
+            try:
+                barrier.wait(timeout=30)
+                fn()
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+            finally:
+                connections.close_all()
+
+        jobs = [lambda: services.papers_prepare(session=session)] + [
+            (lambda r=r: started.append(services.attempt_start(user=r.candidate, registration=r).pk)) for r in candidates]
+        threads = [threading.Thread(target=run, args=(fn,)) for fn in jobs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    else:
+        services.papers_prepare(session=session)
+        started = [services.attempt_start(user=r.candidate, registration=r).pk for r in candidates]
+    assert not errors, errors
+    assert len(set(started)) == len(candidates)
+    for r in candidates:
+        assert Attempt.objects.filter(registration=r, status=Attempt.Status.IN_PROGRESS).count() == 1
+    # whatever was prepared and not claimed stays invisible; a second run adds nothing for started ones
+    assert services.papers_prepare(session=session) == 0
