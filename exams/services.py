@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -551,8 +552,6 @@ PREPARE_CHUNK = 50
 def prepare_ahead_minutes() -> int:
     """How long before a session opens the beat job prepares its papers (setting
     ``EXAMS_PREPARE_PAPERS_AHEAD_MINUTES``, default 60)."""
-    from django.conf import settings
-
     return int(getattr(settings, "EXAMS_PREPARE_PAPERS_AHEAD_MINUTES", 60))
 
 

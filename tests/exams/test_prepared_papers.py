@@ -2,11 +2,9 @@
 started, claimed by “start”, discarded when stale or when the registration is cancelled."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,16 +18,6 @@ from tests.factories import OrganizationFactory
 def _paper(attempt_id):
     return list(AttemptItem.objects.filter(attempt_id=attempt_id).order_by("position")
                 .values_list("position", "question_id", "option_order", "points"))
-
-
-@pytest.fixture
-def candidates(make_member, session, examiner, registration):
-    """Three registered candidates (the fixture's and two more)."""
-    regs = [registration]
-    for _ in range(2):
-        user = make_member(Role.WORKER, identity_verified=True)
-        regs.append(services.registration_create(actor=examiner, session=session, candidate=user))
-    return regs
 
 
 def test_preparing_is_idempotent_and_audited_once_per_run(session, candidates, examiner):
@@ -179,37 +167,6 @@ def test_cancelling_removes_the_prepared_paper(session, registration, examiner):
     assert services.papers_prepare(session=session) == 0
 
 
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_starts_claim_one_prepared_paper(registration, candidate, session):
-    services.papers_prepare(session=session)
-    paper = Attempt.all_objects.get(registration=registration)
-    results, errors = [], []
-    if connection.vendor == "postgresql":
-        barrier = threading.Barrier(30)
-
-        def worker():
-            try:
-                barrier.wait(timeout=30)
-                results.append(services.attempt_start(user=candidate, registration=registration).pk)
-            except Exception as exc:  # noqa: BLE001 - collected and asserted below
-                errors.append(exc)
-            finally:
-                connections.close_all()
-
-        threads = [threading.Thread(target=worker) for _ in range(30)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
-    else:
-        for _ in range(30):
-            results.append(services.attempt_start(user=candidate, registration=registration).pk)
-    assert not errors, errors
-    assert set(results) == {paper.pk}
-    assert Attempt.all_objects.filter(registration=registration).count() == 1
-    assert AuditLog.objects.filter(action="attempt.start").count() == 1
-
-
 def _session_at(examiner, blueprint, special_kind, lv_item, centre, *, opens_in, hours=2, name="场次"):
     now = timezone.now()
     return services.session_create(
@@ -298,37 +255,3 @@ def test_bank_too_small_prepares_nothing_and_the_task_says_why(session, registra
     assert "not prepared" in caplog.text
     assert not Attempt.all_objects.exists()
 
-
-@pytest.mark.django_db(transaction=True)
-def test_preparing_while_candidates_start_gives_each_one_open_attempt(session, candidates):
-    """The beat job may still run when the first candidates press start: registrations being
-    started are skipped, the others get a paper they then claim; never two open attempts."""
-    errors, started = [], []
-    if connection.vendor == "postgresql":
-        barrier = threading.Barrier(len(candidates) + 1)
-
-        def run(fn):
-            try:
-                barrier.wait(timeout=30)
-                fn()
-            except Exception as exc:  # noqa: BLE001 - collected and asserted below
-                errors.append(exc)
-            finally:
-                connections.close_all()
-
-        jobs = [lambda: services.papers_prepare(session=session)] + [
-            (lambda r=r: started.append(services.attempt_start(user=r.candidate, registration=r).pk)) for r in candidates]
-        threads = [threading.Thread(target=run, args=(fn,)) for fn in jobs]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
-    else:
-        services.papers_prepare(session=session)
-        started = [services.attempt_start(user=r.candidate, registration=r).pk for r in candidates]
-    assert not errors, errors
-    assert len(set(started)) == len(candidates)
-    for r in candidates:
-        assert Attempt.objects.filter(registration=r, status=Attempt.Status.IN_PROGRESS).count() == 1
-    # whatever was prepared and not claimed stays invisible; a second run adds nothing for started ones
-    assert services.papers_prepare(session=session) == 0
