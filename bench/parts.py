@@ -180,11 +180,18 @@ def storm_prepare(quick: bool, arg: str = "") -> dict:
     session = data.exam_session(bp=bp, name="基准·集中开考", seats=n)
     users = data.candidates(f"storm{session.pk}-", n)
     regs = data.registrations(session=session, users=users)
-    return {
+    out = {
         "candidates": [{"path": f"/exams/registrations/{r.pk}/start/", "cookies": login_cookies(r.candidate)} for r in regs],
         "check": {"session": session.pk, "n": n},
         "bank_size": bank.questions.count(),
     }
+    svc = need("exams.services", "papers_prepare")
+    if svc is not None:
+        # what the beat job does before the session opens (exams.prepare_papers_due)
+        t0 = time.perf_counter()
+        out["prepared"] = svc.papers_prepare(session=session)
+        out["prepare_s"] = round(time.perf_counter() - t0, 2)
+    return out
 
 
 @part
@@ -192,14 +199,20 @@ def storm_check(quick: bool, arg: str = "") -> dict:
     from exams.models import Attempt, AttemptItem
 
     check = json.loads(arg)
-    attempts = list(Attempt.objects.filter(registration__session_id=check["session"]).values_list("id", flat=True))
+    # started attempts only (a paper prepared ahead of time and never claimed is no attempt)
+    attempts = list(Attempt.objects.filter(registration__session_id=check["session"], status="in_progress")
+                    .values_list("id", flat=True))
+    everything = getattr(Attempt, "all_objects", Attempt.objects)
+    prepared_left = everything.filter(registration__session_id=check["session"], status="prepared").count()
+    claimed = everything.filter(pk__in=attempts, pool_token__isnull=False).count() \
+        if hasattr(Attempt, "all_objects") else 0
     papers: dict[int, list[int]] = {}
     for attempt_id, qid in AttemptItem.objects.filter(attempt_id__in=attempts).order_by("attempt_id", "position") \
             .values_list("attempt_id", "question_id"):
         papers.setdefault(attempt_id, []).append(qid)
     sizes = [len(p) for p in papers.values()]
     return {
-        "attempts": len(attempts),
+        "attempts": len(attempts), "claimed_prepared": claimed, "prepared_left": prepared_left,
         "distinct_papers": len({tuple(p) for p in papers.values()}),
         "distinct_question_sets": len({frozenset(p) for p in papers.values()}),
         "items_min": min(sizes) if sizes else 0, "items_max": max(sizes) if sizes else 0,

@@ -63,4 +63,6 @@ def run(base: str, prep: dict, *, concurrency: int) -> dict:
         "max_ms": lib._r(max(from_press) if from_press else None),
         "p95_ms_from_send": lib._r(lib.percentile(from_send, 95)),
         "seconds_until_last_start": round(wall, 2), "bank_size": prep.get("bank_size"),
+        # papers frozen ahead of time by the product's service before the presses (None: not built)
+        "prepared": prep.get("prepared"), "prepare_s": prep.get("prepare_s"),
     }

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from accounts.audit import client_ip
 
 from . import selectors, services
-from .models import AttemptItem, Question
+from .models import Attempt, AttemptItem, Question
 
 
 class BankSerializer(serializers.Serializer):
@@ -105,7 +105,9 @@ def attempt_answer(request, pk: int):
     data = AnswerInSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     item = get_object_or_404(
-        AttemptItem.objects.select_related("attempt", "question", "attempt__registration__session"),
+        # a paper prepared ahead of time is nobody's attempt until it is started
+        AttemptItem.objects.select_related("attempt", "question", "attempt__registration__session")
+        .exclude(attempt__status=Attempt.Status.PREPARED),
         pk=data.validated_data["item"], attempt_id=pk, attempt__user_id=request.user.pk,
     )
     registration = item.attempt.registration

@@ -12,7 +12,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db import transaction
+from django.db.models import Count, F, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -323,10 +324,37 @@ def session_detail(request, pk: int):
     regs = list(session.registrations.select_related("candidate", "practical_result", "session__certificate_kind")
                 .prefetch_related("attempts").order_by("seat"))
     return render(request, "exams/manage/session.html", {
-        "session": session, "registrations": regs, "form": form,
+        "session": session, "registrations": regs, "form": form, "prepared": _prepared_papers(session),
+        "now": timezone.now(), "registered": sum(1 for r in regs if r.status == "registered"),
         "can_proctor": request.user.is_superuser or has_role(request.user, Role.PROCTOR),
         "can_practical": session.operation_item_id and (request.user.is_superuser or has_role(request.user, Role.PRACTICAL_EXAMINER)),
     })
+
+
+def _prepared_papers(session) -> dict:
+    """Papers prepared ahead of time for the session's registrations: ready to claim, and stale
+    (the bank changed since; those are drawn afresh at start). One query."""
+    counts = Attempt.all_objects.filter(
+        registration__session=session, registration__status="registered", status=Attempt.Status.PREPARED,
+    ).aggregate(total=Count("pk"), ready=Count("pk", filter=Q(pool_token=F("bank__pool_token"))))
+    return {"ready": counts["ready"], "stale": counts["total"] - counts["ready"]}
+
+
+@exam_staff_required()
+@require_POST
+def session_prepare_papers(request, pk: int):
+    """提前组卷: queue the preparation of the session's papers (the beat job does the same before
+    the session opens)."""
+    from .tasks import prepare_session_papers
+
+    session = _session(request, pk)
+    if timezone.now() >= session.ends_at:
+        messages.error(request, _("本场考试已结束，无需组卷。"))
+        return redirect("exams:manage_session", pk=session.pk)
+    actor_id = request.user.pk
+    transaction.on_commit(lambda: prepare_session_papers.delay(session.pk, actor_id))
+    messages.success(request, _("已开始提前组卷；完成后本页显示已备卷数。"))
+    return redirect("exams:manage_session", pk=session.pk)
 
 
 @exam_staff_required()

@@ -366,14 +366,27 @@ class Registration(models.Model):
         return bool(result and result.passed)
 
 
+class AttemptManager(models.Manager):
+    """Attempts as every page, report and rule sees them: a paper prepared ahead of time is not an
+    attempt until the candidate starts it, so it is left out here (``Attempt.all_objects`` has it)."""
+
+    def get_queryset(self):
+        return super().get_queryset().exclude(status=Attempt.Status.PREPARED)
+
+
 class Attempt(models.Model):
-    """One sitting: a frozen paper, the answers, the server deadline and the grade."""
+    """One sitting: a frozen paper, the answers, the server deadline and the grade.
+
+    A paper can be frozen before the session opens (status ``prepared``, number 0, started_at and
+    deadline provisional, the bank's ``pool_token`` recorded); starting then only claims it. Until
+    then it is invisible: ``Attempt.objects`` and every related manager leave it out."""
 
     class Mode(models.TextChoices):
         EXAM = "exam", _("正式考试")
         MOCK = "mock", _("模拟考试")
 
     class Status(models.TextChoices):
+        PREPARED = "prepared", _("已备卷（待开考）")
         IN_PROGRESS = "in_progress", _("作答中")
         MARKING = "marking", _("待阅卷")
         GRADED = "graded", _("已评分")
@@ -399,6 +412,12 @@ class Attempt(models.Model):
     score = models.DecimalField(_("成绩"), max_digits=6, decimal_places=1, null=True, blank=True)
     passed = models.BooleanField(_("合格"), null=True, blank=True)
     client_ip = models.GenericIPAddressField(null=True, blank=True)
+    # The bank's pool token when the paper was drawn: a prepared paper whose bank has changed since
+    # (a question edited or retired) is discarded at start and a fresh one drawn.
+    pool_token = models.UUIDField(null=True, blank=True, editable=False)
+
+    objects = AttemptManager()
+    all_objects = models.Manager()
 
     class Meta:
         ordering = ["-started_at"]
@@ -410,6 +429,12 @@ class Attempt(models.Model):
                 fields=["registration"], condition=Q(status="in_progress"), name="exams_one_open_attempt_per_registration"
             ),
             models.CheckConstraint(condition=Q(mode="mock") | Q(registration__isnull=False), name="exams_exam_attempt_has_registration"),
+            models.UniqueConstraint(
+                fields=["registration"], condition=Q(status="prepared"), name="exams_one_prepared_paper_per_registration"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="prepared") | Q(number=0, mode="exam"), name="exams_prepared_paper_unnumbered"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -167,7 +167,9 @@ def _save_lookup_sql() -> str:
             f'INNER JOIN "{t["Question"]}" q ON q.id = i.question_id '
             f'LEFT OUTER JOIN "{t["Registration"]}" r ON r.id = a.registration_id '
             f'LEFT OUTER JOIN "{t["ExamSession"]}" s ON s.id = r.session_id '
-            f'WHERE i.id = %s AND i.attempt_id = %s AND a.user_id = %s'
+            f'WHERE i.id = %s AND i.attempt_id = %s AND a.user_id = %s '
+            # a paper prepared ahead of time is nobody's attempt until it is started
+            f"AND a.status <> '{Attempt.Status.PREPARED}'"
         )
     return _SAVE_SQL
 

@@ -9,8 +9,10 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connections, router, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -258,6 +260,8 @@ def blueprint_save(
                   "certificate_kind": certificate_kind, "pass_mark": pass_mark, "duration_minutes": duration_minutes,
                   **options},
     )
+    # Papers prepared under the old sections would no longer match the blueprint.
+    Attempt.all_objects.filter(blueprint=bp, status=Attempt.Status.PREPARED).delete()
     bp.sections.all().delete()
     tag_map = {t.code: t for t in KnowledgeTag.objects.filter(code__in={c for s in sections for c in s.tags})}
     for i, s in enumerate(sections):
@@ -286,6 +290,12 @@ def draw_paper(*, blueprint: Blueprint, bank: QuestionBank, rng: random.Random |
     pool = pools.pool_for(bank.pk)
     if with_option_keys is not None:
         with_option_keys.update(pool.option_keys)
+    return _draw(sections=sections, pool=pool, bank=bank, rng=rng)
+
+
+def _draw(*, sections: list[BlueprintSection], pool: pools.Pool, bank: QuestionBank,
+          rng: random.Random) -> list[tuple[BlueprintSection, int]]:
+    """One paper's question ids from a pool already read (no queries): see ``draw_paper``."""
     taken: set[int] = set()
     drawn: list[tuple[BlueprintSection, int]] = []
     for s in sections:
@@ -309,6 +319,16 @@ def draw_paper(*, blueprint: Blueprint, bank: QuestionBank, rng: random.Random |
 
 def _freeze_paper(*, attempt: Attempt, drawn, rng: random.Random, shuffle_questions: bool, shuffle_options: bool,
                   option_keys: dict[int, str]) -> Decimal:
+    items = _paper_items(attempt=attempt, drawn=drawn, rng=rng, shuffle_questions=shuffle_questions,
+                         shuffle_options=shuffle_options, option_keys=option_keys)
+    AttemptItem.objects.bulk_create(items)
+    return sum((item.points for item in items), Decimal(0))
+
+
+def _paper_items(*, attempt: Attempt, drawn, rng: random.Random, shuffle_questions: bool, shuffle_options: bool,
+                 option_keys: dict[int, str]) -> list[AttemptItem]:
+    """The frozen items of one paper (question order within sections and option order shuffled
+    per the blueprint), not yet saved."""
     order = list(drawn)
     if shuffle_questions:
         # Keep sections together (the order candidates expect), shuffle within each section.
@@ -320,16 +340,13 @@ def _freeze_paper(*, attempt: Attempt, drawn, rng: random.Random, shuffle_questi
             rng.shuffle(group)
             order.extend(group)
     items = []
-    total = Decimal(0)
     for pos, (s, qid) in enumerate(order, start=1):
         keys = list(option_keys[qid])
         if shuffle_options and s.question_type in (Question.Type.SINGLE, Question.Type.MULTIPLE):
             rng.shuffle(keys)
         items.append(AttemptItem(attempt=attempt, position=pos, section=s, question_id=qid, option_order="".join(keys),
                                  points=s.points, partial_credit=s.partial_credit))
-        total += s.points
-    AttemptItem.objects.bulk_create(items)
-    return total
+    return items
 
 
 # --------------------------------------------------------------------------- sessions & registrations
@@ -407,6 +424,8 @@ def registration_cancel(*, actor, registration: Registration, reason: str = "") 
     if registration.status != Registration.Status.CANCELLED:
         registration.status = Registration.Status.CANCELLED
         registration.save(update_fields=["status"])
+        # a paper prepared for it will never be sat
+        Attempt.all_objects.filter(registration=registration, status=Attempt.Status.PREPARED).delete()
         audit_record(actor=actor, action="exam_registration.cancel", target=registration, reason=reason)
     return registration
 
@@ -417,42 +436,56 @@ def attempt_start(*, user, registration: Registration, ip: str | None = None, no
                   rng: random.Random | None = None) -> Attempt:
     """Start (or resume) the candidate's attempt. One open attempt per registration, also under
     concurrent requests: the registration row is locked, and the database's unique constraints
-    turn a lost race into fetching the winner's attempt."""
+    turn a lost race into fetching the winner's attempt.
+
+    When a paper was prepared for the registration (``papers_prepare``) and the bank has not
+    changed since, starting claims it with one conditional UPDATE; otherwise the paper is drawn
+    and frozen here (a stale prepared paper is discarded first)."""
     now = now or timezone.now()
     if registration.candidate_id != user.pk:
         raise PermissionDenied
     session = registration.session
     if registration.status != Registration.Status.REGISTERED:
         raise ExamError(_("您的报名已取消，不能参加本场考试。"))
-    open_attempt = Attempt.objects.filter(registration=registration, status=Attempt.Status.IN_PROGRESS).first()
-    if open_attempt is not None:
-        return open_attempt
-    if not session.is_open(now):
-        raise ExamError(_("不在本场考试的开放时间内（%(a)s 至 %(b)s）。") % {
-            "a": timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M"),
-            "b": timezone.localtime(session.ends_at).strftime("%Y-%m-%d %H:%M")})
-    if not session.ip_allowed(ip):
-        raise ExamError(_("请在指定考场的电脑上参加考试（当前 IP 不在允许范围内）。"), code="ip")
+    blueprint = session.blueprint
     try:
         with transaction.atomic():
-            Registration.objects.select_for_update().filter(pk=registration.pk).first()
-            open_attempt = Attempt.objects.filter(registration=registration, status=Attempt.Status.IN_PROGRESS).first()
+            # order_by(): the default ordering would join the session and lock its row too,
+            # making every start in the session wait for every other.
+            list(Registration.objects.select_for_update().filter(pk=registration.pk).order_by().values_list("pk"))
+            # This registration's attempts (a prepared paper too) and the candidate's earlier ones
+            # under the blueprint, in one query.
+            rows = list(Attempt.all_objects.filter(
+                Q(registration=registration) | Q(user=user, blueprint=blueprint, mode=Attempt.Mode.EXAM)
+            ).annotate(bank_token=F("bank__pool_token")).order_by())
+            mine = [a for a in rows if a.registration_id == registration.pk]
+            open_attempt = next((a for a in mine if a.status == Attempt.Status.IN_PROGRESS), None)
             if open_attempt is not None:
                 return open_attempt
-            blueprint = session.blueprint
-            previous = list(Attempt.objects.filter(
-                user=user, blueprint=blueprint, mode=Attempt.Mode.EXAM
-            ).values_list("number", "passed", "status"))
-            if any(p for _n, p, _s in previous):
-                raise ExamError(_("您已通过本科目考试，无需再考。"))
-            if any(s == Attempt.Status.MARKING for _n, _p, s in previous):
-                raise ExamError(_("您的上一次答卷尚在阅卷中。"))
-            if len(previous) >= blueprint.attempts_allowed:
-                raise ExamError(_("您的考试次数（含补考）已用完。"))
-            attempt = _create_attempt(user=user, blueprint=blueprint, bank=blueprint.bank, registration=registration,
-                                      number=len(previous) + 1, now=now,
-                                      deadline=min(now + dt.timedelta(minutes=blueprint.duration_minutes), session.ends_at),
-                                      mode=Attempt.Mode.EXAM, ip=ip, rng=rng)
+            if not session.is_open(now):
+                raise ExamError(_("不在本场考试的开放时间内（%(a)s 至 %(b)s）。") % {
+                    "a": timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M"),
+                    "b": timezone.localtime(session.ends_at).strftime("%Y-%m-%d %H:%M")})
+            if not session.ip_allowed(ip):
+                raise ExamError(_("请在指定考场的电脑上参加考试（当前 IP 不在允许范围内）。"), code="ip")
+            previous = [(a.passed, a.status) for a in rows if a.blueprint_id == blueprint.pk
+                        and a.mode == Attempt.Mode.EXAM and a.status != Attempt.Status.PREPARED]
+            _check_may_start(blueprint=blueprint, previous=previous)
+            number = len(previous) + 1
+            deadline = min(now + dt.timedelta(minutes=blueprint.duration_minutes), session.ends_at)
+            attempt = None
+            ready = next((a for a in mine if a.status == Attempt.Status.PREPARED), None)
+            if ready is not None:
+                attempt = _claim_prepared(attempt=ready, user=user, registration=registration, blueprint=blueprint,
+                                          number=number, now=now, deadline=deadline, ip=ip)
+            prepared = attempt is not None
+            if attempt is None:
+                attempt = _create_attempt(user=user, blueprint=blueprint, bank=blueprint.bank, registration=registration,
+                                          number=number, now=now, deadline=deadline, mode=Attempt.Mode.EXAM, ip=ip,
+                                          rng=rng)
+            # in the same transaction: one commit, and no start without its audit entry
+            audit_record(actor=user, action="attempt.start", target=attempt,
+                         after={"number": attempt.number, "ip": ip, "prepared": prepared})
     except IntegrityError:
         attempt = Attempt.objects.filter(registration=registration, status=Attempt.Status.IN_PROGRESS).first()
         if attempt is None:
@@ -460,8 +493,41 @@ def attempt_start(*, user, registration: Registration, ip: str | None = None, no
         if attempt is None:
             raise
         return attempt
-    audit_record(actor=user, action="attempt.start", target=attempt, after={"number": attempt.number, "ip": ip})
     return attempt
+
+
+def _check_may_start(*, blueprint: Blueprint, previous: list[tuple[bool | None, str]]) -> None:
+    """The rules on earlier attempts (passed, marking pending, attempts allowed); ``previous`` holds
+    (passed, status) of the candidate's exam attempts under the blueprint."""
+    if any(p for p, _s in previous):
+        raise ExamError(_("您已通过本科目考试，无需再考。"))
+    if any(s == Attempt.Status.MARKING for _p, s in previous):
+        raise ExamError(_("您的上一次答卷尚在阅卷中。"))
+    if len(previous) >= blueprint.attempts_allowed:
+        raise ExamError(_("您的考试次数（含补考）已用完。"))
+
+
+def _claim_prepared(*, attempt: Attempt, user, registration: Registration, blueprint: Blueprint, number: int,
+                    now: dt.datetime, deadline: dt.datetime, ip: str | None) -> Attempt | None:
+    """Turn the registration's prepared paper (read with ``bank_token``, the bank's current pool
+    token) into the started attempt with one conditional UPDATE; or discard it and return None
+    when it was prepared under another blueprint or another state of the bank. Called under the
+    registration's row lock."""
+    usable = (attempt.blueprint_id == blueprint.pk and attempt.bank_id == blueprint.bank_id
+              and attempt.user_id == user.pk and attempt.pool_token == attempt.bank_token)
+    fields = {"status": Attempt.Status.IN_PROGRESS, "number": number, "started_at": now, "deadline": deadline,
+              "client_ip": ip, "pass_mark": blueprint.effective_pass_mark}
+    # The token is compared again in the UPDATE itself: a question changed since the read leaves
+    # the row prepared, and it is discarded below.
+    if usable and Attempt.all_objects.filter(
+        pk=attempt.pk, status=Attempt.Status.PREPARED, pool_token=F("bank__pool_token")
+    ).update(**fields) == 1:
+        for name, value in fields.items():
+            setattr(attempt, name, value)
+        attempt.user, attempt.blueprint, attempt.registration = user, blueprint, registration
+        return attempt
+    Attempt.all_objects.filter(pk=attempt.pk, status=Attempt.Status.PREPARED).delete()
+    return None
 
 
 def _create_attempt(*, user, blueprint, bank, registration, number, now, deadline, mode, ip, rng) -> Attempt:
@@ -477,6 +543,117 @@ def _create_attempt(*, user, blueprint, bank, registration, number, now, deadlin
     _freeze_paper(attempt=attempt, drawn=drawn, rng=rng, shuffle_questions=blueprint.shuffle_questions,
                   shuffle_options=blueprint.shuffle_options, option_keys=option_keys)
     return attempt
+
+
+# --------------------------------------------------------------------------- papers prepared ahead of time
+
+PREPARE_CHUNK = 50
+
+
+def prepare_ahead_minutes() -> int:
+    """How long before a session opens the beat job prepares its papers (setting
+    ``EXAMS_PREPARE_PAPERS_AHEAD_MINUTES``, default 60)."""
+    return int(getattr(settings, "EXAMS_PREPARE_PAPERS_AHEAD_MINUTES", 60))
+
+
+def papers_prepare(*, session: ExamSession, actor=None, now: dt.datetime | None = None,
+                   rng: random.Random | None = None) -> int:
+    """Draw and freeze a paper ahead of time for every registration of the session that may start
+    and has neither an open attempt nor a usable prepared paper, so that “start” only claims one.
+    The draw and the option shuffling are those of a start; the papers stay invisible and count as
+    no attempt until started. Idempotent; returns how many papers this run prepared. One audit
+    entry per run that changed something (prepared or discarded papers), none per paper.
+
+    Registrations are handled in chunks, each under its rows' locks; a registration being started
+    right now is skipped (its start draws on the spot)."""
+    now = now or timezone.now()
+    rng = rng or random.SystemRandom()
+    session = ExamSession.objects.select_related("blueprint__bank", "blueprint__certificate_kind").get(pk=session.pk)
+    if now >= session.ends_at:
+        return 0
+    blueprint = session.blueprint
+    bank = blueprint.bank
+    sections = list(blueprint.sections.all().prefetch_related("tags"))
+    token = pools.current_token(bank.pk)
+    pool = pools.pool_for(bank.pk, token)
+    pass_mark = blueprint.effective_pass_mark
+    reg_ids = list(Registration.objects.filter(session=session, status=Registration.Status.REGISTERED)
+                   .order_by("pk").values_list("pk", flat=True))
+    made = discarded = 0
+    for i in range(0, len(reg_ids), PREPARE_CHUNK):
+        with transaction.atomic():
+            regs = list(Registration.objects.select_for_update(skip_locked=True)
+                        .filter(pk__in=reg_ids[i:i + PREPARE_CHUNK], status=Registration.Status.REGISTERED)
+                        .order_by("pk").values_list("pk", "candidate_id"))
+            if not regs:
+                continue
+            rows = list(Attempt.all_objects.filter(
+                Q(registration_id__in=[r for r, _u in regs])
+                | Q(user_id__in=[u for _r, u in regs], blueprint=blueprint, mode=Attempt.Mode.EXAM)
+            ).order_by().values_list("pk", "registration_id", "user_id", "blueprint_id", "bank_id", "mode", "status",
+                                     "passed", "pool_token"))
+            todo, stale = [], []
+            for reg_id, user_id in regs:
+                mine = [r for r in rows if r[1] == reg_id]
+                if any(r[6] == Attempt.Status.IN_PROGRESS for r in mine):
+                    continue
+                ready = next((r for r in mine if r[6] == Attempt.Status.PREPARED), None)
+                if ready is not None:
+                    if ready[3] == blueprint.pk and ready[4] == bank.pk and ready[8] == token:
+                        continue
+                    stale.append(ready[0])
+                previous = [(r[7], r[6]) for r in rows if r[2] == user_id and r[3] == blueprint.pk
+                            and r[5] == Attempt.Mode.EXAM and r[6] != Attempt.Status.PREPARED]
+                try:
+                    _check_may_start(blueprint=blueprint, previous=previous)
+                except ExamError:
+                    continue  # nothing to sit: no paper
+                todo.append((reg_id, user_id))
+            if stale:
+                Attempt.all_objects.filter(pk__in=stale, status=Attempt.Status.PREPARED).delete()
+                discarded += len(stale)
+            papers = []
+            for reg_id, user_id in todo:
+                drawn = _draw(sections=sections, pool=pool, bank=bank, rng=rng)
+                attempt = Attempt(
+                    mode=Attempt.Mode.EXAM, status=Attempt.Status.PREPARED, user_id=user_id, registration_id=reg_id,
+                    blueprint=blueprint, bank=bank, number=0, started_at=now, deadline=session.ends_at,
+                    pass_mark=pass_mark, max_score=sum((s.points for s, _qid in drawn), Decimal(0)), pool_token=token,
+                )
+                papers.append((attempt, drawn))
+            if papers:
+                Attempt.all_objects.bulk_create([a for a, _d in papers])
+                items = []
+                for attempt, drawn in papers:
+                    items += _paper_items(attempt=attempt, drawn=drawn, rng=rng,
+                                          shuffle_questions=blueprint.shuffle_questions,
+                                          shuffle_options=blueprint.shuffle_options, option_keys=pool.option_keys)
+                AttemptItem.objects.bulk_create(items, batch_size=2000)
+                made += len(papers)
+    if made or discarded:
+        audit_record(actor=actor or "system", action="exam_session.papers_prepare", target=session,
+                     after={"prepared": made, "discarded": discarded, "registrations": len(reg_ids)})
+    return made
+
+
+def papers_prepare_due(*, now: dt.datetime | None = None) -> list[int]:
+    """Beat job: the sessions whose papers should be prepared now — opening within the next
+    ``prepare_ahead_minutes()`` minutes (or open already) and not yet over, with registrations."""
+    now = now or timezone.now()
+    return list(ExamSession.objects.filter(
+        starts_at__lte=now + dt.timedelta(minutes=prepare_ahead_minutes()), ends_at__gt=now,
+        registrations__status=Registration.Status.REGISTERED,
+    ).distinct().order_by("starts_at", "pk").values_list("pk", flat=True))
+
+
+def papers_discard_unused(*, now: dt.datetime | None = None) -> int:
+    """Beat job: delete prepared papers nobody can start any more (session over, registration
+    cancelled). Returns how many were deleted."""
+    now = now or timezone.now()
+    _total, per_model = Attempt.all_objects.filter(status=Attempt.Status.PREPARED).filter(
+        Q(registration__session__ends_at__lte=now) | ~Q(registration__status=Registration.Status.REGISTERED)
+    ).delete()
+    return per_model.get(Attempt._meta.label, 0)
 
 
 @transaction.atomic

@@ -41,6 +41,7 @@ urlpatterns += [
     path("manage/sessions/new/", m.session_create, name="manage_session_create"),
     path("manage/sessions/<id:pk>/", m.session_detail, name="manage_session"),
     path("manage/sessions/<id:pk>/tickets.pdf", m.session_tickets, name="manage_tickets"),
+    path("manage/sessions/<id:pk>/prepare-papers/", m.session_prepare_papers, name="manage_prepare_papers"),
     path("manage/sessions/<id:pk>/console/", m.console, name="manage_console"),
     path("manage/sessions/<id:pk>/console/<id:attempt_id>/extend/", m.console_extend, name="manage_extend"),
     path("manage/sessions/<id:pk>/console/<id:attempt_id>/force-submit/", m.console_force_submit, name="manage_force_submit"),

@@ -68,7 +68,9 @@ def my_exams(request):
 @login_required
 @require_POST
 def start(request, registration_id: int):
-    reg = selectors.my_registrations(request.user).filter(pk=registration_id).first()
+    # Lean: one query, with only what starting reads (session, blueprint), no ORDER BY.
+    reg = next(iter(selectors.my_registrations(request.user).filter(pk=registration_id)
+                    .select_related(None).select_related("session__blueprint").order_by()[:1]), None)
     if reg is None:
         raise Http404
     try:

@@ -159,3 +159,13 @@ def registration(session, candidate, examiner):
 @pytest.fixture
 def tag(db):
     return KnowledgeTag.objects.create(code="kp-ground", name="接地与接零")
+
+
+@pytest.fixture
+def candidates(make_member, session, examiner, registration):
+    """Three registered candidates (the fixture's and two more)."""
+    regs = [registration]
+    for _ in range(2):
+        user = make_member(Role.WORKER, identity_verified=True)
+        regs.append(services.registration_create(actor=examiner, session=session, candidate=user))
+    return regs
