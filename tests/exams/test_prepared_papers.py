@@ -255,3 +255,18 @@ def test_bank_too_small_prepares_nothing_and_the_task_says_why(session, registra
     assert "not prepared" in caplog.text
     assert not Attempt.all_objects.exists()
 
+
+
+@pytest.mark.parametrize("prepare", [True, False])
+def test_only_claiming_a_prepared_paper_commits_without_waiting_for_the_disk(session, registration, candidate, prepare):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if prepare:
+        services.papers_prepare(session=session)
+    with CaptureQueriesContext(connection) as ctx:
+        attempt = services.attempt_start(user=candidate, registration=registration)
+    assert attempt.status == Attempt.Status.IN_PROGRESS
+    asynchronous = [q["sql"] for q in ctx.captured_queries if "synchronous_commit" in q["sql"]]
+    # PostgreSQL only, and only for the claim: a freshly drawn paper is written durably
+    assert asynchronous == (["SET LOCAL synchronous_commit TO OFF"] if prepare and connection.vendor == "postgresql" else [])
