@@ -79,13 +79,15 @@ def verify_code(request, code: str):
         check = signing.verify_payload(payload)
         if check.outcome == signing.VALID and (check.certificate is None or check.certificate.pk != getattr(certificate, "pk", None)):
             check = signing.PayloadCheck(signing.ALTERED, check.fields, None, _("二维码内容与查验码不一致。"))
+    status = certificate.status if certificate is not None else ""
     log_verification(request=request, channel=channel, query=query, certificate=certificate,
-                     signature=check.outcome if check else "")
-    return _result(request, certificate, check=check, searched=True)
+                     signature=check.outcome if check else "", status=status)
+    return _result(request, certificate, check=check, searched=True, status=status)
 
 
-def _result(request, certificate, *, check=None, searched=False):
-    status = certificate.status if certificate else None
+def _result(request, certificate, *, check=None, searched=False, status=None):
+    if status is None:
+        status = certificate.status if certificate else ""
     return render(request, "certificates/verify_result.html", {
         "c": certificate, "check": check, "status": status,
         "status_label": LiveStatus(status).label if status else "",
