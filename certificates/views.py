@@ -17,7 +17,7 @@ from accounts.audit import audit_trail
 from accounts.roles import Role
 from accounts.selectors import has_role, organizations_of
 
-from . import selectors, services, signing
+from . import selectors, services, signing, verify_page
 from .forms import ReasonForm, UploadForm, VerifyCodeForm, VerifyNameNumberForm
 from .models import Certificate, CertificateBatch, CertificateReview, LiveStatus, RosterCheck
 from .verification import allow, log_verification, masked_query
@@ -88,12 +88,8 @@ def verify_code(request, code: str):
 def _result(request, certificate, *, check=None, searched=False, status=None):
     if status is None:
         status = certificate.status if certificate else ""
-    return render(request, "certificates/verify_result.html", {
-        "c": certificate, "check": check, "status": status,
-        "status_label": LiveStatus(status).label if status else "",
-        "bad": status not in (LiveStatus.VALID, LiveStatus.REVIEW_DUE) if status else False,
-        "checked_at": timezone.localtime(), "searched": searched,
-    }, status=200 if certificate or check else 404)
+    return verify_page.result_response(request, certificate, check=check, status=status,
+                                       checked_at=timezone.localtime(), searched=searched)
 
 
 def public_key(request):
