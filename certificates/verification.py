@@ -103,9 +103,10 @@ def _fast_log_insert(connection) -> bool:
             and not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"))
 
 
-def _insert_log(entry: VerificationLog) -> None:
-    using = router.db_for_write(VerificationLog)
-    connection = connections[using]
+def _insert_log(entry: VerificationLog, connection=None) -> None:
+    if connection is None:
+        connection = connections[router.db_for_write(VerificationLog)]
+    using = connection.alias
     connection.ensure_connection()
     if not _fast_log_insert(connection):
         # SQLite (embedded default), or inside a caller's transaction: an ordinary insert.

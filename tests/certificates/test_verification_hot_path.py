@@ -132,25 +132,37 @@ def test_every_lookup_writes_its_log_row(issue, welder, client):
     assert all(x.created_at is not None and "127.0.0.1" not in x.client for x in logs)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_log_row_outside_a_transaction_commits_on_its_own(issue, welder, client):
-    """On PostgreSQL the row goes in one batch that commits with synchronous_commit off for that
-    transaction only; on SQLite it is an ordinary insert. Either way the row is there, complete."""
-    c = issue(welder)
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(f"/verify/{c.verification_code}/").status_code == 200
-    inserts = [q["sql"] for q in queries.captured_queries if "certificates_verificationlog" in q["sql"]]
-    assert len(inserts) == 1
-    if connection.vendor == "postgresql":
-        assert inserts[0].startswith("BEGIN; SET LOCAL synchronous_commit TO OFF; INSERT")
-        assert inserts[0].rstrip().endswith("COMMIT")
-        with connection.cursor() as cursor:  # the setting did not outlive its transaction
+def test_log_row_outside_a_transaction_commits_on_its_own(rf):
+    """On PostgreSQL, outside any transaction, the row goes in one batch that commits with
+    synchronous_commit off for that transaction only. Run on a second connection to the test
+    database (the test's own connection is inside the test's transaction)."""
+    from django.db import connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the asynchronous commit is PostgreSQL's; SQLite writes an ordinary row (other tests)")
+    other = connections.create_connection("default")
+    marker = f"code=FAST{uuid.uuid4().hex[:10]}"
+    request = rf.get("/verify/x/", REMOTE_ADDR="10.20.30.40")
+    entry = VerificationLog(created_at=dt.datetime.now(dt.UTC), channel="code", query=marker, certificate=None,
+                            found=False, status="", signature="", client=verification.client_key(request))
+    try:
+        assert verification._fast_log_insert(other)
+        with CaptureQueriesContext(other) as queries:
+            verification._insert_log(entry, connection=other)
+        assert len(queries.captured_queries) == 1
+        sql = queries.captured_queries[0]["sql"]
+        assert sql.startswith("BEGIN; SET LOCAL synchronous_commit TO OFF; INSERT") and sql.rstrip().endswith("COMMIT")
+        with other.cursor() as cursor:
             cursor.execute("SHOW synchronous_commit")
-            assert cursor.fetchone()[0] == "on"
-        assert not connection.in_atomic_block and connection.get_autocommit()
-    log = VerificationLog.objects.get()
-    assert (log.channel, log.found, log.certificate_id, log.status) == ("code", True, c.pk, c.status)
-    assert log.query == f"code={c.verification_code}" and len(log.client) == 16
+            assert cursor.fetchone()[0] == "on"  # the setting did not outlive its transaction
+            cursor.execute("SELECT channel, found, client, certificate_id FROM certificates_verificationlog "
+                           "WHERE query = %s", [marker])
+            assert cursor.fetchall() == [("code", False, entry.client, None)]  # committed: seen by a new statement
+        assert other.get_autocommit() and not other.in_atomic_block
+    finally:
+        with other.cursor() as cursor:
+            cursor.execute("DELETE FROM certificates_verificationlog WHERE query = %s", [marker])
+        other.close()
 
 
 def test_log_row_inside_a_callers_transaction_is_an_ordinary_insert(issue, welder, rf):
