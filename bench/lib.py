@@ -169,9 +169,13 @@ class Server:
                 self.proc.wait()
 
 
+# The production shape (deploy/gunicorn.conf.py): threaded workers with keep-alive.
+GTHREAD = ["--worker-class", "gthread", "--threads", "4", "--keep-alive", "5"]
+
+
 def gunicorn(app: str, *, env: dict, cwd: Path, workers: int, ports: range | None, log_dir: Path,
              python: str | None = None, extra: list[str] | None = None, ready_path: str = "/") -> Server:
-    """Start gunicorn (sync workers) on 127.0.0.1 and wait until it answers."""
+    """Start gunicorn on 127.0.0.1 (sync workers unless ``extra`` says otherwise) and wait until it answers."""
     last_error = ""
     for _attempt in range(3):
         port = free_port(ports)

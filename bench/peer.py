@@ -58,6 +58,7 @@ WSGI_APPLICATION = "peersite.wsgi.application"
 DATABASES = {"default": {
     "ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "peer.sqlite3",
     "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
+    "CONN_MAX_AGE": 60,
 }}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -143,7 +144,8 @@ while True:
     assert m, html[:500]
     t0 = time.perf_counter()
     with CaptureQueriesContext(connection) as ctx:
-        resp = c.post(url, {"answer": m.group(1)})
+        # urlencoded, as a browser submits the form
+        resp = c.post(url, "answer=" + m.group(1), content_type="application/x-www-form-urlencoded")
         assert resp.status_code == 302, resp.status_code
         last = "studentresults" in resp["Location"]
         if not last:
@@ -263,9 +265,10 @@ ANSWER_RE = re.compile(r'name="answer" value="(\d+)"')
 
 
 def throughput(peer: PeerSite, *, seconds: float, candidates: int, log_dir: Path) -> dict:
-    """Answers/s with `candidates` parallel candidates against gunicorn with 2 workers."""
+    """Answers/s with `candidates` parallel candidates against gunicorn with 2 workers (the same
+    production shape as Anxun's side: 4 threads each, keep-alive)."""
     server = lib.gunicorn("peersite.wsgi", env=peer.env(), cwd=peer.root, workers=2, ports=lib.PORTS_B,
-                          log_dir=log_dir, python=peer.python, ready_path="/quiz/q/")
+                          log_dir=log_dir, python=peer.python, ready_path="/quiz/q/", extra=lib.GTHREAD)
     try:
         pool = [{"cookies": {"sessionid": key}} for key in peer.sessions[1:]]  # cand0000 sat in-process
         return sitting_load(server.base, pool, seconds=seconds, candidates=candidates,

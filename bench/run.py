@@ -201,9 +201,11 @@ class Run:
         conc = 4 if self.quick else 16
         wrk = lib.ensure_wrk(install=not self.quick)
         self.raw["load_generator"] = "wrk" if wrk else "python threads (http.client)"
+        # The production shape (deploy/gunicorn.conf.py): threaded workers with keep-alive, so a
+        # request waiting for PostgreSQL's commit to reach the disk does not hold a whole process.
         server = lib.gunicorn("bench.wsgi", env=self.env_pg, cwd=ROOT, workers=2, ports=lib.PORTS_A,
-                              log_dir=self.tmp, ready_path="/bench/baseline/anon/")
-        self.raw["gunicorn"] = "bench.wsgi, 2 sync workers"
+                              log_dir=self.tmp, ready_path="/bench/baseline/anon/", extra=lib.GTHREAD)
+        self.raw["gunicorn"] = "bench.wsgi, 2 workers × 4 threads (gthread), keep-alive 5 s"
         try:
             def measure(name, method, path, cookies=None, data=None, headers=None):
                 res = lib.load(server.base, method, path, wrk=wrk, tmp=self.tmp, cookies=cookies, data=data,
@@ -288,7 +290,7 @@ class Run:
         from bench import sitting
 
         server = lib.gunicorn("bench.wsgi", env=self.env_sqlite, cwd=ROOT, workers=2, ports=lib.PORTS_A,
-                              log_dir=self.tmp, ready_path="/bench/baseline/anon/")
+                              log_dir=self.tmp, ready_path="/bench/baseline/anon/", extra=lib.GTHREAD)
         try:
             ours_t = sitting.throughput(server.base, pool, seconds=seconds, candidates=20)
         finally:

@@ -1,40 +1,45 @@
 """Anxun's side of the peer comparison over HTTP: parallel candidates, each answering their frozen
-paper the way the question page does it (htmx autosave on click, then the next question)."""
+paper the way the exam page does it. The page carries the whole paper (the browser moves between
+questions without page loads), so a sitting is one page load, then one htmx autosave per answer;
+the page load happens inside the measured time."""
 
 from __future__ import annotations
 
 import re
 
-from bench import lib
 from bench.peer import sitting_load
 
+SECTION_SPLIT = '<section class="card exam-question"'
 ACTION_RE = re.compile(r'hx-post="([^"]+/save/)"')
 CHOICE_RE = re.compile(r'name="choice" value="([A-Z])"')
-POSITION_RE = re.compile(r'/q/(\d+)/$')
 
 
-def _first(client: lib.Client, entry: dict):
-    client.attempt = entry["attempt"]
-    client.position = 1
-    return client.get(f"/exams/attempts/{entry['attempt']}/q/1/")
+def paper_items(html: str) -> list[tuple[str, str]]:
+    """(autosave URL, first option's value) of every question on the exam page, in order."""
+    items = []
+    for chunk in html.split(SECTION_SPLIT)[1:]:
+        action, choice = ACTION_RE.search(chunk), CHOICE_RE.search(chunk)
+        if not action or not choice:
+            raise RuntimeError(f"no question in section: {chunk[:300]!r}")
+        items.append((action.group(1), choice.group(1)))
+    if not items:
+        raise RuntimeError(f"no questions on page: {html[:300]!r}")
+    return items
 
 
-def _answer(client: lib.Client, page: bytes):
-    html = page.decode()
-    action, choice = ACTION_RE.search(html), CHOICE_RE.search(html)
-    if not action or not choice:
-        raise RuntimeError(f"no question on page: {html[:300]!r}")
-    status, _, body = client.post(action.group(1), {"choice": choice.group(1), "clear": ""},
-                                  headers={"HX-Request": "true"})
+def _first(client, entry: dict):
+    status, headers, page = client.get(f"/exams/attempts/{entry['attempt']}/q/1/")
+    if status == 200:
+        client.items = paper_items(page.decode())
+    return status, headers, b"paper"
+
+
+def _answer(client, page: bytes):
+    action, choice = client.items.pop(0)
+    status, _, body = client.post(action, {"choice": choice, "clear": ""}, headers={"HX-Request": "true"})
     if status != 200 or "已保存".encode() not in body:
         raise RuntimeError(f"autosave refused: {status} {body[:200]!r}")
-    if 'value="overview"' in html:  # the last question: the paper is answered
-        return None
-    client.position += 1
-    status, _, page = client.get(f"/exams/attempts/{client.attempt}/q/{client.position}/")
-    if status != 200:
-        raise RuntimeError(f"next question: {status}")
-    return page
+    return page if client.items else None
 
 
 def throughput(base: str, prep: dict, *, seconds: float, candidates: int) -> dict:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
+
+from accounts.audit import client_ip
 
 from . import selectors, services
 from .models import AttemptItem, Question
@@ -94,7 +97,8 @@ def my_attempts(request):
 
 
 @extend_schema(summary="保存一道题的答案（与考试页面相同的幂等写入）", request=AnswerInSerializer,
-               responses={200: SAVED, 400: ERROR, 404: ERROR, 409: OpenApiResponse(ERROR, description="已交卷或已过截止时间")})
+               responses={200: SAVED, 400: ERROR, 403: OpenApiResponse(ERROR, description="不在本场考试允许的考场 IP 范围内"),
+                          404: ERROR, 409: OpenApiResponse(ERROR, description="已交卷或已过截止时间")})
 @api_view(["POST"])
 def attempt_answer(request, pk: int):
     """Save one answer (the same idempotent upsert as the exam page). 409 after the deadline."""
@@ -104,6 +108,10 @@ def attempt_answer(request, pk: int):
         AttemptItem.objects.select_related("attempt", "question", "attempt__registration__session"),
         pk=data.validated_data["item"], attempt_id=pk, attempt__user_id=request.user.pk,
     )
+    registration = item.attempt.registration
+    if registration is not None and not registration.session.ip_allowed(client_ip(request)):
+        return Response({"error": {"code": "ip", "message": _("当前 IP 不在允许范围内，答案未保存。"), "details": None}},
+                        status=status.HTTP_403_FORBIDDEN)
     try:
         answer = services.answer_save(item=item, response=data.validated_data.get("response"),
                                       text=data.validated_data.get("text"), flagged=data.validated_data.get("flagged"))

@@ -6,13 +6,18 @@ owning centre (and the superuser). Every page, API endpoint and export reads thr
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
 from accounts.roles import EXAM_CENTRE_ROLES, Role
 from accounts.selectors import has_role, org_ids_with_role, testing_org_ids
+from config import prepared
 
 from .models import (
     Attempt,
@@ -149,27 +154,68 @@ def candidate_attempt(user, pk: int) -> Attempt | None:
     return found[0] if found else None
 
 
-SAVE_FIELDS = ("position", "option_order", "question__type", "attempt__status", "attempt__deadline",
-               "attempt__registration_id", "attempt__registration__session__allowed_ip_ranges")
+def _save_lookup_sql() -> str:
+    """The autosave lookup as one hand-written statement (built once from the models' table and
+    column names): compiling the equivalent ORM query cost more than running it."""
+    global _SAVE_SQL
+    if _SAVE_SQL is None:
+        t = {m.__name__: m._meta.db_table for m in (AttemptItem, Attempt, Question, Registration, ExamSession)}
+        _SAVE_SQL = (
+            f'SELECT i.position, i.option_order, q.type, a.status, a.deadline, a.registration_id, s.allowed_ip_ranges '
+            f'FROM "{t["AttemptItem"]}" i '
+            f'INNER JOIN "{t["Attempt"]}" a ON a.id = i.attempt_id '
+            f'INNER JOIN "{t["Question"]}" q ON q.id = i.question_id '
+            f'LEFT OUTER JOIN "{t["Registration"]}" r ON r.id = a.registration_id '
+            f'LEFT OUTER JOIN "{t["ExamSession"]}" s ON s.id = r.session_id '
+            f'WHERE i.id = %s AND i.attempt_id = %s AND a.user_id = %s'
+        )
+    return _SAVE_SQL
 
 
-def candidate_item_for_save(user, *, attempt_id: int, item_id: int) -> AttemptItem | None:
+_SAVE_SQL: str | None = None
+
+
+def _aware(value):
+    """A datetime column read through a plain cursor: aware on PostgreSQL; on SQLite a naive UTC
+    datetime or its text."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=dt.UTC)
+    return value
+
+
+@dataclass(slots=True)
+class SaveTarget:
+    """What saving one answer needs to know about the item, its attempt and its session."""
+
+    attempt_id: int
+    item_id: int
+    position: int
+    option_order: str
+    qtype: str
+    status: str
+    deadline: dt.datetime
+    ip_ranges: str = ""
+
+    def allowed_from(self, ip: str | None) -> bool:
+        return not self.ip_ranges.strip() or ExamSession(allowed_ip_ranges=self.ip_ranges).ip_allowed(ip)
+
+
+def save_target(user, *, attempt_id: int, item_id: int) -> SaveTarget | None:
     """The item an autosave writes to, with just what saving needs (status and deadline of the
     attempt, question type, option order, the session's allowed addresses), in one narrow query —
     autosave is the request an exam day sends most. Only the candidate's own attempt."""
     if not _authenticated(user):
         return None
-    rows = list(AttemptItem.objects.filter(pk=item_id, attempt_id=attempt_id, attempt__user_id=user.pk)
-                .order_by().values_list(*SAVE_FIELDS)[:1])
-    if not rows:
+    with prepared.cursor(connection) as cursor:
+        cursor.execute(_save_lookup_sql(), [item_id, attempt_id, user.pk])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    position, option_order, qtype, status, deadline, registration_id, ip_ranges = rows[0]
-    attempt = Attempt(pk=attempt_id, user_id=user.pk, status=status, deadline=deadline, registration_id=registration_id)
-    item = AttemptItem(pk=item_id, attempt=attempt, position=position, option_order=option_order)
-    item.question = Question(type=qtype)
-    session = ExamSession(allowed_ip_ranges=ip_ranges or "")
-    item.allowed_from = session.ip_allowed  # type: ignore[attr-defined]
-    return item
+    position, option_order, qtype, status, deadline, _registration_id, ip_ranges = row
+    return SaveTarget(attempt_id=attempt_id, item_id=item_id, position=position, option_order=option_order or "",
+                      qtype=qtype, status=status, deadline=_aware(deadline), ip_ranges=ip_ranges or "")
 
 
 PAPER_CACHE_SECONDS = 24 * 3600
@@ -227,20 +273,21 @@ def paper_nav(attempt: Attempt, answers: dict | None = None) -> list[dict]:
     return out
 
 
-def candidate_item_view(attempt: Attempt, position: int, answers: dict | None = None) -> dict | None:
-    """One frozen item as the candidate sees it, with the saved answer."""
-    paper = frozen_paper(attempt)
-    entry = paper[position - 1] if 0 < position <= len(paper) else None
-    if entry is None or entry["position"] != position:
-        entry = next((e for e in paper if e["position"] == position), None)
-    if entry is None:
-        return None
+def candidate_paper_view(attempt: Attempt, answers: dict | None = None) -> list[dict]:
+    """Every frozen item as the candidate sees it, with the saved answers: the exam page carries the
+    whole paper and moves between questions in the browser, so answering costs one autosave per
+    click and no page loads. Never a key or an explanation."""
     answers = saved_answers(attempt) if answers is None else answers
-    response, text, flagged = answers.get(entry["id"], ("", "", False))
-    return {
-        **entry, "type_label": Question.Type(entry["type"]).label, "text": text, "flagged": flagged,
-        "options": [{**o, "checked": o["value"] in response} for o in entry["options"]],
-    }
+    labels = {t: Question.Type(t).label for t in Question.Type.values}
+    out = []
+    for entry in frozen_paper(attempt):
+        response, text, flagged = answers.get(entry["id"], ("", "", False))
+        out.append({
+            **entry, "type_label": labels[entry["type"]], "text": text, "flagged": flagged,
+            "answered": bool(response or text.strip()),
+            "options": [{**o, "checked": o["value"] in response} for o in entry["options"]],
+        })
+    return out
 
 
 def review_allowed(attempt: Attempt, now=None) -> bool:

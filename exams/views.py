@@ -94,19 +94,25 @@ def attempt_home(request, pk: int):
 @never_cache
 @login_required
 def question(request, pk: int, position: int):
+    """The exam page. It carries the whole frozen paper with question ``position`` shown; in the
+    browser the candidate moves between questions without a page load (exams/paper.js) and every
+    click autosaves. Without scripts each question is its own page through the same URL."""
     attempt = _attempt_or_404(request, pk)
     attempt, redirect_to = _guard_open(request, attempt)
     if redirect_to:
         return redirect_to
-    answers = selectors.saved_answers(attempt)
-    nav = selectors.paper_nav(attempt, answers)
-    item = selectors.candidate_item_view(attempt, position, answers)
-    if item is None:
+    items = selectors.candidate_paper_view(attempt)
+    if not 0 < position <= len(items) or items[position - 1]["position"] != position:
         raise Http404
-    answered = sum(1 for n in nav if n["answered"])
+    item = items[position - 1]
+    total = len(items)
+    question_prefix = reverse("exams:question", kwargs={"pk": attempt.pk, "position": 1})[:-len("1/")]
+    save_prefix = reverse("exams:autosave", kwargs={"pk": attempt.pk, "item_id": 1})[:-len("1/save/")]
     return render(request, "exams/question.html", {
-        "attempt": attempt, "item": item, "nav": nav, "total": len(nav), "answered": answered,
-        "prev": position - 1 if position > 1 else None, "next": position + 1 if position < len(nav) else None,
+        "attempt": attempt, "item": item, "items": items, "nav": items, "total": total,
+        "answered": sum(1 for i in items if i["answered"]), "current": position,
+        "question_prefix": question_prefix, "save_prefix": save_prefix,
+        "prev": position - 1 if position > 1 else None, "next": position + 1 if position < total else None,
         "seconds_left": attempt.seconds_left(),
     })
 
@@ -114,55 +120,54 @@ def question(request, pk: int, position: int):
 @never_cache
 @require_POST
 def autosave(request, pk: int, item_id: int):
-    """Save one answer (htmx on every click). Lean: one query for the item with its attempt and
+    """Save one answer (htmx on every click). Lean: one narrow query for the item, its attempt and
     session, one upsert."""
     if not request.user.is_authenticated:
         return HttpResponse(_("请先登录。"), status=401)
-    item = selectors.candidate_item_for_save(request.user, attempt_id=pk, item_id=item_id)
-    if item is None:
+    target = selectors.save_target(request.user, attempt_id=pk, item_id=item_id)
+    if target is None:
         raise Http404
-    attempt = item.attempt
-    if not item.allowed_from(client_ip(request)):
-        return _save_reply(request, attempt, _("当前 IP 不在允许范围内，答案未保存。"), status=403)
+    if not target.allowed_from(client_ip(request)):
+        return _save_reply(request, pk, _("当前 IP 不在允许范围内，答案未保存。"), status=403)
     post = request.POST
     response = text = flagged = None
     if "flag" in post:
         flagged = post.get("flag") in ("1", "true", "on")
-    if item.question.type == Question.Type.ESSAY:
+    if target.qtype == Question.Type.ESSAY:
         if "text" in post:
             text = post.get("text", "")
     elif "choice" in post or post.get("clear"):
         response = "".join(post.getlist("choice"))
     try:
-        answer = services.answer_save(item=item, response=response, text=text, flagged=flagged)
+        saved = services.answer_record(target=target, response=response, text=text, flagged=flagged)
     except services.LateSave as exc:
-        services.autosubmit_if_due(Attempt.objects.get(pk=attempt.pk))
-        return _save_reply(request, attempt, exc.message, status=409, late=True)
+        services.autosubmit_if_due(Attempt.objects.get(pk=pk))
+        return _save_reply(request, pk, exc.message, status=409, late=True)
     except services.ExamError as exc:
-        return _save_reply(request, attempt, exc.message, status=400)
+        return _save_reply(request, pk, exc.message, status=400)
     if request.htmx:
-        stamp = timezone.localtime(answer.saved_at).strftime("%H:%M:%S")
+        stamp = timezone.localtime(saved["saved_at"]).strftime("%H:%M:%S")
         return HttpResponse(
             f'<span class="badge ok" role="status">{_("已保存")} {stamp}</span>', headers={"Cache-Control": "no-store"}
         )
     nxt = request.POST.get("go")
     if nxt and nxt.isdigit():
-        return redirect("exams:question", pk=attempt.pk, position=int(nxt))
+        return redirect("exams:question", pk=pk, position=int(nxt))
     if nxt == "overview":
-        return redirect("exams:overview", pk=attempt.pk)
-    return redirect("exams:question", pk=attempt.pk, position=item.position)
+        return redirect("exams:overview", pk=pk)
+    return redirect("exams:question", pk=pk, position=target.position)
 
 
-def _save_reply(request, attempt, message: str, status: int, late: bool = False):
+def _save_reply(request, attempt_id: int, message: str, status: int, late: bool = False):
     if request.htmx:
-        link = f' <a href="{reverse("exams:result", kwargs={"pk": attempt.pk})}">{_("查看交卷结果")}</a>' if late else ""
+        link = f' <a href="{reverse("exams:result", kwargs={"pk": attempt_id})}">{_("查看交卷结果")}</a>' if late else ""
         # 200 so htmx swaps the message in; the status code is in a header for scripts.
         return HttpResponse(f'<span class="badge bad" role="alert">{message}</span>{link}',
                             headers={"X-Anxun-Status": str(status)})
     if not late:
         return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
     messages.error(request, message)
-    return redirect("exams:result", pk=attempt.pk)
+    return redirect("exams:result", pk=attempt_id)
 
 
 @never_cache

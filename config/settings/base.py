@@ -7,6 +7,7 @@ Set DATABASE_URL, REDIS_URL / CELERY_BROKER_URL to run on PostgreSQL and Redis.
 from pathlib import Path
 
 import environ
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -61,7 +62,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Security headers first, so that static files served by WhiteNoise carry them too.
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Below Django's CSP middleware: the editors' admin gets its own policy (config/security.py).
+    "config.security.AdminContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -69,7 +75,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -94,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
                 "accounts.context_processors.navigation",
             ],
             "builtins": ["accounts.templatetags.pii"],
@@ -110,6 +116,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"})
+    # Kept open across requests: closing the last connection to a WAL database checkpoints and
+    # removes the log, which made every request of a single app server pay for a full checkpoint.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 else:
     INSTALLED_APPS.append("django.contrib.postgres")
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
@@ -135,7 +144,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="anxun"),
         }
@@ -233,6 +242,66 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="安训平台 <noreply@anxun.local>")
+
+# --- Security headers ------------------------------------------------------------------------------
+# Every response (pages, API, static and media files) carries a Content-Security-Policy, nosniff, a
+# frame denial, a referrer policy and a cross-origin opener policy. HSTS and the HTTPS redirect need
+# HTTPS and are switched on in production.py.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"  # Wagtail's preview views answer SAMEORIGIN themselves: the editor frames them
+
+# Origins of uploaded media when it lives in object storage (images and videos load from there).
+_MEDIA_ORIGINS: list[str] = []
+if env("AWS_STORAGE_BUCKET_NAME", default=""):
+    from urllib.parse import urlsplit
+
+    if AWS_S3_ENDPOINT_URL:
+        _endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
+        _MEDIA_ORIGINS = [f"{_endpoint.scheme}://{_endpoint.netloc}"]
+    else:
+        _MEDIA_ORIGINS = ["https://*.amazonaws.com", "https://*.amazonaws.com.cn"]
+
+# The site's policy: scripts only from this origin or carrying the response's nonce (no inline
+# handlers, no eval); styles may be inline (templates use style attributes); images from here or data:
+# URIs; a lesson's video may come from the organisation's own video server (Lesson.video_url, any
+# http(s) address: media cannot run script); no plugins, no <base>, forms post here only, and no
+# other site may frame a page.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", *_MEDIA_ORIGINS],
+    "media-src": [CSP.SELF, *_MEDIA_ORIGINS, "https:", "http:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Page previews in the editor: the site's policy, framed by the editor (same origin) only.
+ANXUN_PREVIEW_CSP = {**SECURE_CSP, "frame-ancestors": [CSP.SELF]}
+# Wagtail's admin under a policy Wagtail 8 works with: its panels and date widgets write inline
+# <script> (no nonce support, so no nonce either: a nonce would make browsers ignore 'unsafe-inline'),
+# modal choosers run the scripts of the HTML they load, image uploads preview blob: URLs, and the
+# editor frames its own preview. No 'unsafe-eval': the admin works without it.
+# config.security.AdminContentSecurityPolicyMiddleware applies it to the admin's paths.
+ANXUN_ADMIN_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:", *_MEDIA_ORIGINS],
+    "media-src": [CSP.SELF, "blob:", *_MEDIA_ORIGINS, "https:", "http:"],
+    "font-src": [CSP.SELF, "data:"],
+    "frame-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.SELF],
+}
+# The admin's dashboard would ask wagtail.io for new releases: an outside request that the policy
+# blocks and that offline intranets cannot make anyway.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 WAGTAIL_SITE_NAME = "安训 Anxun"
 WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no external avatar service (offline intranets)

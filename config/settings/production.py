@@ -46,8 +46,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
+# nosniff, frame denial, referrer and opener policies and the Content-Security-Policy: base.py.
 
 # Static files: WhiteNoise serves STATIC_ROOT (gzip/brotli variants made by `collectstatic` at each
 # release, base.py's CompressedStaticFilesStorage). No CDN: intranet installations are often offline.

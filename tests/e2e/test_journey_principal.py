@@ -19,9 +19,12 @@ def _answer_key(attempt_item) -> str:
     return attempt_item.question.answer
 
 
+CURRENT = ".exam-question:not([hidden])"  # the paper is one page; the shown question is the only one not hidden
+
+
 def _choose(page, key: str) -> None:
     for value in key:
-        page.locator(f"#answer-form input[name=choice][value='{value}']").check()
+        page.locator(f"{CURRENT} input[name=choice][value='{value}']").check()
 
 
 def _study(page, base, shot) -> None:
@@ -84,26 +87,33 @@ def test_principal_studies_practises_sits_the_exam_and_downloads_the_certificate
         page.goto(f"{base}/exams/attempts/{attempt.pk}/q/1/")
     shot(page, "j1-06-exam-question")
     for item in items[:half]:
-        assert page.locator(".exam-question").inner_text().count(item.question.stem[:10]) == 1
+        assert page.locator(CURRENT).inner_text().count(item.question.stem[:10]) == 1
         _choose(page, _answer_key(item))
-        page.locator("#save-status").filter(has_text="保存").wait_for()  # autosaved by the change event
-        page.click("#answer-form button[name=go]:not(.secondary)")
-        page.wait_for_load_state("networkidle")
+        page.locator(f"{CURRENT} .save-status").filter(has_text="保存").wait_for()  # autosaved by the change event
+        page.locator(f".paper-nav a.answered[data-position='{item.position}']").wait_for()  # the answer sheet follows
+        page.click(f"{CURRENT} button[name=go]:not(.secondary)")  # the next question, shown without a page load
+        assert page.url.endswith(f"/q/{item.position + 1}/")
     saved = Answer.objects.filter(attempt=attempt).exclude(response="")
     assert saved.count() == half
+    assert page.locator("#answered-count").inner_text() == str(half)
+    page.locator(f"{CURRENT} .flag-form button").click()  # flag for review, in the page
+    page.locator(f".paper-nav a.flagged[data-position='{items[half].position}']").wait_for()
+    assert Answer.objects.get(attempt=attempt, item=items[half]).flagged
 
     # 4. The browser reloads mid-exam: every answer is still there, and the paper goes on.
     page.goto(f"{base}/exams/attempts/{attempt.pk}/q/1/")
     page.reload()
     for value in _answer_key(items[0]):
-        assert page.locator(f"#answer-form input[name=choice][value='{value}']").is_checked()
-    page.goto(f"{base}/exams/attempts/{attempt.pk}/q/{items[half].position}/")
+        assert page.locator(f"{CURRENT} input[name=choice][value='{value}']").is_checked()
+    page.click(f".paper-nav a[data-position='{items[half].position}']")  # the answer sheet jumps in the page
+    assert page.url.endswith(f"/q/{items[half].position}/")
     shot(page, "j1-07-exam-after-reload")
     for item in items[half:]:
         _choose(page, _answer_key(item))
-        page.locator("#save-status").filter(has_text="保存").wait_for()
-        page.click("#answer-form button[name=go]:not(.secondary)")
-        page.wait_for_load_state("networkidle")
+        page.locator(f"{CURRENT} .save-status").filter(has_text="保存").wait_for()
+        page.click(f"{CURRENT} button[name=go]:not(.secondary)")
+    page.wait_for_url("**/overview/")
+    page.wait_for_load_state("networkidle")
 
     # 5. Check and submit; the result is graded at once.
     assert "/overview/" in page.url

@@ -157,3 +157,70 @@ def test_mock_exam_draws_from_training_bank_only(client, candidate, blueprint, t
     attempt = Attempt.objects.get(user=candidate, mode="mock")
     assert r.status_code == 302 and attempt.registration_id is None
     assert set(AttemptItem.objects.filter(attempt=attempt).values_list("question__bank__kind", flat=True)) == {"training"}
+
+
+def test_exam_page_carries_the_whole_paper_with_one_question_shown(client, registration, candidate):
+    """One page load per sitting: every frozen item is on the page (the browser moves between them),
+    only the requested one is shown, each with its own autosave form; no key anywhere."""
+    client.force_login(candidate)
+    attempt = _start(client, registration)
+    items = list(AttemptItem.objects.filter(attempt=attempt).select_related("question").order_by("position"))
+    second = items[1]
+    html = client.get(f"/exams/attempts/{attempt.pk}/q/{second.position}/").content.decode()
+    sections = re.findall(r'<section class="card exam-question" id="q(\d+)"[^>]*?( hidden)?>', html)
+    assert [int(p) for p, _h in sections] == [it.position for it in items]
+    assert [p for p, h in sections if not h] == [str(second.position)]
+    for it in items:
+        assert f'hx-post="/exams/attempts/{attempt.pk}/items/{it.pk}/save/"' in html
+        assert it.question.stem.split("\n")[0][:12] in html
+        assert it.question.explanation not in html
+    essays = [it for it in items if it.question.type == "essay"]
+    for it in essays:  # an essay saves while typing, triggered by its own text box only
+        assert f"keyup changed delay:2s from:#essay-{it.pk}" in html
+
+
+def test_without_scripts_each_button_saves_and_moves_on(client, registration, candidate):
+    client.force_login(candidate)
+    attempt = _start(client, registration)
+    item = AttemptItem.objects.filter(attempt=attempt, question__type="single").select_related("question") \
+        .order_by("position").first()
+    key = item.question.answer
+    shown = item.option_order.index(key)  # any option: the form posts the option's key
+    r = client.post(f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/",
+                    {"choice": item.option_order[shown], "clear": "", "go": str(item.position + 1)})
+    assert r.status_code == 302 and r.url.endswith(f"/q/{item.position + 1}/")
+    assert Answer.objects.get(attempt=attempt, item=item).response == key
+    page = client.get(r.url).content.decode()
+    assert re.search(rf'id="q{item.position + 1}"[^>]*?aria-labelledby="q{item.position + 1}-h">', page)  # shown
+    assert re.search(rf'<a href="[^"]+/q/{item.position}/" data-position="{item.position}" class="answered"', page)
+    r = client.post(f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/", {"flag": "1", "go": "overview"})
+    assert r.status_code == 302 and r.url.endswith("/overview/")
+    answer = Answer.objects.get(attempt=attempt, item=item)
+    assert answer.flagged and answer.response == key  # the flag leaves the answer alone
+
+
+def test_saves_from_outside_the_allowed_rooms_are_refused_by_page_and_api(client, registration, candidate):
+    from rest_framework.test import APIClient
+
+    attempt = services.attempt_start(user=candidate, registration=registration, ip="10.8.1.20")
+    item = AttemptItem.objects.filter(attempt=attempt, question__type="single").first()
+    session = registration.session
+    session.allowed_ip_ranges = "10.8.0.0/16"
+    session.save()
+    client.force_login(candidate)
+    url = f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/"
+    r = client.post(url, {"choice": "A"}, HTTP_HX_REQUEST="true", REMOTE_ADDR="192.168.1.9")
+    assert r.headers["X-Anxun-Status"] == "403" and "IP" in r.content.decode()
+    api = APIClient()
+    api.force_authenticate(candidate)
+    r = api.post(f"/api/v1/exams/attempts/{attempt.pk}/answers/", {"item": item.pk, "response": "A"}, format="json",
+                 REMOTE_ADDR="192.168.1.9")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "ip"
+    assert not Answer.objects.filter(attempt=attempt).exists()
+    r = client.post(url, {"choice": "A"}, HTTP_HX_REQUEST="true", REMOTE_ADDR="10.8.3.4")
+    assert "已保存" in r.content.decode()
+    r = api.post(f"/api/v1/exams/attempts/{attempt.pk}/answers/", {"item": item.pk, "response": "B"}, format="json",
+                 REMOTE_ADDR="10.8.3.4")
+    assert r.status_code == 200
+    assert "B" in item.option_order
+    assert Answer.objects.get(attempt=attempt, item=item).response == "B"

@@ -201,6 +201,6 @@ def test_exam_pages_read_the_frozen_paper_once(client, registration, candidate, 
     assert not any('"exams_question"' in q["sql"] for q in ctx.captured_queries)
     # the answer sheet shows question 1 answered, question 2 current
     sheet = page.content.decode()
-    assert re.search(rf'href="{base}/q/1/" class="answered"', sheet)
-    assert re.search(rf'href="{base}/q/2/" class="current"[^>]*aria-current="true"', sheet)
+    assert re.search(rf'href="{base}/q/1/" data-position="1" class="answered"', sheet)
+    assert re.search(rf'href="{base}/q/2/" data-position="2" class="current"[^>]*aria-current="true"', sheet)
     assert sheet.count(f'href="{base}/q/') >= attempt.items.count()

@@ -101,12 +101,19 @@ class Candidate:
         started = self._send("POST", f"/exams/registrations/{self.entry['registration']}/start/")
         assert started.status_code == 302 and "/exams/attempts/" in started.headers["Location"], started.text[:500]
         attempt = int(re.search(r"/exams/attempts/(\d+)/", started.headers["Location"]).group(1))
+        # The exam page carries the whole paper; the browser moves between questions without page
+        # loads and autosaves every click. Halfway through, the candidate reloads the page.
+        sections = []
         for position in range(1, QUESTIONS + 1):
-            page = self._send("GET", f"/exams/attempts/{attempt}/q/{position}/")
-            assert page.status_code == 200, (page.status_code, page.text[:300])
-            action = ACTION_RE.search(page.text).group(1)
+            if position in (1, QUESTIONS // 2 + 1):
+                page = self._send("GET", f"/exams/attempts/{attempt}/q/{position}/")
+                assert page.status_code == 200, (page.status_code, page.text[:300])
+                sections = page.text.split('<section class="card exam-question"')[1:]
+                assert len(sections) == QUESTIONS, len(sections)
+            section = sections[position - 1]
+            action = ACTION_RE.search(section).group(1)
             item_id = int(re.search(r"/items/(\d+)/save/", action).group(1))
-            choices = CHOICE_RE.findall(page.text)
+            choices = CHOICE_RE.findall(section)
             choice = choices[(attempt + position) % len(choices)]
             saved = self._send("POST", action, data={"choice": choice, "clear": ""}, headers={"HX-Request": "true"})
             assert saved.status_code == 200, (saved.status_code, saved.text[:300])
