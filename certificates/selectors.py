@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import weakref
 
-from django.conf import settings
 from django.db import connections, router
 from django.db.models import Q, QuerySet
 
 from accounts import pii
 from accounts.roles import BUREAU_ROLES, ENTERPRISE_MANAGERS, Role
 from accounts.selectors import has_role, org_ids_with_role, people_visible_to
+
+from config import prepared
 
 from . import numbers
 from .models import (Certificate, CertificateBatch, CertificateKind, CertificateReview, OperationCategory,
@@ -143,15 +144,12 @@ class _CodeLookup:
         self.category_field = OperationItem._meta.get_field("category")
 
     def __call__(self, connection, using: str, code: str) -> Certificate | None:
-        with connection.cursor() as cursor:  # Django's: health check, error wrapping, query log
-            prepared = _prepared_cursor_class(connection)
-            if prepared is None:
-                cursor.execute(self.sql, [code])
-                row = cursor.fetchone()
-            else:
-                with type(cursor)(prepared(connection.connection), connection) as server_cursor:
-                    server_cursor.execute(self.sql, [code])
-                    row = server_cursor.fetchone()
+        # config.prepared: bound and prepared on the server (planned once per connection; planning
+        # was most of this lookup's server time), logged and counted like any Django cursor.
+        connection.close_if_health_check_failed()  # what connection.cursor() does first
+        with prepared.cursor(connection) as cursor:
+            cursor.execute(self.sql, [code])
+            row = cursor.fetchone()
         if row is None:
             return None
         if self.converters:
@@ -171,32 +169,6 @@ class _CodeLookup:
 
 
 _code_lookups: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_prepared_cursor = None
-
-
-def _prepared_cursor_class(connection):
-    """On PostgreSQL (psycopg 3) with persistent connections: a cursor class whose statements are
-    prepared on the server, so the four-table lookup is planned once per connection instead of on
-    every request (planning is most of its server time, ≈0.2 ms). Django leaves prepared statements
-    off for the sake of connection poolers; with ``DATABASE_CONN_MAX_AGE=0`` (the setting for
-    PgBouncer in transaction mode) or ``ANXUN_VERIFY_PREPARED=false`` nothing is prepared."""
-    global _prepared_cursor
-    if (connection.vendor != "postgresql" or not getattr(settings, "ANXUN_VERIFY_PREPARED", True)
-            or not connection.settings_dict.get("CONN_MAX_AGE")):
-        return None
-    from django.db.backends.postgresql.psycopg_any import is_psycopg3
-
-    if not is_psycopg3:
-        return None
-    if _prepared_cursor is None:
-        import psycopg
-
-        class PreparedCursor(psycopg.Cursor):
-            def execute(self, query, params=None, *, prepare=None, binary=None):
-                return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
-
-        _prepared_cursor = PreparedCursor
-    return _prepared_cursor
 
 
 def certificate_by_code(code: str) -> Certificate | None:

@@ -5,11 +5,12 @@ Every lookup is of a different certificate, so nothing about a result is ever ca
 
 What is reused is the site chrome around it. For an anonymous visitor with no messages waiting —
 nearly all of this traffic — ``base.html`` comes out the same for every result in one language,
-except for the CSRF token and the current URL (the language switcher's ``next``). So
-``verify_result.html`` (which extends ``base.html`` like every page) is rendered once per language
-and process with markers in those three places and split there; a request joins the pieces with
-its own token, its own escaped URL and its result. Signed-in visitors, or a request with messages
-to show, get the ordinary full render of the same template, with the same result HTML.
+except for the CSRF token, the CSP nonce of its scripts and the current URL (the language
+switcher's ``next``). So ``verify_result.html`` (which extends ``base.html`` like every page) is
+rendered once per language and process with markers in those places and split there; a request
+joins the pieces with its own token, nonce, escaped URL and result. Signed-in visitors, or a
+request with messages to show, get the ordinary full render of the same template, with the same
+result HTML.
 
 The result HTML is built here rather than in template tags: the page is the hottest public path and
 ~30 ``{% translate %}`` tags and variable lookups cost more than the rest of the request. Its labels
@@ -26,6 +27,7 @@ from django.contrib.messages import get_messages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -141,7 +143,9 @@ def result_html(certificate, *, check=None, status: str = "", checked_at=None, s
 
 _MARK = "anxunverifyshell7c1e"  # letters and digits only: template escaping leaves it as is
 CSRF_MARK, PATH_MARK, RESULT_MARK = f"{_MARK}csrf", f"{_MARK}path", f"{_MARK}result"
-_MARK_RE = re.compile(f"({CSRF_MARK}|{PATH_MARK}|{RESULT_MARK})")
+NONCE_MARK = f"{_MARK}nonce"  # the response's CSP nonce: {% csp_nonce_attr %} renders nonce="…"
+NONCE_ATTR = f'nonce="{NONCE_MARK}"'
+_MARK_RE = re.compile(f"({CSRF_MARK}|{PATH_MARK}|{RESULT_MARK}|{re.escape(NONCE_ATTR)})")
 
 
 class _ShellRequest(HttpRequest):
@@ -171,9 +175,11 @@ class Shell:
         if markers.count(RESULT_MARK) != 1 or markers.count(PATH_MARK) > 1 or _MARK in "".join(parts[0::2]):
             raise ValueError("the verification page's chrome cannot be reused: unexpected markers")
         self.needs_csrf = CSRF_MARK in markers
+        self.needs_nonce = NONCE_ATTR in markers
 
-    def join(self, *, csrf: str, path: str, result: str) -> str:
-        values = {CSRF_MARK: csrf, PATH_MARK: path, RESULT_MARK: result}
+    def join(self, *, csrf: str, path: str, result: str, nonce=None) -> str:
+        values = {CSRF_MARK: csrf, PATH_MARK: path, RESULT_MARK: result,
+                  NONCE_ATTR: f'nonce="{escape(nonce)}"' if nonce is not None else ""}
         parts = list(self.parts)
         for i in range(1, len(parts), 2):
             parts[i] = values[parts[i]]
@@ -194,7 +200,8 @@ def _shell(request) -> Shell | None:
         # /verify/<code>/ (tests/certificates check this).
         shell_request = _ShellRequest(request.path)
         try:
-            html = render_to_string(TEMPLATE, {"result": RESULT_MARK, "csrf_token": CSRF_MARK}, shell_request)
+            html = render_to_string(TEMPLATE, {"result": RESULT_MARK, "csrf_token": CSRF_MARK,
+                                               "csp_nonce": NONCE_MARK}, shell_request)
             _shells[key] = Shell(html)
         except ValueError:
             logger.warning("verification page: chrome not reusable, rendering every page in full", exc_info=True)
@@ -217,6 +224,9 @@ def result_response(request, certificate, *, check=None, status: str = "", check
     if shell is None:
         return render(request, TEMPLATE, {"result": result, "c": certificate, "check": check, "status": status},
                       status=code)
+    # the response's own CSRF token and CSP nonce (using them puts them in the cookie and the
+    # Content-Security-Policy header, as rendering the template does)
+    nonce = get_nonce(request) if shell.needs_nonce else None
     html = shell.join(csrf=get_token(request) if shell.needs_csrf else "", path=escape(request.get_full_path()),
-                      result=result)
+                      result=result, nonce=str(nonce) if nonce is not None else None)
     return HttpResponse(html, status=code)

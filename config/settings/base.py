@@ -125,11 +125,6 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Optional read replica for read-only public traffic (certificate verification): config/db_router.py.
 REPLICA_READ_PATHS = env.list("ANXUN_REPLICA_READ_PATHS", default=["/verify/"])
-# The public verification lookup runs as a server-side prepared statement on persistent PostgreSQL
-# connections (DATABASE_CONN_MAX_AGE > 0; certificates/selectors.py). Set to false when persistent
-# connections go through a pooler that cannot keep prepared statements (PgBouncer before 1.21 in
-# transaction mode).
-ANXUN_VERIFY_PREPARED = env.bool("ANXUN_VERIFY_PREPARED", default=True)
 if env("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
