@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import weakref
+
+from django.db import connections, router
 from django.db.models import Q, QuerySet
 
 from accounts import pii
 from accounts.roles import BUREAU_ROLES, ENTERPRISE_MANAGERS, Role
 from accounts.selectors import has_role, org_ids_with_role, people_visible_to
 
+from config import prepared
+
 from . import numbers
-from .models import Certificate, CertificateBatch, CertificateReview, RosterCheck
+from .models import (Certificate, CertificateBatch, CertificateKind, CertificateReview, OperationCategory,
+                     OperationItem, RosterCheck)
 
 
 def _base() -> QuerySet[Certificate]:
@@ -98,15 +104,85 @@ def batches_of(user) -> QuerySet[CertificateBatch]:
 # --- public verification -------------------------------------------------------------------
 
 
+class _CodeLookup:
+    """The public lookup by verification code as one prepared SQL statement (built once per
+    database connection from the models' metadata), so a lookup costs the round trip and the
+    row, not the ORM's query compilation. It reads the certificate with its kind, operation item
+    and category, all columns, exactly what ``select_related("kind", "operation_item__category")``
+    reads, and applies the backend's converters the same way."""
+
+    JOINS = (("k", CertificateKind, "kind", "c"), ("i", OperationItem, "operation_item", "c"),
+             ("g", OperationCategory, "category", "i"))
+
+    def __init__(self, connection):
+        qn = connection.ops.quote_name
+        columns, self.converters, self.parts = [], [], []
+        for alias, model in (("c", Certificate), *((a, m) for a, m, _f, _o in self.JOINS)):
+            fields = model._meta.concrete_fields
+            start = len(columns)
+            for f in fields:
+                col = f.get_col(alias)
+                converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+                if converters:
+                    self.converters.append((len(columns), col, converters))
+                columns.append(f"{alias}.{qn(f.column)}")
+            self.parts.append((model, [f.attname for f in fields], start, len(columns)))
+        joins = []
+        owners = {"c": Certificate, "i": OperationItem}
+        outer = set()  # a join below an outer join is outer too (a certificate without operation item)
+        for alias, model, fk_name, owner in self.JOINS:
+            fk = owners[owner]._meta.get_field(fk_name)
+            if fk.null or owner in outer:
+                outer.add(alias)
+            kind = "LEFT OUTER JOIN" if alias in outer else "INNER JOIN"
+            joins.append(f"{kind} {qn(model._meta.db_table)} {alias} "
+                         f"ON ({owner}.{qn(fk.column)} = {alias}.{qn(fk.target_field.column)})")
+        self.sql = (f"SELECT {', '.join(columns)} FROM {qn(Certificate._meta.db_table)} c {' '.join(joins)} "
+                    f"WHERE c.{qn(Certificate._meta.get_field('verification_code').column)} = %s")
+        self.kind_field = Certificate._meta.get_field("kind")
+        self.item_field = Certificate._meta.get_field("operation_item")
+        self.category_field = OperationItem._meta.get_field("category")
+
+    def __call__(self, connection, using: str, code: str) -> Certificate | None:
+        # config.prepared: bound and prepared on the server (planned once per connection; planning
+        # was most of this lookup's server time), logged and counted like any Django cursor.
+        connection.close_if_health_check_failed()  # what connection.cursor() does first
+        with prepared.cursor(connection) as cursor:
+            cursor.execute(self.sql, [code])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        if self.converters:
+            row = list(row)
+            for i, col, converters in self.converters:
+                for converter in converters:
+                    row[i] = converter(row[i], col, connection)
+        (cm, cnames, c0, c1), (km, knames, k0, k1), (im, inames, i0, i1), (gm, gnames, g0, g1) = self.parts
+        certificate = cm.from_db(using, cnames, row[c0:c1])
+        self.kind_field.set_cached_value(certificate, km.from_db(using, knames, row[k0:k1]))
+        item = None
+        if row[i0] is not None:
+            item = im.from_db(using, inames, row[i0:i1])
+            self.category_field.set_cached_value(item, gm.from_db(using, gnames, row[g0:g1]))
+        self.item_field.set_cached_value(certificate, item)
+        return certificate
+
+
+_code_lookups: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def certificate_by_code(code: str) -> Certificate | None:
     code = numbers.normalize_code(code)
     if not code or len(code) > 16:
         return None
     # The public page and API show only the certificate's own fields (the ID number as recorded on
-    # it), so the lookup joins just the catalogue rows; a unique code needs no ORDER BY.
-    found = list(Certificate.objects.select_related("kind", "operation_item__category")
-                 .filter(verification_code=code).order_by()[:1])
-    return found[0] if found else None
+    # it) and its catalogue rows; the code is unique.
+    using = router.db_for_read(Certificate)
+    connection = connections[using]
+    lookup = _code_lookups.get(connection)
+    if lookup is None:
+        lookup = _code_lookups[connection] = _CodeLookup(connection)
+    return lookup(connection, using, code)
 
 
 def certificate_by_name_and_number(name: str, number: str) -> Certificate | None:

@@ -17,7 +17,7 @@ from accounts.audit import audit_trail
 from accounts.roles import Role
 from accounts.selectors import has_role, organizations_of
 
-from . import selectors, services, signing
+from . import selectors, services, signing, verify_page
 from .forms import ReasonForm, UploadForm, VerifyCodeForm, VerifyNameNumberForm
 from .models import Certificate, CertificateBatch, CertificateReview, LiveStatus, RosterCheck
 from .verification import allow, log_verification, masked_query
@@ -79,19 +79,17 @@ def verify_code(request, code: str):
         check = signing.verify_payload(payload)
         if check.outcome == signing.VALID and (check.certificate is None or check.certificate.pk != getattr(certificate, "pk", None)):
             check = signing.PayloadCheck(signing.ALTERED, check.fields, None, _("二维码内容与查验码不一致。"))
+    status = certificate.status if certificate is not None else ""
     log_verification(request=request, channel=channel, query=query, certificate=certificate,
-                     signature=check.outcome if check else "")
-    return _result(request, certificate, check=check, searched=True)
+                     signature=check.outcome if check else "", status=status)
+    return _result(request, certificate, check=check, searched=True, status=status)
 
 
-def _result(request, certificate, *, check=None, searched=False):
-    status = certificate.status if certificate else None
-    return render(request, "certificates/verify_result.html", {
-        "c": certificate, "check": check, "status": status,
-        "status_label": LiveStatus(status).label if status else "",
-        "bad": status not in (LiveStatus.VALID, LiveStatus.REVIEW_DUE) if status else False,
-        "checked_at": timezone.localtime(), "searched": searched,
-    }, status=200 if certificate or check else 404)
+def _result(request, certificate, *, check=None, searched=False, status=None):
+    if status is None:
+        status = certificate.status if certificate else ""
+    return verify_page.result_response(request, certificate, check=check, status=status,
+                                       checked_at=timezone.localtime(), searched=searched)
 
 
 def public_key(request):

@@ -157,3 +157,44 @@ def test_ten_thousand_rows_with_a_constant_number_of_queries(people, ent_admin, 
     assert summary["by_status"]["no_certificate"] == 9_999
     with django_assert_max_num_queries(8):  # + savepoint, stored result, audit entry
         roster_check_run(user=ent_admin, rows=rows)
+
+
+def test_postgresql_per_person_query_reads_what_the_orm_reads(people, issue, welder):
+    """The LATERAL query (PostgreSQL) and the plain ORM query give each person the same
+    certificates in the same order; on SQLite the ORM query is the one used."""
+    from django.db import connection
+
+    from accounts import pii
+    from certificates import roster
+
+    issue(welder, valid_from=dt.date(2018, 1, 1))
+    issue(welder, item_code="elec-lv", valid_from=dt.date(2025, 9, 1))
+    hashes = sorted({pii.keyed_hash(WELDER_ID), *(pii.keyed_hash(u.id_number) for u in people.values()),
+                     pii.keyed_hash("440704199002154027")})
+
+    def grouped(rows):
+        out = {}
+        for row in rows:
+            out.setdefault(row[14], []).append(tuple(row))
+        return out
+
+    orm = grouped(roster._rows_orm(hashes, roster.MAX_ROWS))
+    assert len(orm[pii.keyed_hash(WELDER_ID)]) == 3 and len(orm) == 5
+    used = grouped(roster._rows(hashes, roster.MAX_ROWS))
+    assert used == orm
+    if connection.vendor == "postgresql":
+        assert roster._lateral_query(connection) is not None
+
+
+def test_report_is_in_the_language_active_at_the_start(people):
+    from django.utils import translation
+
+    rows = [{"name": "王建国", "id_number": WELDER_ID, "operation": "熔化焊接与热切割作业"},
+            {"name": "李秀梅", "id_number": "440704199002154027", "operation": "weld-fusion"}]
+    with translation.override("en"):
+        english, _ = check_rows(rows, today=TODAY)
+    chinese, _ = check_rows(rows, today=TODAY)
+    assert english[0]["message"] == "Certificate valid." and chinese[0]["message"] == "证书有效。"
+    assert english[0]["status_label"] != chinese[0]["status_label"] == "持证有效"
+    assert english[0]["certificate"]["status_label"] == "Valid" and chinese[0]["certificate"]["status_label"] == "有效"
+    assert chinese[1]["message"] == "未查到此人持有任何证书，不得安排从事特种作业。"
