@@ -33,6 +33,7 @@ def _preparing_cursor_class():
 def cursor(connection):
     if connection.vendor != "postgresql":
         return connection.cursor()
+    connection.close_if_health_check_failed()  # as connection.cursor() does first
     connection.ensure_connection()
     raw = connection.connection
     if raw.prepare_threshold is None:
