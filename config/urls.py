@@ -26,6 +26,8 @@ for _app in ("accounts", "cms", "courses", "exams", "certificates", "reports"):
             raise
 
 urlpatterns = [
+    # the exam pages first: their autosave is the request an exam day sends most
+    path("exams/", include("exams.urls")),
     path("", account_views.home, name="home"),
     path("healthz", account_views.healthz, name="healthz"),
     path("ops/", include("config.ops")),
@@ -40,7 +42,6 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
-    path("exams/", include("exams.urls")),
     path("courses/", include("courses.urls")),
     path("reports/", include("reports.urls")),
     # certificates and cms own top-level paths of their own (verify/, certificates/, inbox/ …)

@@ -6,13 +6,14 @@ from . import views as v
 app_name = "exams"
 
 urlpatterns = [
+    # the request an exam day sends most comes first
+    path("attempts/<id:pk>/items/<id:item_id>/save/", v.autosave, name="autosave"),
     # candidates
     path("", v.exams_home, name="home"),
     path("my/", v.my_exams, name="my_exams"),
     path("registrations/<id:registration_id>/start/", v.start, name="start"),
     path("attempts/<id:pk>/", v.attempt_home, name="attempt"),
     path("attempts/<id:pk>/q/<id:position>/", v.question, name="question"),
-    path("attempts/<id:pk>/items/<id:item_id>/save/", v.autosave, name="autosave"),
     path("attempts/<id:pk>/overview/", v.overview, name="overview"),
     path("attempts/<id:pk>/submit/", v.submit, name="submit"),
     path("attempts/<id:pk>/result/", v.result, name="result"),

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -20,6 +21,9 @@ from accounts.audit import client_ip
 
 from . import selectors, services
 from .models import Attempt, PracticeRecord, Question, QuestionBank
+
+
+NO_STORE = {"Cache-Control": "no-store, private"}
 
 
 def _attempt_or_404(request, pk: int) -> Attempt:
@@ -119,13 +123,23 @@ def question(request, pk: int, position: int):
     })
 
 
-@never_cache
+_SAVED_LABEL: dict[str, str] = {}
+
+
+def _saved_label() -> str:
+    language = get_language() or ""
+    label = _SAVED_LABEL.get(language)
+    if label is None:
+        label = _SAVED_LABEL[language] = _("已保存")
+    return label
+
+
 @require_POST
 def autosave(request, pk: int, item_id: int):
     """Save one answer (htmx on every click). Lean: one narrow query for the item, its attempt and
-    session, one upsert."""
+    session, one upsert. Its replies are never stored by caches (``no-store`` on each)."""
     if not request.user.is_authenticated:
-        return HttpResponse(_("请先登录。"), status=401)
+        return HttpResponse(_("请先登录。"), status=401, headers=NO_STORE)
     target = selectors.save_target(request.user, attempt_id=pk, item_id=item_id)
     if target is None:
         raise Http404
@@ -149,15 +163,16 @@ def autosave(request, pk: int, item_id: int):
         return _save_reply(request, pk, exc.message, status=400)
     if request.htmx:
         stamp = timezone.localtime(saved["saved_at"]).strftime("%H:%M:%S")
-        return HttpResponse(
-            f'<span class="badge ok" role="status">{_("已保存")} {stamp}</span>', headers={"Cache-Control": "no-store"}
-        )
+        return HttpResponse(f'<span class="badge ok" role="status">{_saved_label()} {stamp}</span>', headers=NO_STORE)
     nxt = request.POST.get("go")
     if nxt and nxt.isdigit():
-        return redirect("exams:question", pk=pk, position=int(nxt))
-    if nxt == "overview":
-        return redirect("exams:overview", pk=pk)
-    return redirect("exams:question", pk=pk, position=target.position)
+        response = redirect("exams:question", pk=pk, position=int(nxt))
+    elif nxt == "overview":
+        response = redirect("exams:overview", pk=pk)
+    else:
+        response = redirect("exams:question", pk=pk, position=target.position)
+    response["Cache-Control"] = NO_STORE["Cache-Control"]
+    return response
 
 
 def _save_reply(request, attempt_id: int, message: str, status: int, late: bool = False):
@@ -165,11 +180,13 @@ def _save_reply(request, attempt_id: int, message: str, status: int, late: bool 
         link = f' <a href="{reverse("exams:result", kwargs={"pk": attempt_id})}">{_("查看交卷结果")}</a>' if late else ""
         # 200 so htmx swaps the message in; the status code is in a header for scripts.
         return HttpResponse(f'<span class="badge bad" role="alert">{message}</span>{link}',
-                            headers={"X-Anxun-Status": str(status)})
+                            headers={"X-Anxun-Status": str(status), **NO_STORE})
     if not late:
-        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8", headers=NO_STORE)
     messages.error(request, message)
-    return redirect("exams:result", pk=attempt_id)
+    response = redirect("exams:result", pk=attempt_id)
+    response["Cache-Control"] = NO_STORE["Cache-Control"]
+    return response
 
 
 @never_cache

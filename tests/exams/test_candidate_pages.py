@@ -31,6 +31,7 @@ def test_full_flow_start_answer_reload_submit_result(client, registration, candi
         data = {"text": "答"} if q.type == "essay" else {"choice": list(q.answer)}
         r = client.post(f"/exams/attempts/{attempt.pk}/items/{it.pk}/save/", data, HTTP_HX_REQUEST="true")
         assert r.status_code == 200 and "已保存" in r.content.decode()
+        assert "no-store" in r["Cache-Control"]
     # reload (a new browser = a new client with the same login) resumes with every answer
     from django.test import Client
 
@@ -188,7 +189,7 @@ def test_without_scripts_each_button_saves_and_moves_on(client, registration, ca
     shown = item.option_order.index(key)  # any option: the form posts the option's key
     r = client.post(f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/",
                     {"choice": item.option_order[shown], "clear": "", "go": str(item.position + 1)})
-    assert r.status_code == 302 and r.url.endswith(f"/q/{item.position + 1}/")
+    assert r.status_code == 302 and r.url.endswith(f"/q/{item.position + 1}/") and "no-store" in r["Cache-Control"]
     assert Answer.objects.get(attempt=attempt, item=item).response == key
     page = client.get(r.url).content.decode()
     assert re.search(rf'id="q{item.position + 1}"[^>]*?aria-labelledby="q{item.position + 1}-h">', page)  # shown
