@@ -566,8 +566,8 @@ PREPARE_CHUNK = 50
 
 def prepare_ahead_minutes() -> int:
     """How long before a session opens the beat job prepares its papers (setting
-    ``EXAMS_PREPARE_PAPERS_AHEAD_MINUTES``, default 60)."""
-    return int(getattr(settings, "EXAMS_PREPARE_PAPERS_AHEAD_MINUTES", 60))
+    ``EXAMS_PREPARE_PAPERS_AHEAD_MINUTES`` from ``ANXUN_PREPARE_PAPERS_AHEAD_MINUTES``, default 60)."""
+    return int(settings.EXAMS_PREPARE_PAPERS_AHEAD_MINUTES)
 
 
 def papers_prepare(*, session: ExamSession, actor=None, now: dt.datetime | None = None,

@@ -161,6 +161,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A stuck task is stopped rather than holding a worker forever (seconds).
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+
+# Exams: papers of a session are prepared (drawn and frozen) this many minutes before it opens.
+EXAMS_PREPARE_PAPERS_AHEAD_MINUTES = env.int("ANXUN_PREPARE_PAPERS_AHEAD_MINUTES", default=60)
 CELERY_TIMEZONE = "Asia/Shanghai"
 # Several deployments (or test runs) may share one Redis: a queue name and a key prefix keep them apart.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
