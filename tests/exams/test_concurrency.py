@@ -19,11 +19,12 @@ from exams import services
 from exams.models import Attempt, AttemptItem
 
 
-@pytest.mark.django_db(transaction=True)
-def test_fifty_concurrent_starts_make_one_attempt(registration, candidate):
+def _start_concurrently(n: int, registration, candidate) -> list[int]:
+    """n starts of the same registration at once (threads released together on PostgreSQL; one
+    after another on SQLite, which serialises writers anyway); the attempt ids they returned."""
     results, errors = [], []
     if connection.vendor == "postgresql":
-        barrier = threading.Barrier(50)
+        barrier = threading.Barrier(n)
 
         def worker():
             try:
@@ -34,16 +35,23 @@ def test_fifty_concurrent_starts_make_one_attempt(registration, candidate):
             finally:
                 connections.close_all()
 
-        threads = [threading.Thread(target=worker) for _ in range(50)]
+        threads = [threading.Thread(target=worker) for _ in range(n)]
         for t in threads:
             t.start()
         for t in threads:
             t.join(timeout=120)
     else:
-        for _ in range(50):
+        for _ in range(n):
             results.append(services.attempt_start(user=candidate, registration=registration).pk)
     assert not errors, errors
-    assert len(results) == 50 and len(set(results)) == 1
+    assert len(results) == n
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_starts_make_one_attempt(registration, candidate):
+    results = _start_concurrently(50, registration, candidate)
+    assert len(set(results)) == 1
     assert Attempt.objects.filter(registration=registration).count() == 1
     assert AttemptItem.objects.filter(attempt_id=results[0]).count() == 25
 
@@ -52,28 +60,7 @@ def test_fifty_concurrent_starts_make_one_attempt(registration, candidate):
 def test_concurrent_starts_claim_one_prepared_paper(registration, candidate, session):
     services.papers_prepare(session=session)
     paper = Attempt.all_objects.get(registration=registration)
-    results, errors = [], []
-    if connection.vendor == "postgresql":
-        barrier = threading.Barrier(30)
-
-        def worker():
-            try:
-                barrier.wait(timeout=30)
-                results.append(services.attempt_start(user=candidate, registration=registration).pk)
-            except Exception as exc:  # noqa: BLE001 - collected and asserted below
-                errors.append(exc)
-            finally:
-                connections.close_all()
-
-        threads = [threading.Thread(target=worker) for _ in range(30)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
-    else:
-        for _ in range(30):
-            results.append(services.attempt_start(user=candidate, registration=registration).pk)
-    assert not errors, errors
+    results = _start_concurrently(30, registration, candidate)
     assert set(results) == {paper.pk}
     assert Attempt.all_objects.filter(registration=registration).count() == 1
     assert AuditLog.objects.filter(action="attempt.start").count() == 1
