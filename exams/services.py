@@ -4,6 +4,7 @@ answers, grading, marking, practical results and practice. Keyword-only, typed."
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import random
 import uuid
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connections, router, transaction
+from django.db import DatabaseError, IntegrityError, connections, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -732,6 +733,78 @@ def answer_record(*, target, response: str | None = None, text: str | None = Non
         values["flagged"] = bool(flagged)
     _upsert_answer(attempt_id=target.attempt_id, item_id=target.item_id, values=values)
     return values
+
+
+_CHOICE_AT_ONCE_SQL: str | None = None
+_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4_RANGE_RE = f"^({_OCTET}[.]){{3}}{_OCTET}(/([0-9]|[12][0-9]|3[0-2]))?$"
+
+
+def _choice_at_once_sql() -> str:
+    """Lookup and upsert of a choice answer as one PostgreSQL statement: the item, its attempt and
+    session are read, and the answer is written only when everything the two-step path checks holds
+    — the candidate's own started attempt, in progress and before its deadline, the client inside
+    the session's allowed addresses (none set, or one containing it), a response made only of the
+    frozen paper's option keys (one for single choice and true/false). The statement returns the
+    item's row either way, so a save it did not write goes on through the two-step path, which
+    decides with the very same row."""
+    global _CHOICE_AT_ONCE_SQL
+    if _CHOICE_AT_ONCE_SQL is None:
+        from .selectors import _save_lookup_sql
+
+        answer = Answer._meta.db_table
+        _CHOICE_AT_ONCE_SQL = (
+            f"WITH t AS ({_save_lookup_sql().replace('%s', '%(item)s', 1).replace('%s', '%(attempt)s', 1).replace('%s', '%(user)s', 1)}), "
+            f'w AS (INSERT INTO "{answer}" ("attempt_id", "item_id", "response", "text", "flagged", "saved_at", "marker_comment") '
+            f"SELECT %(attempt)s, %(item)s, %(response)s::text, '', false, %(now)s, '' FROM t "
+            f"WHERE t.status = '{Attempt.Status.IN_PROGRESS}' AND t.deadline > %(now)s AND t.type <> '{Question.Type.ESSAY}' "
+            f"AND translate(%(response)s::text, CASE WHEN t.type = '{Question.Type.TRUEFALSE}' THEN 'TF' ELSE t.option_order END, '') = '' "
+            f"AND (t.type = '{Question.Type.MULTIPLE}' OR length(%(response)s::text) <= 1) "
+            f"AND (btrim(COALESCE(t.allowed_ip_ranges, '')) = '' OR EXISTS (SELECT 1 FROM "
+            f"regexp_split_to_table(btrim(t.allowed_ip_ranges), '[[:space:]]+') AS x(cidr) WHERE "
+            # only ranges written as IPv4 addresses are cast (so the cast cannot fail); any other
+            # range leaves the decision to the two-step path
+            f"CASE WHEN x.cidr ~ '{_IPV4_RANGE_RE}' THEN %(ip)s::inet <<= x.cidr::inet ELSE false END)) "
+            f'ON CONFLICT ("attempt_id", "item_id") DO UPDATE SET "saved_at" = excluded."saved_at", '
+            f'"response" = excluded."response" RETURNING 1) '
+            f"SELECT t.*, (SELECT count(*) FROM w) FROM t"
+        )
+    return _CHOICE_AT_ONCE_SQL
+
+
+def answer_choice_at_once(*, user, attempt_id: int, item_id: int, response: str, ip: str | None,
+                          now: dt.datetime | None = None):
+    """Save a choice answer in one round trip where the database can check everything itself
+    (PostgreSQL). Returns None when it could not decide (another database, or a lost connection):
+    the caller then saves through the two-step path. Otherwise (target, saved): target None when the item is not the candidate's;
+    when ``saved`` is False nothing was written and the caller goes on with ``answer_record`` and
+    the target, which gives the reason when the save is refused."""
+    from .selectors import SaveTarget, _aware
+
+    conn = connections[router.db_for_write(Answer)]
+    if conn.vendor != "postgresql":
+        return None
+    now = now or timezone.now()
+    try:  # an address PostgreSQL can read, or none (then only a session without ranges is written at once)
+        ip = str(ipaddress.ip_address(ip)) if ip else None
+    except ValueError:
+        ip = None
+    params = {"item": item_id, "attempt": attempt_id, "user": user.pk, "response": normalise_response(response),
+              "now": now, "ip": ip}
+    try:
+        with prepared.cursor(conn) as cursor:
+            cursor.execute(_choice_at_once_sql(), params)
+            row = cursor.fetchone()
+    except DatabaseError:
+        if conn.in_atomic_block:
+            raise
+        return None
+    if row is None:
+        return None, False
+    position, option_order, qtype, status, deadline, _registration_id, ip_ranges, written = row
+    target = SaveTarget(attempt_id=attempt_id, item_id=item_id, position=position, option_order=option_order or "",
+                        qtype=qtype, status=status, deadline=_aware(deadline), ip_ranges=ip_ranges or "")
+    return target, bool(written)
 
 
 _UPSERT_SQL: dict[tuple[str, ...], str] = {}

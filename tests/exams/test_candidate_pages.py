@@ -225,3 +225,40 @@ def test_saves_from_outside_the_allowed_rooms_are_refused_by_page_and_api(client
     assert r.status_code == 200
     assert "B" in item.option_order
     assert Answer.objects.get(attempt=attempt, item=item).response == "B"
+
+
+def test_a_click_is_saved_by_one_statement_and_every_other_case_by_the_two_step_path(client, registration, candidate):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(candidate)
+    attempt = _start(client, registration)
+    item = AttemptItem.objects.filter(attempt=attempt, question__type="single").select_related("question").first()
+    key = item.question.answer
+    session = registration.session
+    session.allowed_ip_ranges = "10.8.0.0/16\n192.168.5.7"
+    session.save()
+    url = f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/"
+
+    def save(choice, ip):
+        with CaptureQueriesContext(connection) as ctx:
+            r = client.post(url, {"choice": choice}, HTTP_HX_REQUEST="true", REMOTE_ADDR=ip)
+        return r.content.decode(), [q["sql"] for q in ctx.captured_queries if "exams_answer" in q["sql"]]
+
+    body, writes = save(key, "10.8.9.9")
+    assert "已保存" in body and Answer.objects.get(attempt=attempt, item=item).response == key
+    assert len(writes) == 1
+    if connection.vendor == "postgresql":  # lookup, checks and upsert in one statement
+        assert "WITH t AS (" in writes[0]
+    # a letter that is no option of the item: the two-step path drops it and saves the rest
+    other = next(k for k in item.option_order if k != key)
+    body, writes = save(other + "Z", "192.168.5.7")
+    assert "已保存" in body and Answer.objects.get(attempt=attempt, item=item).response == other
+    # an address outside the rooms is refused, whichever path looked first
+    body, _writes = save(key, "10.9.0.1")
+    assert "IP" in body and Answer.objects.get(attempt=attempt, item=item).response == other
+    # a range the one statement does not read (IPv6) is decided by the two-step path
+    session.allowed_ip_ranges = "2001:db8::/32"
+    session.save()
+    body, _writes = save(key, "2001:db8::5")
+    assert "已保存" in body and Answer.objects.get(attempt=attempt, item=item).response == key
