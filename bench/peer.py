@@ -264,18 +264,21 @@ def measure_single(peer: PeerSite) -> dict:
 ANSWER_RE = re.compile(r'name="answer" value="(\d+)"')
 
 
-def throughput(peer: PeerSite, *, seconds: float, candidates: int, log_dir: Path) -> dict:
-    """Answers/s with `candidates` parallel candidates against gunicorn with 2 workers (the same
-    production shape as Anxun's side: 4 threads each, keep-alive)."""
-    server = lib.gunicorn("peersite.wsgi", env=peer.env(), cwd=peer.root, workers=2, ports=lib.PORTS_B,
-                          log_dir=log_dir, python=peer.python, ready_path="/quiz/q/", extra=lib.GTHREAD)
-    try:
-        pool = [{"cookies": {"sessionid": key}} for key in peer.sessions[1:]]  # cand0000 sat in-process
-        return sitting_load(server.base, pool, seconds=seconds, candidates=candidates,
-                            first=lambda c, entry: c.get(f"/quiz/q/{peer.quiz_id}/"),
-                            answer=lambda c, page: _peer_answer(c, peer.quiz_id, page))
-    finally:
-        server.stop()
+def start_server(peer: PeerSite, *, log_dir: Path) -> lib.Server:
+    """gunicorn with 2 workers in the same production shape as Anxun's side (4 threads each, keep-alive)."""
+    return lib.gunicorn("peersite.wsgi", env=peer.env(), cwd=peer.root, workers=2, ports=lib.PORTS_B,
+                        log_dir=log_dir, python=peer.python, ready_path="/quiz/q/", extra=lib.GTHREAD)
+
+
+def throughput(peer: PeerSite, server: lib.Server, *, seconds: float, candidates: int, part: int = 0,
+               parts: int = 1) -> dict:
+    """Answers/s with `candidates` parallel candidates; round ``part`` of ``parts`` takes its own
+    share of the candidates, so no sitting is taken twice."""
+    sessions = peer.sessions[1:]  # cand0000 sat in-process
+    pool = [{"cookies": {"sessionid": key}} for key in sessions[part::parts]]
+    return sitting_load(server.base, pool, seconds=seconds, candidates=candidates,
+                        first=lambda c, entry: c.get(f"/quiz/q/{peer.quiz_id}/"),
+                        answer=lambda c, page: _peer_answer(c, peer.quiz_id, page))
 
 
 def _peer_answer(client: lib.Client, quiz_id: int, page: bytes):
@@ -362,4 +365,8 @@ if __name__ == "__main__":  # manual check: python -m bench.peer
     with tempfile.TemporaryDirectory(prefix="anxun-peer-") as d:
         site = build_site(Path(d), n_questions=100, n_users=30)
         print(site.versions, measure_single(site))
-        print(throughput(site, seconds=5, candidates=20, log_dir=Path(d)))
+        srv = start_server(site, log_dir=Path(d))
+        try:
+            print(throughput(site, srv, seconds=5, candidates=20))
+        finally:
+            srv.stop()
