@@ -41,7 +41,10 @@ def test_quick_run_reports_every_figure(tmp_path):
     peer = report["raw"].get("peer_single")
     if peer is not None:  # django-mcq installed and ran: its sitting was measured
         assert peer["answers"] == 99 and peer["queries_per_answer"] > 0
-        assert report["raw"]["peer_throughput"]["answers"] > 0
+        rounds = report["raw"]["peer_throughput"]  # one entry per round, both sides measured in turns
+        assert rounds and all(r["answers"] > 0 for r in rounds)
+        assert len(report["raw"]["anxun_throughput"]) == len(rounds)
+        assert all(r["answers"] > 0 and r["errors"] == 0 for r in report["raw"]["anxun_throughput"])
     else:
         assert report["raw"]["peer_unavailable"]
     if report["start_storm_p95_ms"] is not None:  # exams' start endpoint measured: every start succeeded
