@@ -146,7 +146,6 @@ class _CodeLookup:
     def __call__(self, connection, using: str, code: str) -> Certificate | None:
         # config.prepared: bound and prepared on the server (planned once per connection; planning
         # was most of this lookup's server time), logged and counted like any Django cursor.
-        connection.close_if_health_check_failed()  # what connection.cursor() does first
         with prepared.cursor(connection) as cursor:
             cursor.execute(self.sql, [code])
             row = cursor.fetchone()

@@ -8,7 +8,6 @@ statement batch that commits without waiting for the WAL flush (see ``_insert_lo
 from __future__ import annotations
 
 import logging
-import weakref
 
 from django.conf import settings
 from django.core.cache import caches
@@ -42,23 +41,14 @@ def _request_client(request) -> str:
     return key
 
 
-# One redis-py client per Django Redis cache client (i.e. per thread and connection pool): Django's
-# RedisCacheClient.get_client() builds a new redis.Redis object, with its table of response
-# callbacks, on every call.
-_redis_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def _redis_client(backend):
-    """The redis-py client behind Django's Redis cache backend, or None for any other backend."""
+    """The redis-py client behind Django's Redis cache backend, or None for any other backend (one
+    per connection pool, reused: config.cache)."""
     from django.core.cache.backends.redis import RedisCache
 
     if not isinstance(backend, RedisCache):
         return None
-    inner = backend._cache  # django.core.cache.backends.redis.RedisCacheClient
-    client = _redis_clients.get(inner)
-    if client is None:
-        client = _redis_clients[inner] = inner.get_client(write=True)
-    return client
+    return backend._cache.get_client(write=True)
 
 
 def count_lookup(key: str, window: int, backend=None) -> int:

@@ -26,14 +26,17 @@ def _redis_backend():
     """A Redis cache backend of its own (unique key prefix), or a skip when no Redis is reachable
     (never a skip in CI's PostgreSQL + Redis pass)."""
     import redis
-    from django.core.cache.backends.redis import RedisCache
+
+    from config.cache import RedisCache
 
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     except redis.RedisError:
         if os.environ.get("ANXUN_CI_SERVICES"):
             raise
-        pytest.skip(f"no Redis at {REDIS_URL}")
+        # a machine without Redis runs the embedded default (local-memory cache, the other
+        # parameter); CI has Redis in both passes and raises above instead of skipping
+        pytest.skip(f"the Redis counting path needs a Redis server; none answers at {REDIS_URL}")
     return RedisCache(REDIS_URL, {"KEY_PREFIX": f"anxun-test-rl-{uuid.uuid4().hex[:12]}"})
 
 
@@ -139,7 +142,8 @@ def test_log_row_outside_a_transaction_commits_on_its_own(rf):
     from django.db import connections
 
     if connection.vendor != "postgresql":
-        pytest.skip("the asynchronous commit is PostgreSQL's; SQLite writes an ordinary row (other tests)")
+        pytest.skip("asynchronous commit exists only on PostgreSQL (CI's PostgreSQL pass runs this); "
+                    "SQLite's ordinary insert is checked by test_sqlite_never_takes_the_asynchronous_path")
     other = connections.create_connection("default")
     marker = f"code=FAST{uuid.uuid4().hex[:10]}"
     request = rf.get("/verify/x/", REMOTE_ADDR="10.20.30.40")
@@ -163,6 +167,22 @@ def test_log_row_outside_a_transaction_commits_on_its_own(rf):
         with other.cursor() as cursor:
             cursor.execute("DELETE FROM certificates_verificationlog WHERE query = %s", [marker])
         other.close()
+
+
+def test_sqlite_never_takes_the_asynchronous_path():
+    """Only an autocommitting PostgreSQL connection writes the log row with asynchronous commit."""
+
+    class Conn:
+        def __init__(self, vendor, autocommit=True, atomic=False):
+            self.vendor, self._autocommit, self.in_atomic_block, self.settings_dict = vendor, autocommit, atomic, {}
+
+        def get_autocommit(self):
+            return self._autocommit
+
+    assert verification._fast_log_insert(Conn("postgresql"))
+    assert not verification._fast_log_insert(Conn("sqlite"))
+    assert not verification._fast_log_insert(Conn("postgresql", atomic=True))
+    assert not verification._fast_log_insert(Conn("postgresql", autocommit=False))
 
 
 def test_log_row_inside_a_callers_transaction_is_an_ordinary_insert(issue, welder, rf):

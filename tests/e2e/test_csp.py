@@ -29,13 +29,19 @@ def watch(page) -> list[str]:
     return seen
 
 
+def open_page(browser, timeout: int = 15000, **context_options):
+    """A fresh browser context (Chinese, Shanghai time) with one page whose policy reports are watched."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **context_options)
+    page = context.new_page()
+    page.set_default_timeout(timeout)
+    return context, page, watch(page)
+
+
 def violations(page, seen: list[str]) -> list[str]:
     reported = []
     for frame in page.frames:
-        try:
+        if not frame.is_detached():  # a preview frame may have gone away meanwhile
             reported += frame.evaluate("window.__cspViolations || []")
-        except Exception:  # a frame that went away meanwhile
-            pass
     return seen + reported
 
 
@@ -61,10 +67,7 @@ def test_timer_htmx_confirm_select_all_and_the_editor_work_under_the_policy(brow
     base = live_server.url
 
     # 1. A candidate's exam: the policy is the strict one, the timer counts down, htmx autosaves.
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    seen = watch(page)
+    context, page, seen = open_page(browser)
     welder_attempt = _start_exam(page, base, "welder")
     policy = _policy(page)
     assert policy["script-src"][0] == "'self'" and policy["script-src"][1].startswith("'nonce-")
@@ -83,19 +86,13 @@ def test_timer_htmx_confirm_select_all_and_the_editor_work_under_the_policy(brow
     context.close()
 
     # A second candidate, so that the issue list below has more than one row to tick.
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    seen = watch(page)
+    context, page, seen = open_page(browser)
     newhire_attempt = _start_exam(page, base, "newhire")
     assert not violations(page, seen), violations(page, seen)
     context.close()
 
     # 2. The exam console: htmx refreshes the rows; "force submit" asks first, and only "OK" sends it.
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    seen = watch(page)
+    context, page, seen = open_page(browser, timeout=20000)
     login(page, base, "examiner")
     session_pk = Attempt.objects.get(pk=welder_attempt).registration.session_id
     page.goto(f"{base}/exams/manage/sessions/{session_pk}/console/")
@@ -146,10 +143,7 @@ def test_timer_htmx_confirm_select_all_and_the_editor_work_under_the_policy(brow
 
     UserProfile.get_for_user(get_user_model().objects.get(username="editor"))
     case = WarningCasePage.objects.live().first()
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    seen = watch(page)
+    context, page, seen = open_page(browser, viewport={"width": 1400, "height": 900})
     login(page, base, "editor")
     page.goto(f"{base}/admin/pages/{case.pk}/edit/")
     assert _policy(page)["script-src"] == ["'self'", "'unsafe-inline'"]  # Wagtail writes inline scripts
