@@ -15,3 +15,13 @@ class CertificatesConfig(AppConfig):
         register(NavItem("certificates:roster", _("持证核查"),
                          roles=frozenset({Role.ENT_ADMIN, Role.SAFETY_MANAGER} | BUREAU_ROLES), order=46))
         register(NavItem("certificates:verify", _("证书查验"), order=90, public=True))
+
+        from django.db.models.signals import post_delete, post_save
+
+        from . import public_index
+        from .models import Certificate, CertificateKind, OperationCategory, OperationItem
+
+        post_save.connect(public_index.on_certificate_saved, sender=Certificate, dispatch_uid="cert-public-save")
+        post_delete.connect(public_index.on_certificate_deleted, sender=Certificate, dispatch_uid="cert-public-delete")
+        for model in (CertificateKind, OperationItem, OperationCategory):
+            post_save.connect(public_index.on_catalogue_saved, sender=model, dispatch_uid=f"cert-public-{model.__name__}")

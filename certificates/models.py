@@ -166,6 +166,26 @@ class CertificateNumberSequence(models.Model):
         verbose_name_plural = _("证书编号序列")
 
 
+def live_status(state: str, valid_from, valid_until, review_due, review_from, on) -> str:
+    """A certificate's status on day ``on`` from its state and dates. The dates are either all
+    ``datetime.date`` or all ISO strings (``YYYY-MM-DD`` compares like the date), so the public
+    index (certificates/public_index.py) computes the same status from what it keeps."""
+    if state == "revoked":
+        return LiveStatus.REVOKED
+    if state == "suspended":
+        return LiveStatus.SUSPENDED
+    if on > valid_until:
+        return LiveStatus.EXPIRED
+    if on < valid_from:
+        return LiveStatus.VALID
+    if review_due:
+        if on > review_due:
+            return LiveStatus.REVIEW_OVERDUE
+        if on >= review_from:
+            return LiveStatus.REVIEW_DUE
+    return LiveStatus.VALID
+
+
 class Certificate(models.Model):
     class State(models.TextChoices):
         ACTIVE = "active", _("正常")
@@ -277,21 +297,15 @@ class Certificate(models.Model):
     def status_on(self, on: dt.date | None = None) -> str:
         from django.utils import timezone
 
-        on = on or timezone.localdate()
-        if self.state == self.State.REVOKED:
-            return LiveStatus.REVOKED
-        if self.state == self.State.SUSPENDED:
-            return LiveStatus.SUSPENDED
-        if on > self.valid_until:
-            return LiveStatus.EXPIRED
-        if on < self.valid_from:
-            return LiveStatus.VALID
-        if self.next_review_due:
-            if on > self.next_review_due:
-                return LiveStatus.REVIEW_OVERDUE
-            if on >= self.next_review_due - dt.timedelta(days=self.kind.review_window_days):
-                return LiveStatus.REVIEW_DUE
-        return LiveStatus.VALID
+        return live_status(self.state, self.valid_from, self.valid_until, self.next_review_due,
+                           self.review_window_starts, on or timezone.localdate())
+
+    @property
+    def review_window_starts(self) -> dt.date | None:
+        """The first day the certificate shows "review due" (the kind's window before the due date)."""
+        if not self.next_review_due:
+            return None
+        return self.next_review_due - dt.timedelta(days=self.kind.review_window_days)
 
     @property
     def status(self) -> str:

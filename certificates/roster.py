@@ -132,6 +132,7 @@ class HeldCertificate:
                  "state", "kind", "operation_item_id", "item_code", "item_name", "holder_real_name", "names", "live")
     State = Certificate.State
     status_on = Certificate.status_on
+    review_window_starts = Certificate.review_window_starts
 
     def keys(self) -> set[str]:
         return {f"item:{self.item_code}"} if self.operation_item_id else {f"kind:{self.kind.code}"}

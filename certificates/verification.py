@@ -122,6 +122,23 @@ def _insert_log(entry: VerificationLog, connection=None) -> None:
         cursor.execute(sql, params)
 
 
+def insert_log_rows(entries: list[VerificationLog]) -> None:
+    """Write many log rows in one transaction, keeping each row's own ``created_at`` (the moment of
+    the lookup, which ``bulk_create`` would replace with the moment of the insert)."""
+    if not entries:
+        return
+    from django.db import transaction
+
+    using = router.db_for_write(VerificationLog)
+    connection = connections[using]
+    qn = connection.ops.quote_name
+    sql = (f"INSERT INTO {qn(VerificationLog._meta.db_table)} ({', '.join(qn(f.column) for f in _LOG_FIELDS)}) "
+           f"VALUES ({', '.join(['%s'] * len(_LOG_FIELDS))})")
+    rows = [[f.get_db_prep_save(getattr(e, f.attname), connection) for f in _LOG_FIELDS] for e in entries]
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
 def log_verification(*, request, channel: str, query: str = "", certificate: Certificate | None = None,
                      signature: str = "", rate_limited: bool = False, status: str | None = None) -> VerificationLog:
     """Write the lookup's VerificationLog row (status: the live status the caller already computed).

@@ -1,7 +1,8 @@
 """The public verification result page (``/verify/<code>/``, what the QR code opens), built cheaply.
 
-Every lookup is of a different certificate, so nothing about a result is ever cached: the result
-(status, masked holder, dates, signature check) is built for each request from the row just read.
+The result is built for each request from the certificate's public card (certificates.public_index:
+read from the index, or from the row just read when the index is off or does not know the code);
+the live status and the signature check are computed for each request, never kept.
 
 What is reused is the site chrome around it. For an anonymous visitor with no messages waiting —
 nearly all of this traffic — ``base.html`` comes out the same for every result in one language,
@@ -21,6 +22,7 @@ cards of the site.
 from __future__ import annotations
 
 import logging
+import os
 import re
 
 from django.contrib.messages import get_messages
@@ -28,7 +30,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
@@ -82,13 +84,10 @@ def labels() -> dict[str, str]:
     return found
 
 
-def _date(value) -> str:
-    return value.strftime("%Y-%m-%d") if value else ""
-
-
-def result_html(certificate, *, check=None, status: str = "", checked_at=None, searched: bool = False) -> SafeString:
-    """The result cards: signature check (when a QR payload was given), then the certificate or
-    "not found". Only masked personal data; every value escaped."""
+def result_html(card: dict | None, *, check=None, status: str = "", checked_at=None, searched: bool = False) -> SafeString:
+    """The result cards: signature check (when a QR payload was given), then the certificate's
+    public card (certificates.public_index.card_of: only masked personal data) or "not found".
+    Every value escaped."""
     t = labels()
     out = []
     if check is not None:
@@ -100,33 +99,32 @@ def result_html(certificate, *, check=None, status: str = "", checked_at=None, s
             badge = f'<span class="badge warn" data-signature="unknown">{t["sig_unknown"]}</span>'
         out.append(f'<div class="card">\n  <strong>{t["signature"]}：</strong>\n  {badge}\n'
                    f'  <span class="muted">{escape(check.message)}</span>\n</div>\n')
-    c = certificate
+    c = card
     if c is not None:
         bad = status not in (LiveStatus.VALID, LiveStatus.REVIEW_DUE)
         tone = "bad" if bad else ("warn" if status == LiveStatus.REVIEW_DUE else "ok")
         red = ";color:#b42318" if bad else ""
         rows = [
-            f'<dt>{t["name"]}</dt><dd>{escape(c.masked_holder_name)}</dd>',
-            f'<dt>{t["id_number"]}</dt><dd class="mono">{escape(c.masked_holder_id)}</dd>',
-            f'<dt>{t["kind"]}</dt><dd>{escape(c.kind.name)}</dd>',
+            f'<dt>{t["name"]}</dt><dd>{escape(c["name"])}</dd>',
+            f'<dt>{t["id_number"]}</dt><dd class="mono">{escape(c["idn"])}</dd>',
+            f'<dt>{t["kind"]}</dt><dd>{escape(c["kind"])}</dd>',
         ]
-        if c.operation_item_id:
-            item = c.operation_item
-            rows.append(f'<dt>{t["category"]}</dt><dd>{escape(item.category.name)}</dd>')
-            rows.append(f'<dt>{t["item"]}</dt><dd>{escape(item.name)}</dd>')
+        if c["item"]:
+            rows.append(f'<dt>{t["category"]}</dt><dd>{escape(c["cat"])}</dd>')
+            rows.append(f'<dt>{t["item"]}</dt><dd>{escape(c["item"])}</dd>')
         rows += [
-            f'<dt>{t["number"]}</dt><dd class="mono">{escape(c.number)}</dd>',
-            f'<dt>{t["national_number"]}</dt><dd class="mono">{escape(c.masked_national_number)}</dd>',
-            f'<dt>{t["authority"]}</dt><dd>{escape(c.issuing_authority)}</dd>',
-            f'<dt>{t["first_issued"]}</dt><dd>{_date(c.first_issued_on)}</dd>',
-            f'<dt>{t["validity"]}</dt><dd>{_date(c.valid_from)} — {_date(c.valid_until)}</dd>',
+            f'<dt>{t["number"]}</dt><dd class="mono">{escape(c["no"])}</dd>',
+            f'<dt>{t["national_number"]}</dt><dd class="mono">{escape(c["nat"])}</dd>',
+            f'<dt>{t["authority"]}</dt><dd>{escape(c["auth"])}</dd>',
+            f'<dt>{t["first_issued"]}</dt><dd>{escape(c["first"])}</dd>',
+            f'<dt>{t["validity"]}</dt><dd>{escape(c["from"])} — {escape(c["until"])}</dd>',
         ]
-        if c.next_review_due:
-            rows.append(f'<dt>{t["review_due"]}</dt><dd>{_date(c.next_review_due)}</dd>')
-        if c.last_reviewed_on:
-            rows.append(f'<dt>{t["reviewed"]}</dt><dd>{_date(c.last_reviewed_on)}</dd>')
-        if c.state == c.State.REVOKED:
-            rows.append(f'<dt>{t["revocation_reason"]}</dt><dd>{escape(c.state_reason)}</dd>')
+        if c["due"]:
+            rows.append(f'<dt>{t["review_due"]}</dt><dd>{escape(c["due"])}</dd>')
+        if c["reviewed"]:
+            rows.append(f'<dt>{t["reviewed"]}</dt><dd>{escape(c["reviewed"])}</dd>')
+        if c["state"] == "revoked":
+            rows.append(f'<dt>{t["revocation_reason"]}</dt><dd>{escape(c["reason"])}</dd>')
         when = checked_at.strftime("%Y-%m-%d %H:%M") if checked_at else ""
         out.append(
             f'<div class="card">\n  <p style="font-size:1.3rem;margin:0 0 12px">{t["status"]}：\n'
@@ -188,6 +186,36 @@ class Shell:
 
 _shells: dict[tuple, Shell | None] = {}
 
+# --- the CSRF token ---------------------------------------------------------------------------
+# Exactly what django.middleware.csrf.get_token returns and records (a new secret for a visitor
+# without the cookie, flagged for the response; masked with a fresh mask), with the randomness
+# drawn in one os.urandom call instead of one call per character: Django's get_random_string picks
+# the 64 characters one by one, which cost more than the rest of this page. Unbiased: only bytes
+# below the largest multiple of the alphabet's size are used.
+
+_CHARS = CSRF_ALLOWED_CHARS
+_INDEX = {ch: i for i, ch in enumerate(_CHARS)}
+_SIZE = len(_CHARS)
+_UNBIASED = 256 - 256 % _SIZE
+
+
+def _random_indexes(n: int) -> list[int]:
+    out: list[int] = []
+    while len(out) < n:
+        out += [b % _SIZE for b in os.urandom(n + 16) if b < _UNBIASED]
+    return out[:n]
+
+
+def csrf_token(request) -> str:
+    secret = request.META.get("CSRF_COOKIE")
+    if secret is None:
+        secret = request.META["CSRF_COOKIE"] = "".join(_CHARS[i] for i in _random_indexes(CSRF_SECRET_LENGTH))
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
+    mask = _random_indexes(len(secret))
+    return "".join(_CHARS[i] for i in mask) + "".join(
+        _CHARS[(_INDEX[ch] + m) % _SIZE] for ch, m in zip(secret, mask, strict=True))
+
+
 
 def _shell(request) -> Shell | None:
     """The reusable chrome for this request, or None when it must be rendered in full."""
@@ -216,17 +244,17 @@ def _forget(**kwargs):
     _shells.clear()
 
 
-def result_response(request, certificate, *, check=None, status: str = "", checked_at=None,
+def result_response(request, card: dict | None, *, check=None, status: str = "", checked_at=None,
                     searched: bool = False) -> HttpResponse:
-    result = result_html(certificate, check=check, status=status, checked_at=checked_at, searched=searched)
-    code = 200 if certificate is not None or check is not None else 404
+    """The result page for a certificate's public card (or None: not found)."""
+    result = result_html(card, check=check, status=status, checked_at=checked_at, searched=searched)
+    code = 200 if card is not None or check is not None else 404
     shell = _shell(request)
     if shell is None:
-        return render(request, TEMPLATE, {"result": result, "c": certificate, "check": check, "status": status},
-                      status=code)
+        return render(request, TEMPLATE, {"result": result, "check": check, "status": status}, status=code)
     # the response's own CSRF token and CSP nonce (using them puts them in the cookie and the
     # Content-Security-Policy header, as rendering the template does)
     nonce = get_nonce(request) if shell.needs_nonce else None
-    html = shell.join(csrf=get_token(request) if shell.needs_csrf else "", path=escape(request.get_full_path()),
+    html = shell.join(csrf=csrf_token(request) if shell.needs_csrf else "", path=escape(request.get_full_path()),
                       result=result, nonce=str(nonce) if nonce is not None else None)
     return HttpResponse(html, status=code)

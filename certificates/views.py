@@ -17,7 +17,7 @@ from accounts.audit import audit_trail
 from accounts.roles import Role
 from accounts.selectors import has_role, organizations_of
 
-from . import selectors, services, signing, verify_page
+from . import public_index, selectors, services, signing, verify_page
 from .forms import ReasonForm, UploadForm, VerifyCodeForm, VerifyNameNumberForm
 from .models import Certificate, CertificateBatch, CertificateReview, LiveStatus, RosterCheck
 from .verification import allow, log_verification, masked_query
@@ -29,6 +29,10 @@ from .verification import allow, log_verification, masked_query
 
 def _limited(request, channel: str, query: str):
     log_verification(request=request, channel=channel, query=query, rate_limited=True)
+    return _limited_page(request)
+
+
+def _limited_page(request):
     response = render(request, "certificates/verify.html", {
         "code_form": VerifyCodeForm(), "name_form": VerifyNameNumberForm(), "limited": True}, status=429)
     response["Retry-After"] = "60"
@@ -69,6 +73,14 @@ def verify(request):
 @never_cache
 def verify_code(request, code: str):
     payload = request.GET.get("p", "")
+    if not payload and public_index.enabled():
+        # the public index (Redis): counting, the card and the log entry in one round trip
+        found = public_index.lookup(request, code, channel="code", query=masked_query(code=code))
+        if found.limited:
+            return _limited_page(request)
+        status = public_index.card_status(found.card) if found.card is not None else ""
+        return verify_page.result_response(request, found.card, status=status, checked_at=timezone.localtime(),
+                                           searched=True)
     channel = "qr" if payload else "code"
     query = masked_query(code=code)
     if not allow(request):
@@ -88,7 +100,8 @@ def verify_code(request, code: str):
 def _result(request, certificate, *, check=None, searched=False, status=None):
     if status is None:
         status = certificate.status if certificate else ""
-    return verify_page.result_response(request, certificate, check=check, status=status,
+    card = public_index.card_of(certificate) if certificate is not None else None
+    return verify_page.result_response(request, card, check=check, status=status,
                                        checked_at=timezone.localtime(), searched=searched)
 
 

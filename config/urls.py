@@ -28,6 +28,9 @@ for _app in ("accounts", "cms", "courses", "exams", "certificates", "reports"):
 urlpatterns = [
     # the exam pages first: their autosave is the request an exam day sends most
     path("exams/", include("exams.urls")),
+    # then the public verification page (behind every certificate's QR code) and the certificate
+    # pages, which own top-level paths of their own (verify/, certificates/)
+    path("", include("certificates.urls")),
     path("", account_views.home, name="home"),
     path("healthz", account_views.healthz, name="healthz"),
     path("ops/", include("config.ops")),
@@ -44,8 +47,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("courses/", include("courses.urls")),
     path("reports/", include("reports.urls")),
-    # certificates and cms own top-level paths of their own (verify/, certificates/, inbox/ …)
-    path("", include("certificates.urls")),
+    # cms owns top-level paths of its own (inbox/ …)
     path("", include("cms.urls")),
 ]
 

@@ -162,6 +162,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 
+# Public verification: the page reads certificates' public cards from Redis (certificates/public_index.py)
+# and queues its log rows there for a periodic task; off, or without Redis, every lookup reads the database.
+ANXUN_VERIFY_INDEX = env.bool("ANXUN_VERIFY_INDEX", default=bool(REDIS_URL))
+ANXUN_VERIFY_INDEX_TTL = env.int("ANXUN_VERIFY_INDEX_TTL", default=7 * 24 * 3600)
+
 # Exams: papers of a session are prepared (drawn and frozen) this many minutes before it opens.
 EXAMS_PREPARE_PAPERS_AHEAD_MINUTES = env.int("ANXUN_PREPARE_PAPERS_AHEAD_MINUTES", default=60)
 CELERY_TIMEZONE = "Asia/Shanghai"

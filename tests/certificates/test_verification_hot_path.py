@@ -12,7 +12,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from certificates import selectors, signing, verification, verify_page
+from certificates import public_index, selectors, signing, verification, verify_page
 from certificates.models import Certificate, VerificationLog
 
 from .conftest import WELDER_ID
@@ -330,5 +330,6 @@ def test_anonymous_visitor_with_a_message_gets_the_full_page(issue, welder, rf):
     request._messages = FallbackStorage(request)
     request._messages.add(20, "已退出登录")
     assert verify_page._shell(request) is None
-    body = verify_page.result_response(request, c, status=c.status, searched=True).content.decode()
+    body = verify_page.result_response(request, public_index.card_of(c), status=c.status,
+                                       searched=True).content.decode()
     assert "已退出登录" in body and 'data-status="' in body

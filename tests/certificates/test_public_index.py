@@ -1,0 +1,342 @@
+"""The public index of certificates (certificates/public_index.py): the verification page reads each
+certificate's public card from Redis in one round trip and queues its log row there. Each test
+here would fail if the index showed something the database no longer says, or lost a log row."""
+
+import datetime as dt
+import json
+import os
+import re
+import uuid
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+
+from certificates import public_index, selectors, verification, verify_page
+from certificates.models import Certificate, LiveStatus, VerificationLog
+from certificates.services import certificate_revoke
+
+from .conftest import WELDER_ID
+
+pytestmark = pytest.mark.django_db
+
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def indexed(settings):
+    """The index on, over a Redis cache of its own (a key prefix no other test uses)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        if os.environ.get("ANXUN_CI_SERVICES"):
+            raise
+        pytest.skip(f"the public index lives in Redis; no Redis server answers at {REDIS_URL} "
+                    "(CI has one and raises above instead of skipping)")
+    prefix = f"anxun-test-idx-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": prefix}}
+    settings.ANXUN_VERIFY_INDEX = True
+    assert public_index.enabled()
+    backend, client = public_index._redis()
+    yield client
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
+
+
+def _card_key(code):
+    backend, _client = public_index._redis()
+    return public_index._key(backend, code)
+
+
+def _stored_card(client, code):
+    raw = client.get(_card_key(code))
+    return None if raw is None else raw.decode()
+
+
+def _normalise(html: str) -> str:
+    html = re.sub(r"[A-Za-z0-9]{64}", "TOKEN", html)
+    html = re.sub(r'nonce="[^"]+"', 'nonce="N"', html)
+    return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d", "WHEN", html)
+
+
+def test_off_without_redis(settings):
+    settings.ANXUN_VERIFY_INDEX = True
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "x"}}
+    assert not public_index.enabled()  # a per-process cache would let processes disagree
+
+
+def test_page_from_the_index_is_the_page_from_the_database(indexed, issue, welder, client, settings):
+    c = issue(welder)
+    url = f"/verify/{c.verification_code}/"
+    settings.ANXUN_VERIFY_INDEX = False
+    from_db = client.get(url)
+    settings.ANXUN_VERIFY_INDEX = True
+    public_index.publish_ids([c.pk])
+    from_index = client.get(url)
+    assert from_db.status_code == from_index.status_code == 200
+    assert _normalise(from_db.content.decode()) == _normalise(from_index.content.decode())
+    body = from_index.content.decode()
+    assert "王*国" in body and WELDER_ID not in body and f'data-status="{c.status}"' in body
+    assert from_index["Cache-Control"] == from_db["Cache-Control"] and "no-store" in from_index["Cache-Control"]
+    assert from_index.cookies["csrftoken"].value
+    stored = _stored_card(indexed, c.verification_code)
+    assert WELDER_ID not in stored and "王建国" not in stored  # only masked data is kept
+
+
+def test_a_lookup_is_one_redis_round_trip_and_no_query(indexed, issue, welder, client, monkeypatch,
+                                                       django_assert_num_queries):
+    import redis.client
+
+    c = issue(welder)
+    public_index.publish_ids([c.pk])
+    client.get(f"/verify/{c.verification_code}/")  # chrome, labels and the script loaded
+    sent = []
+    real = redis.Redis.execute_command
+
+    def spy(self, *args, **kwargs):
+        sent.append(args[0])
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", spy)
+    monkeypatch.setattr(redis.client.Pipeline, "execute", lambda *a, **kw: pytest.fail("a second round trip"))
+    with django_assert_num_queries(0):
+        assert client.get(f"/verify/{c.verification_code}/").status_code == 200
+    assert sent == ["EVALSHA"]
+
+
+def test_revocation_shows_at_once(indexed, issue, welder, officer, client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        c = issue(welder)
+    assert json.loads(_stored_card(indexed, c.verification_code))["state"] == "active"  # written on commit
+    assert 'data-status="valid"' in client.get(f"/verify/{c.verification_code}/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate_revoke(actor=officer, certificate=c, reason="以欺骗手段取得证书")
+    body = client.get(f"/verify/{c.verification_code}/").content.decode()
+    assert 'data-status="revoked"' in body and "以欺骗手段取得证书" in body
+
+
+def test_a_card_is_written_only_after_commit(indexed, issue, welder, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        c = issue(welder)
+    assert _stored_card(indexed, c.verification_code) is None  # a rolled-back issue leaves no card
+    for callback in callbacks:
+        callback()
+    assert _stored_card(indexed, c.verification_code) is not None
+
+
+def test_unknown_code_is_read_from_the_database_and_learnt(indexed, issue, welder, client,
+                                                           django_assert_num_queries):
+    c = issue(welder)  # inside the test's transaction: no card written
+    assert _stored_card(indexed, c.verification_code) is None
+    first = client.get(f"/verify/{c.verification_code.lower()}/")
+    assert first.status_code == 200 and 'data-status="valid"' in first.content.decode()
+    assert json.loads(_stored_card(indexed, c.verification_code))["id"] == c.pk
+    with django_assert_num_queries(0):
+        assert client.get(f"/verify/{c.verification_code}/").status_code == 200
+
+
+def test_missing_code_is_remembered_briefly_and_replaced_by_a_new_card(indexed, issue, welder, client):
+    c = issue(welder)
+    code = c.verification_code
+    Certificate.objects.filter(pk=c.pk).update(verification_code="ZZZZZZZZZZ")
+    assert client.get(f"/verify/{code}/").status_code == 404
+    assert _stored_card(indexed, code) == public_index.MISSING
+    assert 0 < indexed.ttl(_card_key(code)) <= 300
+    Certificate.objects.filter(pk=c.pk).update(verification_code=code)
+    public_index.publish_ids([c.pk])  # what the commit of an issue does
+    assert client.get(f"/verify/{code}/").status_code == 200
+
+
+def test_a_slow_reader_never_overwrites_a_newer_card(indexed, issue, welder, monkeypatch):
+    """A lookup that read the row before a revocation committed must not store its stale card over
+    the one the revocation wrote meanwhile."""
+    c = issue(welder)
+    stale = selectors.certificate_by_code(c.verification_code)
+    newer = dict(public_index.card_of(stale), state="revoked", reason="撤销")
+
+    def read_then_race(code):
+        indexed.set(_card_key(c.verification_code), json.dumps(newer))  # the revocation's card lands
+        return stale
+
+    monkeypatch.setattr(selectors, "certificate_by_code", read_then_race)
+    found = public_index.lookup(None, c.verification_code, channel="code", query="q")
+    assert found.card["state"] == "active"  # this visitor saw the row as it was read
+    assert json.loads(_stored_card(indexed, c.verification_code))["state"] == "revoked"
+
+
+def test_sync_repairs_a_card_whose_write_was_lost(indexed, issue, welder, client):
+    c = issue(welder)
+    public_index.publish_ids([c.pk])
+    public_index.sync()  # the first run sets its mark
+    # a revocation whose card never reached Redis (an outage right after the commit)
+    Certificate.objects.filter(pk=c.pk).update(state="revoked", state_reason="撤销", updated_at=dt.datetime.now(dt.UTC))
+    assert 'data-status="valid"' in client.get(f"/verify/{c.verification_code}/").content.decode()
+    assert public_index.sync() >= 1
+    assert 'data-status="revoked"' in client.get(f"/verify/{c.verification_code}/").content.decode()
+
+
+def test_catalogue_rename_rewrites_the_cards(indexed, issue, welder, django_capture_on_commit_callbacks):
+    c = issue(welder)
+    public_index.publish_ids([c.pk])
+    item = c.operation_item
+    with django_capture_on_commit_callbacks(execute=True):
+        item.name = "熔化焊接与热切割作业（新）"
+        item.save()
+    assert json.loads(_stored_card(indexed, c.verification_code))["item"] == "熔化焊接与热切割作业（新）"
+
+
+def test_delete_forgets_the_card(indexed, issue, welder, django_capture_on_commit_callbacks):
+    c = issue(welder)
+    public_index.publish_ids([c.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        Certificate.objects.filter(pk=c.pk).first().delete()
+    assert _stored_card(indexed, c.verification_code) is None
+
+
+def test_log_entries_are_queued_then_written_with_what_was_shown(indexed, issue, welder, client, settings):
+    settings.ANXUN_VERIFY_RATE_LIMIT = 4
+    c = issue(welder)
+    client.get(f"/verify/{c.verification_code}/")  # learnt from the database
+    client.get(f"/verify/{c.verification_code}/")  # from the index
+    client.get("/verify/NOSUCHCODE/")
+    client.get("/verify/NOSUCHCODE/")
+    assert client.get(f"/verify/{c.verification_code}/").status_code == 429
+    assert not VerificationLog.objects.exists() and public_index.queued() == 5
+    assert public_index.drain_log() == 5
+    assert public_index.queued() == 0 and public_index.drain_log() == 0  # written once
+    rows = list(VerificationLog.objects.order_by("created_at", "id"))
+    assert [(r.found, r.certificate_id, r.status, r.rate_limited) for r in rows] == [
+        (True, c.pk, c.status, False), (True, c.pk, c.status, False),
+        (False, None, "", False), (False, None, "", False), (False, None, "", True)]
+    assert {r.channel for r in rows} == {"code"} and rows[2].query == "code=NOSUCHCODE"
+    assert all(r.client == rows[0].client and "127.0.0.1" not in r.client for r in rows)
+    assert all(abs((r.created_at - rows[0].created_at).total_seconds()) < 60 for r in rows)
+
+
+def test_log_rows_keep_the_moment_of_the_lookup(indexed, issue, welder, client):
+    c = issue(welder)
+    client.get(f"/verify/{c.verification_code}/")
+    backend, _ = public_index._redis()
+    key = backend.make_key(public_index.QUEUE_KEY)
+    entry = indexed.lpop(key).decode()
+    head, rest = entry.split("\n", 1)
+    old = json.loads(head)
+    old["t"] = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC).timestamp()
+    indexed.rpush(key, json.dumps(old) + "\n" + rest)
+    public_index.drain_log()
+    assert VerificationLog.objects.get().created_at == dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
+
+
+def test_a_failed_write_leaves_the_queue_for_the_next_drain(indexed, issue, welder, client, monkeypatch):
+    c = issue(welder)
+    client.get(f"/verify/{c.verification_code}/")
+    client.get("/verify/NOSUCHCODE/")
+
+    def broken(rows):
+        raise RuntimeError("database away")
+
+    monkeypatch.setattr(verification, "insert_log_rows", broken)
+    with pytest.raises(RuntimeError):
+        public_index.drain_log()
+    assert public_index.queued() == 2 and not VerificationLog.objects.exists()
+    monkeypatch.undo()
+    assert public_index.drain_log() == 2 and VerificationLog.objects.count() == 2
+
+
+def test_an_unreadable_entry_is_dropped_not_blocking(indexed, issue, welder, client):
+    c = issue(welder)
+    backend, _ = public_index._redis()
+    indexed.rpush(backend.make_key(public_index.QUEUE_KEY), "not an entry")
+    client.get(f"/verify/{c.verification_code}/")
+    assert public_index.drain_log() == 1 and public_index.queued() == 0
+    assert VerificationLog.objects.get().certificate_id == c.pk
+
+
+def test_log_row_of_a_certificate_deleted_before_the_drain(indexed, issue, welder, client):
+    c = issue(welder)
+    client.get(f"/verify/{c.verification_code}/")
+    Certificate.objects.filter(pk=c.pk).delete()
+    assert public_index.drain_log() == 1
+    row = VerificationLog.objects.get()
+    assert row.found and row.certificate_id is None
+
+
+def test_rate_limit_counts_on_the_same_counter_as_the_database_path(indexed, issue, welder, client, settings):
+    settings.ANXUN_VERIFY_RATE_LIMIT = 3
+    c = issue(welder)
+    public_index.publish_ids([c.pk])
+    codes = [client.get(f"/verify/{c.verification_code}/").status_code for _ in range(2)]
+    settings.ANXUN_VERIFY_INDEX = False
+    codes.append(client.get(f"/verify/{c.verification_code}/").status_code)  # the database path
+    settings.ANXUN_VERIFY_INDEX = True
+    codes += [client.get(f"/verify/{c.verification_code}/").status_code for _ in range(2)]
+    assert codes == [200, 200, 200, 429, 429]
+    limited = client.get(f"/verify/{c.verification_code}/")
+    assert limited["Retry-After"] == "60" and "data-status" not in limited.content.decode()
+    assert client.get(f"/verify/{c.verification_code}/", REMOTE_ADDR="10.1.2.3").status_code == 200
+    backend, _ = public_index._redis()
+    counter = backend.make_key(f"cert-verify:{verification.client_key(type('R', (), {'META': {'REMOTE_ADDR': '127.0.0.1'}})())}")
+    assert 0 < indexed.ttl(counter) <= 60
+
+
+def test_qr_scans_with_a_signature_still_check_it_against_the_database(indexed, issue, welder, client):
+    from certificates import signing
+
+    c = issue(welder)
+    public_index.publish_ids([c.pk])
+    body = client.get(f"/verify/{c.verification_code}/", {"p": signing.sign_certificate(c)}).content.decode()
+    assert 'data-signature="valid"' in body and 'data-status="valid"' in body
+    assert VerificationLog.objects.get().channel == "qr"
+
+
+def test_rebuild_command(indexed, issue, welder, client):
+    a, b = issue(welder), issue(welder, item_code=None, kind_code="mgmt-principal")
+    client.get(f"/verify/{a.verification_code}/")  # one queued entry
+    call_command("certificates_public_index")
+    assert json.loads(_stored_card(indexed, a.verification_code))["id"] == a.pk
+    card_b = json.loads(_stored_card(indexed, b.verification_code))
+    assert card_b["item"] == "" and card_b["cat"] == ""
+    assert VerificationLog.objects.count() == 1  # the queue was drained too
+
+
+def test_rebuild_command_refuses_without_the_index(settings):
+    settings.ANXUN_VERIFY_INDEX = False
+    with pytest.raises(CommandError):
+        call_command("certificates_public_index")
+
+
+@pytest.mark.parametrize("offset", [-400, -1, 0, 1, 20, 29, 30, 31, 60, 1000, 2000, 2200])
+def test_card_status_is_the_certificates_status(issue, welder, offset):
+    c = issue(welder, valid_from=dt.date(2024, 3, 1))
+    c.next_review_due = c.valid_from + dt.timedelta(days=3 * 365)
+    card = public_index.card_of(c)
+    day = (c.next_review_due or c.valid_until) + dt.timedelta(days=offset - 30)
+    assert public_index.card_status(card, day) == c.status_on(day)
+    for state, live in (("suspended", LiveStatus.SUSPENDED), ("revoked", LiveStatus.REVOKED)):
+        assert public_index.card_status(dict(card, state=state), day) == live
+
+
+def test_page_token_is_a_django_csrf_token(issue, welder):
+    """The page's own token generator: a visitor can post the language switch with it."""
+    c = issue(welder)
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(f"/verify/{c.verification_code}/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"', page).group(1)
+    assert len(token) == 64
+    switched = browser.post("/i18n/setlang/", {"language": "en", "next": "/verify/", "csrfmiddlewaretoken": token})
+    assert switched.status_code == 302 and switched.cookies["django_language"].value == "en"
+    forged = Client(enforce_csrf_checks=True)
+    forged.cookies["csrftoken"] = browser.cookies["csrftoken"].value
+    assert forged.post("/i18n/setlang/", {"language": "en", "csrfmiddlewaretoken": "A" * 64}).status_code == 403
+    again = browser.get(f"/verify/{c.verification_code}/").content.decode()
+    second = re.search(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"', again).group(1)
+    assert second != token  # a fresh mask each time, over the same secret
+    from django.middleware.csrf import _unmask_cipher_token
+
+    assert _unmask_cipher_token(second) == _unmask_cipher_token(token) == browser.cookies["csrftoken"].value
+    chars = [verify_page.csrf_token(type("R", (), {"META": {}})()) for _ in range(200)]
+    assert len(set("".join(chars))) == 62  # the whole alphabet turns up
