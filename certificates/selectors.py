@@ -146,9 +146,7 @@ class _CodeLookup:
     def __call__(self, connection, using: str, code: str) -> Certificate | None:
         # config.prepared: bound and prepared on the server (planned once per connection; planning
         # was most of this lookup's server time), logged and counted like any Django cursor.
-        with prepared.cursor(connection) as cursor:
-            cursor.execute(self.sql, [code])
-            row = cursor.fetchone()
+        row = prepared.fetchone(connection, self.sql, [code])  # a read: safe to run twice
         if row is None:
             return None
         if self.converters:

@@ -792,9 +792,7 @@ def answer_choice_at_once(*, user, attempt_id: int, item_id: int, response: str,
     params = {"item": item_id, "attempt": attempt_id, "user": user.pk, "response": normalise_response(response),
               "now": now, "ip": ip}
     try:
-        with prepared.cursor(conn) as cursor:
-            cursor.execute(_choice_at_once_sql(), params)
-            row = cursor.fetchone()
+        row = prepared.fetchone(conn, _choice_at_once_sql(), params)  # one statement, safe to run twice
     except DatabaseError:
         if conn.in_atomic_block:
             raise
