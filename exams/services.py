@@ -499,6 +499,95 @@ def attempt_start(*, user, registration: Registration, ip: str | None = None, no
     return attempt
 
 
+_START_AT_ONCE_SQL: str | None = None
+
+
+def _start_at_once_sql() -> str:
+    """Claiming a prepared paper as one PostgreSQL statement: everything ``attempt_start`` checks on
+    this path is in its WHERE clauses — the candidate's own registration, still registered, under
+    its row lock; the session open and without address ranges; no attempt of the registration in
+    progress; the rules on earlier attempts (none passed, none being marked, attempts left); the
+    paper prepared under the session's blueprint and the bank as it is now. The claim, the audit
+    entry and the asynchronous commit (see ``_commit_without_waiting_for_disk``) go together. When
+    anything does not hold, nothing is written and no row comes back; the caller then takes the
+    ordinary path, which decides and says why."""
+    global _START_AT_ONCE_SQL
+    if _START_AT_ONCE_SQL is None:
+        from django.contrib.contenttypes.models import ContentType  # noqa: F401 — the audit's target type
+
+        from accounts.models import AuditLog
+        from certificates.models import CertificateKind
+
+        t = {m.__name__: m._meta.db_table for m in (Registration, ExamSession, Blueprint, Attempt, AuditLog)}
+        bank = Attempt._meta.get_field("bank").related_model._meta.db_table
+        kind = CertificateKind._meta.db_table
+        _START_AT_ONCE_SQL = f"""
+WITH reg AS (
+  SELECT r.id, s.ends_at, bp.id AS blueprint_id, bp.bank_id, bp.duration_minutes, bp.attempts_allowed,
+         bp.name AS blueprint_name, COALESCE(bp.pass_mark, ck.theory_pass_mark::numeric, 80) AS pass_mark
+  FROM "{t['Registration']}" r
+  JOIN "{t['ExamSession']}" s ON s.id = r.session_id
+  JOIN "{t['Blueprint']}" bp ON bp.id = s.blueprint_id
+  LEFT JOIN "{kind}" ck ON ck.id = bp.certificate_kind_id
+  WHERE r.id = %(registration)s::bigint AND r.candidate_id = %(user)s::bigint AND r.status = 'registered'
+    AND s.starts_at <= %(now)s::timestamptz AND %(now)s::timestamptz < s.ends_at
+    AND btrim(s.allowed_ip_ranges, E' \t\r\n') = ''
+  FOR UPDATE OF r
+), previous AS (
+  SELECT count(*) AS n, COALESCE(bool_or(a.passed), false) AS passed,
+         COALESCE(bool_or(a.status = 'marking'), false) AS marking
+  FROM "{t['Attempt']}" a JOIN reg ON a.blueprint_id = reg.blueprint_id
+  WHERE a.user_id = %(user)s::bigint AND a.mode = 'exam' AND a.status <> 'prepared'
+), claim AS (
+  UPDATE "{t['Attempt']}" a
+  SET status = 'in_progress', number = previous.n + 1, started_at = %(now)s::timestamptz,
+      deadline = LEAST(%(now)s::timestamptz + make_interval(mins => reg.duration_minutes), reg.ends_at),
+      client_ip = %(ip)s::inet, pass_mark = reg.pass_mark
+  FROM reg, previous, "{bank}" b
+  WHERE a.registration_id = reg.id AND a.status = 'prepared' AND a.user_id = %(user)s::bigint
+    AND a.blueprint_id = reg.blueprint_id AND a.bank_id = reg.bank_id
+    AND b.id = reg.bank_id AND a.pool_token = b.pool_token
+    AND NOT previous.passed AND NOT previous.marking AND previous.n < reg.attempts_allowed
+    AND NOT EXISTS (SELECT 1 FROM "{t['Attempt']}" o WHERE o.registration_id = reg.id AND o.status = 'in_progress')
+  RETURNING a.id, a.number, reg.blueprint_name
+), asynchronous AS (
+  SELECT set_config('synchronous_commit', 'off', true) FROM claim
+), audit AS (
+  INSERT INTO "{t['AuditLog']}" (created_at, actor_id, actor_repr, action, target_type_id, target_id, target_repr,
+                                 before, after, reason, ip)
+  SELECT %(now)s::timestamptz, %(user)s::bigint, %(actor_repr)s::text, 'attempt.start', %(target_type)s::int,
+         claim.id::text, left(%(user_repr)s::text || ' · ' || claim.blueprint_name || ' · #' || claim.number, 255),
+         NULL, jsonb_build_object('number', claim.number, 'ip', %(ip_text)s::text, 'prepared', true), '', NULL
+  FROM claim, asynchronous
+  RETURNING 1
+)
+SELECT claim.id FROM claim WHERE (SELECT count(*) FROM audit) = 1"""
+    return _START_AT_ONCE_SQL
+
+
+def attempt_start_at_once(*, user, registration_id: int, ip: str | None, now: dt.datetime | None = None) -> int | None:
+    """Start the candidate's prepared paper in one round trip (PostgreSQL); the attempt's id, or
+    None when this path does not apply or something does not hold — then ``attempt_start`` runs
+    and decides. Same checks, same rows written, same audit entry as ``attempt_start``."""
+    from django.contrib.contenttypes.models import ContentType
+
+    conn = connections[router.db_for_write(Attempt)]
+    if conn.vendor != "postgresql" or conn.in_atomic_block:
+        return None
+    try:
+        ip = str(ipaddress.ip_address(ip)) if ip else None
+    except ValueError:
+        return None  # the ordinary path deals with an address it cannot read
+    params = {"registration": registration_id, "user": user.pk, "now": now or timezone.now(), "ip": ip, "ip_text": ip,
+              "actor_repr": user.username[:150], "user_repr": str(user),
+              "target_type": ContentType.objects.get_for_model(Attempt).pk}
+    try:
+        row = prepared.fetchone(conn, _start_at_once_sql(), params)
+    except DatabaseError:
+        return None
+    return row[0] if row else None
+
+
 def _commit_without_waiting_for_disk() -> None:
     """Claiming a prepared paper commits without waiting for the disk (PostgreSQL's asynchronous
     commit for this one transaction): at the start of a session hundreds of candidates press
