@@ -57,7 +57,8 @@ WSGI_APPLICATION = "peersite.wsgi.application"
 # Same SQLite options as Anxun's embedded default, so both sides run on the same database setup.
 DATABASES = {"default": {
     "ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "peer.sqlite3",
-    "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
+    "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
     "CONN_MAX_AGE": 60,
 }}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -185,7 +185,8 @@ def autosave(request, pk: int, item_id: int):
 
 
 def _saved_reply(request, pk: int, target, saved_at):
-    if request.htmx:
+    # the header itself rather than request.htmx, which builds request.headers from every header
+    if request.META.get("HTTP_HX_REQUEST") == "true":
         stamp = timezone.localtime(saved_at).strftime("%H:%M:%S")
         return HttpResponse(f'<span class="badge ok" role="status">{_saved_label()} {stamp}</span>', headers=NO_STORE)
     nxt = request.POST.get("go")
