@@ -476,6 +476,83 @@ def load(base: str, method: str, path: str, *, wrk: str | None, tmp: Path, **kw)
     return python_load(base, method, path, **kw)
 
 
+WRK_MANY_LUA = """
+local requests = {{}}
+local n = 0
+init = function(args)
+  for i, r in ipairs(REQUESTS) do
+    requests[i] = wrk.format(r[1], r[2], r[3], r[4])
+  end
+  n = math.random(#requests)
+end
+request = function()
+  n = n % #requests + 1
+  return requests[n]
+end
+REQUESTS = {{
+{rows}
+}}
+""" + WRK_LUA[WRK_LUA.index("done = function"):]
+
+
+def _lua(value: str) -> str:
+    if not value.isascii():
+        raise ValueError("the load generator sends ASCII requests only")
+    return json.dumps(value)  # a JSON string of ASCII is a Lua string
+
+
+def request_headers(base: str, method: str, path: str, cookies: dict | None, headers: dict | None,
+                    with_body: bool) -> dict:
+    """The headers a browser's form post (or GET) would carry: cookies, and for a POST the CSRF token."""
+    h = dict(headers or {})
+    if with_body:
+        h["Content-Type"] = "application/x-www-form-urlencoded"
+    if cookies:
+        h["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        if "csrftoken" in cookies and method != "GET":
+            h["X-CSRFToken"] = cookies["csrftoken"]
+            h["Referer"] = base + path
+    return h
+
+
+def load_many(base: str, method: str, requests: list[dict], *, wrk: str | None, tmp: Path, headers: dict | None = None,
+              seconds: float, concurrency: int) -> LoadResult:
+    """Like ``load``, cycling through many requests ({"path", "cookies", "data"}), each connection
+    sending the next one (wrk: one round-robin per load thread, started at a random place)."""
+    if not wrk:
+        result = LoadResult()
+        parts = [python_load(base, method, r["path"], cookies=r.get("cookies"), data=r.get("data"), headers=headers,
+                             seconds=seconds / min(len(requests), 4), concurrency=concurrency)
+                 for r in requests[:4]]
+        for p in parts:
+            result.requests += p.requests
+            result.errors += p.errors
+            result.latencies_ms += p.latencies_ms
+            result.error_samples += p.error_samples
+            result.seconds += p.seconds
+        return result
+    rows = []
+    for r in requests:
+        body = urllib.parse.urlencode(r.get("data") or {}, doseq=True) if r.get("data") is not None else ""
+        h = request_headers(base, method, r["path"], r.get("cookies"), headers, r.get("data") is not None)
+        lua_headers = "{" + ", ".join(f"[{_lua(k)}] = {_lua(v)}" for k, v in h.items()) + "}"
+        rows.append(f"  {{{_lua(method)}, {_lua(r['path'])}, {lua_headers}, {_lua(body)}}},")
+    script = tmp / f"wrk-many-{os.getpid()}-{threading.get_ident()}.lua"
+    script.write_text(WRK_MANY_LUA.format(rows="\n".join(rows)))
+    out = subprocess.run(
+        [wrk, "-t", "2", "-c", str(concurrency), "-d", f"{max(1, int(seconds))}s", "--timeout", "30s",
+         "-s", str(script), base + requests[0]["path"]],
+        capture_output=True, text=True, timeout=seconds + 60,
+    ).stdout
+    m = re.search(r"BENCHJSON (\{.*\})", out)
+    if not m:
+        raise RuntimeError(f"wrk output not understood:\n{out[-1500:]}")
+    d = json.loads(m.group(1))
+    res = LoadResult(requests=d["requests"], errors=d["errors"] + d["status"], seconds=d["seconds"], tool="wrk")
+    res.latencies_ms = [d["p50"], d["p95"]]
+    return res
+
+
 def ratio(a, b, digits=2):
     if a is None or b in (None, 0):
         return None

@@ -150,23 +150,34 @@ def attempt_for(user, session):
     return svc.attempt_start(user=user, registration=reg, ip="127.0.0.1")
 
 
+AUTOSAVE_CANDIDATES = 32
+
+
 @part
 def autosave_prepare(quick: bool, arg: str = "") -> dict:
+    """Candidates of one session, each with a started attempt, and the autosaves they send: one per
+    single-choice question of each paper. The load cycles through them (as an exam room's clicks
+    spread over candidates and questions), so no two concurrent requests write the same answer row."""
     if not exams_ready():
         return {"missing": "exams autosave endpoint"}
     from bench import data
 
+    n = 4 if quick else AUTOSAVE_CANDIDATES
     bank, bp = paper_setup(quick)
-    session = data.exam_session(bp=bp, name="基准·自动保存", seats=30)
-    user = data.candidates("bench-autosave-", 1)[0]
-    attempt = attempt_for(user, session)
-    item = attempt.items.select_related("question").filter(question__type="single").order_by("position").first()
-    return {
-        "path": f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/",
-        "cookies": login_cookies(user),
-        "data": {"choice": item.option_order[1], "clear": ""},
-        "headers": {"HX-Request": "true"},
-    }
+    session = data.exam_session(bp=bp, name="基准·自动保存", seats=n)
+    requests = []
+    for user in data.candidates("bench-autosave-", n):
+        attempt = attempt_for(user, session)
+        cookies = login_cookies(user)
+        for item in attempt.items.select_related("question").filter(question__type="single").order_by("position"):
+            requests.append({"path": f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/", "cookies": cookies,
+                             "data": {"choice": item.option_order[1], "clear": ""}})
+    import random
+
+    random.Random(7).shuffle(requests)  # candidates interleaved, as clicks arrive in an exam room
+    first = requests[0]
+    return {"path": first["path"], "cookies": first["cookies"], "data": first["data"],
+            "headers": {"HX-Request": "true"}, "requests": requests, "candidates": n}
 
 
 @part

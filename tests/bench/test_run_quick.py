@@ -37,6 +37,10 @@ def test_quick_run_reports_every_figure(tmp_path):
         assert key in proc.stdout
     # parts that need no app code always measure
     assert report["raw"]["baseline_anonymous"]["requests"] > 0
+    if report["autosave_ratio"] is not None:  # the autosaves cycle over every candidate's questions
+        saves = report["raw"]["autosave"]
+        assert saves["requests"] > 0 and saves["errors"] == 0 and saves["distinct_requests"] > 1
+        assert report["raw"]["baseline_authenticated"]["distinct_requests"] == saves["distinct_requests"]
     assert report["raw"]["pdf_one_line_ms"] > 0
     peer = report["raw"].get("peer_single")
     if peer is not None:  # django-mcq installed and ran: its sitting was measured
