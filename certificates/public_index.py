@@ -11,7 +11,9 @@ or falls due for review on the right day without anything being rewritten.
 A lookup is then one round trip to Redis, a Lua script that counts the client's lookup for the rate
 limit, reads the card and queues the verification-log entry (with the card it showed, so the log
 row records exactly what the visitor saw). The queued entries are written to the database in
-batches by ``drain_log`` (a periodic task), so a lookup touches no database at all.
+batches by ``drain_log`` (a periodic task), so a lookup touches no database at all. A QR scan's
+signed payload is checked against the card too (``signing.check_against_card``); its log entry,
+which carries the signature's outcome, is queued right after (a second round trip).
 
 How the index stays true:
 - every save of a certificate writes its card once the transaction has committed (a delete removes
@@ -43,16 +45,17 @@ from .models import Certificate, CertificateKind, OperationCategory, OperationIt
 
 logger = logging.getLogger("anxun.verify")
 
-CARD_PREFIX = "cert-public:v1:"
+CARD_PREFIX = "cert-public:v2:"
 QUEUE_KEY = "cert-verify-log:v1"
 SYNC_MARK_KEY = "cert-public-synced:v1"
 DRAIN_LOCK_KEY = "cert-verify-log-drain:v1"
 MISSING = "-"  # the card of a code that matches no certificate (kept briefly)
 HIT, LIMITED = "H", "L"
 
-# KEYS: the client's counter, the card, the log queue.  ARGV: window (s), limit, the entry's head.
-# Counting is the same as verification.count_lookup (INCR, and EXPIRE NX so the window starts with
-# the first lookup); over the limit the card is not read.
+# KEYS: the client's counter, the card, the log queue.  ARGV: window (s), limit, the entry's head,
+# "1" to queue the log entry of a found card here (a QR lookup queues its own, with the signature's
+# outcome). Counting is the same as verification.count_lookup (INCR, and EXPIRE NX so the window
+# starts with the first lookup); over the limit the card is not read.
 LOOKUP_LUA = """
 local n = redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], ARGV[1], 'NX')
@@ -61,7 +64,7 @@ if n > tonumber(ARGV[2]) then
   return {n, false}
 end
 local card = redis.call('GET', KEYS[2])
-if card then
+if card and ARGV[4] == '1' then
   redis.call('RPUSH', KEYS[3], ARGV[3] .. '\\nH\\n' .. card)
 end
 return {n, card}
@@ -100,7 +103,8 @@ def card_of(c: Certificate) -> dict:
     item = c.operation_item if c.operation_item_id else None
     return {
         "id": c.pk, "state": c.state, "reason": c.state_reason if c.state == Certificate.State.REVOKED else "",
-        "name": c.masked_holder_name, "idn": c.masked_holder_id, "kind": c.kind.name,
+        "name": c.masked_holder_name, "idn": c.masked_holder_id, "kind": c.kind.name, "kc": c.kind.code,
+        "ic": item.code if item else "",
         "cat": item.category.name if item else "", "item": item.name if item else "",
         "no": c.number, "nat": c.masked_national_number, "auth": c.issuing_authority,
         "first": _iso(c.first_issued_on), "from": _iso(c.valid_from), "until": _iso(c.valid_until),
@@ -227,10 +231,10 @@ def on_catalogue_saved(sender, instance, created: bool = False, **kwargs) -> Non
 
 
 class Lookup:
-    __slots__ = ("limited", "card")
+    __slots__ = ("limited", "card", "code")
 
-    def __init__(self, limited: bool, card: dict | None):
-        self.limited, self.card = limited, card
+    def __init__(self, limited: bool, card: dict | None, code: str = ""):
+        self.limited, self.card, self.code = limited, card, code  # code: normalised ("" if never valid)
 
 
 _scripts: dict[int, object] = {}
@@ -248,9 +252,10 @@ def _entry_head(*, channel: str, query: str, client_key: str, signature: str = "
                       ensure_ascii=False, separators=(",", ":"))
 
 
-def lookup(request, code: str, *, channel: str, query: str) -> Lookup:
+def lookup(request, code: str, *, channel: str, query: str, queue: bool = True) -> Lookup:
     """Count the lookup, find the card, queue the log entry: one round trip when the card is in the
-    index; a code the index does not know yet is read from the database and its card stored."""
+    index; a code the index does not know yet is read from the database and its card stored.
+    ``queue=False``: the caller queues the log entry itself (``queue_log``) once it knows more."""
     from . import selectors, verification
 
     backend, client = _redis()
@@ -261,13 +266,14 @@ def lookup(request, code: str, *, channel: str, query: str) -> Lookup:
     head = _entry_head(channel=channel, query=query, client_key=verification._request_client(request))
     counter = backend.make_key(f"cert-verify:{verification._request_client(request)}")  # a hex digest
     card_key = _key(backend, normal or MISSING)
-    queue = backend.make_key(QUEUE_KEY)
-    count, raw = _script(client)(keys=[counter, card_key, queue], args=[window, limit, head])
+    queue_key = backend.make_key(QUEUE_KEY)
+    count, raw = _script(client)(keys=[counter, card_key, queue_key], args=[window, limit, head, "1" if queue else "0"])
     if int(count) > limit:
-        return Lookup(True, None)
+        return Lookup(True, None, normal)
     if raw is not None:
         text = raw.decode() if isinstance(raw, bytes) else raw
-        return Lookup(False, None if text == MISSING else json.loads(text))
+        # (with ``queue`` the script has queued the entry, a missing code's marker included)
+        return Lookup(False, None if text == MISSING else json.loads(text), normal)
     # not in the index: the database decides, and the index learns it
     certificate = selectors.certificate_by_code(normal) if normal else None
     card = card_of(certificate) if certificate is not None else None
@@ -277,9 +283,28 @@ def lookup(request, code: str, *, channel: str, query: str) -> Lookup:
             pipe.set(card_key, _dumps(card), ex=_ttl(), nx=True)
         else:
             pipe.set(card_key, MISSING, ex=_missing_ttl(), nx=True)
-    pipe.rpush(queue, f"{head}\n{HIT}\n{_dumps(card) if card else MISSING}")
+    if queue:
+        pipe.rpush(queue_key, _entry(head, card))
     pipe.execute()
-    return Lookup(False, card)
+    return Lookup(False, card, normal)
+
+
+def _entry(head: str, card: dict | None) -> str:
+    return f"{head}\n{HIT}\n{_dumps(card) if card else MISSING}"
+
+
+def _push(client, queue_key: str, head: str, card: dict | None) -> None:
+    client.rpush(queue_key, _entry(head, card))
+
+
+def queue_log(request, *, channel: str, query: str, card: dict | None, signature: str = "") -> None:
+    """Queue the log entry of a lookup made with ``lookup(..., queue=False)``."""
+    from . import verification
+
+    backend, client = _redis()
+    head = _entry_head(channel=channel, query=query, client_key=verification._request_client(request),
+                       signature=signature)
+    _push(client, backend.make_key(QUEUE_KEY), head, card)
 
 
 # --- the verification log ---------------------------------------------------------------------

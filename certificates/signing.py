@@ -159,3 +159,28 @@ def verify_payload(payload: str) -> PayloadCheck:
     if payload_fields(certificate) != fields:
         return PayloadCheck(VALID, fields, certificate, _("签名有效；证书信息此后已更新，请以平台当前记录为准。"))
     return PayloadCheck(VALID, fields, certificate, _("签名有效，与平台记录一致。"))
+
+
+def card_payload_fields(card: dict, code: str) -> dict:
+    """payload_fields of the certificate whose public card (certificates.public_index) this is."""
+    return {"n": card["no"], "c": code, "h": card["name"], "k": card["kc"], "o": card["ic"], "f": card["from"],
+            "u": card["until"]}
+
+
+def check_against_card(payload: str, *, code: str, card: dict | None) -> PayloadCheck | None:
+    """verify_payload for a QR payload opened at ``/verify/<code>/``, decided from that code's public
+    card instead of the database; the same outcome and message as the page's database path.
+    None when the payload names another verification code: only the database can tell whether
+    that certificate exists (unknown) or the QR was moved to another code (altered)."""
+    from django.utils.translation import gettext as _
+
+    ok, fields = check_signature(extract_payload(payload))
+    if not ok:
+        return PayloadCheck(ALTERED, fields, None, _("签名无效：证书内容被篡改或不是本平台签发。"))
+    if not code or fields.get("c") != code:
+        return None
+    if card is None or fields.get("n") != card["no"]:  # the code is unique: no record has both
+        return PayloadCheck(UNKNOWN, fields, None, _("签名有效，但平台中没有这张证书的记录。"))
+    if card_payload_fields(card, code) != fields:
+        return PayloadCheck(VALID, fields, None, _("签名有效；证书信息此后已更新，请以平台当前记录为准。"))
+    return PayloadCheck(VALID, fields, None, _("签名有效，与平台记录一致。"))

@@ -1,8 +1,11 @@
 """Public verification: per-client rate limiting and the verification log (nothing unmasked).
 
-Both run on every public lookup, so both are kept to one round trip each: the rate limit is one
-pipelined ``INCR`` + ``EXPIRE … NX`` on Redis, and on PostgreSQL the log row is written in one
-statement batch that commits without waiting for the WAL flush (see ``_insert_log``).
+Both run on every public lookup. With the public index (certificates/public_index.py) the page
+does both inside its one Redis round trip, and the log rows reach the database in batches. The
+paths that read the database (the index off, signed QR payloads, name + number, the API) keep each
+to one round trip: the rate limit is one pipelined ``INCR`` + ``EXPIRE … NX`` on Redis, and on
+PostgreSQL the log row is written in one statement batch that commits without waiting for the WAL
+flush (see ``_insert_log``).
 """
 
 from __future__ import annotations

@@ -73,17 +73,28 @@ def verify(request):
 @never_cache
 def verify_code(request, code: str):
     payload = request.GET.get("p", "")
-    if not payload and public_index.enabled():
-        # the public index (Redis): counting, the card and the log entry in one round trip
-        found = public_index.lookup(request, code, channel="code", query=masked_query(code=code))
-        if found.limited:
-            return _limited_page(request)
-        status = public_index.card_status(found.card) if found.card is not None else ""
-        return verify_page.result_response(request, found.card, status=status, checked_at=timezone.localtime(),
-                                           searched=True)
     channel = "qr" if payload else "code"
     query = masked_query(code=code)
-    if not allow(request):
+    if public_index.enabled():
+        # The public index (Redis): the count, the card and (without a QR payload) the log entry
+        # in one round trip; a QR payload's signature is checked against the card.
+        found = public_index.lookup(request, code, channel=channel, query=query, queue=not payload)
+        if found.limited:
+            return _limited_page(request)
+        check = None
+        if payload:
+            check = signing.check_against_card(payload, code=found.code, card=found.card)
+            if check is None:  # another certificate's QR payload under this code: the database decides
+                return _verify_from_database(request, code, payload, channel, query, counted=True)
+            public_index.queue_log(request, channel=channel, query=query, card=found.card, signature=check.outcome)
+        status = public_index.card_status(found.card) if found.card is not None else ""
+        return verify_page.result_response(request, found.card, check=check, status=status,
+                                           checked_at=timezone.localtime(), searched=True)
+    return _verify_from_database(request, code, payload, channel, query)
+
+
+def _verify_from_database(request, code: str, payload: str, channel: str, query: str, counted: bool = False):
+    if not counted and not allow(request):
         return _limited(request, channel, query)
     certificate = selectors.certificate_by_code(code)
     check = None

@@ -283,14 +283,69 @@ def test_rate_limit_counts_on_the_same_counter_as_the_database_path(indexed, iss
     assert 0 < indexed.ttl(counter) <= 60
 
 
-def test_qr_scans_with_a_signature_still_check_it_against_the_database(indexed, issue, welder, client):
+def _qr_cases(c, officer):
+    """(name, payload) of the QR scans a visitor can bring to /verify/<c's code>/."""
+    from certificates import signing
+
+    good = signing.sign_certificate(c)
+    prefix, body, sig = good.split(".")
+    other_fields = dict(signing.payload_fields(c), c="ZZZZZZZZZZ", n="AX0000000000")
+    stale_fields = dict(signing.payload_fields(c), u="2099-12-31")
+    return [
+        ("valid", good),
+        ("tampered", f"{prefix}.{body}.{sig[:-4]}AAAA"),
+        ("garbage", "not-a-payload"),
+        ("updated since printed", signing.sign_fields(stale_fields)),
+        ("another number under this code", signing.sign_fields(dict(signing.payload_fields(c), n="AX0000000000"))),
+        ("another certificate's code", signing.sign_fields(other_fields)),
+        ("the whole URL", f"https://anxun.example.cn/verify/{c.verification_code}/?p={good}"),
+    ]
+
+
+def test_qr_scans_give_the_database_pages_answer(indexed, issue, welder, officer, client, settings):
+    c = issue(welder)
+    public_index.publish_ids([c.pk])
+    for name, payload in _qr_cases(c, officer):
+        settings.ANXUN_VERIFY_INDEX = False
+        from_db = client.get(f"/verify/{c.verification_code}/", {"p": payload})
+        settings.ANXUN_VERIFY_INDEX = True
+        from_index = client.get(f"/verify/{c.verification_code}/", {"p": payload})
+        assert from_db.status_code == from_index.status_code, name
+        assert _normalise(from_db.content.decode()) == _normalise(from_index.content.decode()), name
+    public_index.drain_log()
+    rows = list(VerificationLog.objects.order_by("created_at", "id"))
+    assert [r.channel for r in rows] == ["qr"] * len(rows) and len(rows) == 2 * len(_qr_cases(c, officer))
+    assert [r.signature for r in rows[0::2]] == [r.signature for r in rows[1::2]]  # database, index alike
+    assert [r.signature for r in rows[1::2]][:3] == ["valid", "altered", "altered"]
+    assert all(r.found and r.certificate_id == c.pk for r in rows)
+
+
+def test_a_qr_scan_reads_no_database(indexed, issue, welder, client, django_assert_num_queries):
     from certificates import signing
 
     c = issue(welder)
     public_index.publish_ids([c.pk])
-    body = client.get(f"/verify/{c.verification_code}/", {"p": signing.sign_certificate(c)}).content.decode()
-    assert 'data-signature="valid"' in body and 'data-status="valid"' in body
-    assert VerificationLog.objects.get().channel == "qr"
+    payload = signing.sign_certificate(c)
+    client.get(f"/verify/{c.verification_code}/", {"p": payload})
+    with django_assert_num_queries(0):
+        body = client.get(f"/verify/{c.verification_code}/", {"p": payload}).content.decode()
+    assert 'data-signature="valid"' in body and 'data-status="valid"' in body and "与平台记录一致" in body
+    public_index.drain_log()
+    assert {(r.channel, r.signature, r.status) for r in VerificationLog.objects.all()} == {("qr", "valid", c.status)}
+
+
+def test_a_qr_scan_of_a_code_that_does_not_exist(indexed, issue, welder, client, settings):
+    from certificates import signing
+
+    c = issue(welder)
+    payload = signing.sign_fields(dict(signing.payload_fields(c), c="NOSUCHCODE"))
+    pages = []
+    for on in (False, True):
+        settings.ANXUN_VERIFY_INDEX = on
+        pages.append(client.get("/verify/NOSUCHCODE/", {"p": payload}))
+    assert pages[0].status_code == pages[1].status_code == 200  # the signature card is shown
+    assert _normalise(pages[0].content.decode()) == _normalise(pages[1].content.decode())
+    assert 'data-signature="unknown"' in pages[1].content.decode()
 
 
 def test_rebuild_command(indexed, issue, welder, client):
