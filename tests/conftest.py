@@ -91,6 +91,18 @@ def _is_transactional(item) -> bool:
     )
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush, put the reference data back at once: ``--dist loadfile``
+    hands a worker whole files in collection order, so ordinary tests may come next on it."""
+    yield
+    if _is_transactional(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            ensure_reference_data()
+
+
 @pytest.fixture(autouse=True)
 def _reference_data(request):
     """Transactional tests flush every table when they finish. Reload the reference data that
