@@ -254,7 +254,9 @@ class Certificate(models.Model):
                 condition=~Q(state="revoked") | ~Q(state_reason=""), name="certificate_revocation_has_reason"
             ),
         ]
-        indexes = [models.Index(fields=["valid_until"]), models.Index(fields=["next_review_due"])]
+        # updated_at: the public index's periodic sync reads the certificates changed since its last run
+        indexes = [models.Index(fields=["valid_until"]), models.Index(fields=["next_review_due"]),
+                   models.Index(fields=["updated_at"])]
 
     def __str__(self) -> str:
         return f"{self.number} {self.kind.name}"

@@ -476,7 +476,9 @@ class AttemptItem(models.Model):
 class Answer(models.Model):
     """The candidate's latest saved answer to one item (upserted on every click)."""
 
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
+    # no index of its own: the unique (attempt, item) index serves every lookup by attempt, and
+    # each answer's first save (an exam day's commonest write) has one index less to update
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers", db_index=False)
     item = models.ForeignKey(AttemptItem, on_delete=models.CASCADE, related_name="answers")
     response = models.CharField(max_length=8, blank=True)
     text = models.TextField(blank=True)

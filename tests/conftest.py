@@ -96,7 +96,8 @@ def pytest_runtest_teardown(item, nextitem):
     """After a transactional test's flush, put the reference data back at once: ``--dist loadfile``
     hands a worker whole files in collection order, so ordinary tests may come next on it."""
     yield
-    if _is_transactional(item):
+    # (after the worker's last test the test database itself is gone: nothing to put back)
+    if nextitem is not None and _is_transactional(item):
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():
