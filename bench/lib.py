@@ -370,22 +370,31 @@ def _r(v, n=1):
 
 
 def python_load(base: str, method: str, path: str, *, cookies: dict | None = None, data: dict | None = None,
-                headers: dict | None = None, seconds: float, concurrency: int, ok=(200,)) -> LoadResult:
-    """Closed-loop load: `concurrency` threads each send the same request back to back for `seconds`."""
+                headers: dict | None = None, seconds: float, concurrency: int, ok=(200,),
+                requests: list[dict] | None = None) -> LoadResult:
+    """Closed-loop load: `concurrency` threads each send requests back to back for `seconds` — the
+    same one, or each thread the next of ``requests`` ({"path", "cookies", "data"}) in turn."""
+    requests = requests or [{"path": path, "cookies": cookies, "data": data}]
     result = LoadResult()
     lock = threading.Lock()
     stop_at = time.perf_counter() + seconds
     start = time.perf_counter()
 
-    def worker():
-        client = Client(base, cookies)
+    def worker(offset: int):
+        clients: dict[int, Client] = {}
         n = e = 0
         lat = []
         samples = []
+        i = offset
         while time.perf_counter() < stop_at:
+            r = requests[i % len(requests)]
+            i += 1
+            client = clients.get(id(r.get("cookies")))
+            if client is None:
+                client = clients[id(r.get("cookies"))] = Client(base, r.get("cookies"))
             t0 = time.perf_counter()
             try:
-                status, _, body = client.request(method, path, data=data, headers=headers)
+                status, _, body = client.request(method, r["path"], data=r.get("data"), headers=headers)
             except Exception as exc:  # noqa: BLE001
                 e += 1
                 samples.append(repr(exc))
@@ -402,7 +411,8 @@ def python_load(base: str, method: str, path: str, *, cookies: dict | None = Non
             result.latencies_ms.extend(lat)
             result.error_samples.extend(samples[:3])
 
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    step = max(1, len(requests) // concurrency)
+    threads = [threading.Thread(target=worker, args=(k * step,)) for k in range(concurrency)]
     for t in threads:
         t.start()
     for t in threads:
@@ -411,11 +421,7 @@ def python_load(base: str, method: str, path: str, *, cookies: dict | None = Non
     return result
 
 
-WRK_LUA = """
-wrk.method = "{method}"
-wrk.body = {body}
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-{headers}
+WRK_REPORT_LUA = """
 done = function(summary, latency, requests)
   io.write(string.format("BENCHJSON {{\\"requests\\": %d, \\"errors\\": %d, \\"status\\": %d, \\"seconds\\": %f, \\"p50\\": %f, \\"p95\\": %f}}\\n",
     summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
@@ -443,31 +449,8 @@ def ensure_wrk(install: bool) -> str | None:
 
 def wrk_load(wrk: str, base: str, method: str, path: str, *, cookies: dict | None = None, data: dict | None = None,
              headers: dict | None = None, seconds: float, concurrency: int, tmp: Path) -> LoadResult:
-    headers = dict(headers or {})
-    if cookies:
-        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        if "csrftoken" in cookies and method != "GET":
-            headers["X-CSRFToken"] = cookies["csrftoken"]
-            headers["Referer"] = base + path
-    body = urllib.parse.urlencode(data or {}, doseq=True) if data is not None else ""
-    lua = WRK_LUA.format(
-        method=method, body=json.dumps(body),
-        headers="\n".join(f'wrk.headers["{k}"] = {json.dumps(v)}' for k, v in headers.items()),
-    )
-    script = tmp / f"wrk-{os.getpid()}-{threading.get_ident()}.lua"
-    script.write_text(lua)
-    out = subprocess.run(
-        [wrk, "-t", "2", "-c", str(concurrency), "-d", f"{max(1, int(seconds))}s", "--timeout", "30s",
-         "-s", str(script), base + path],
-        capture_output=True, text=True, timeout=seconds + 60,
-    ).stdout
-    m = re.search(r"BENCHJSON (\{.*\})", out)
-    if not m:
-        raise RuntimeError(f"wrk output not understood:\n{out[-1500:]}")
-    d = json.loads(m.group(1))
-    res = LoadResult(requests=d["requests"], errors=d["errors"] + d["status"], seconds=d["seconds"], tool="wrk")
-    res.latencies_ms = [d["p50"], d["p95"]]  # only the two percentiles are known
-    return res
+    return load_many(base, method, [{"path": path, "cookies": cookies, "data": data}], wrk=wrk, tmp=tmp,
+                     headers=headers, seconds=seconds, concurrency=concurrency)
 
 
 def load(base: str, method: str, path: str, *, wrk: str | None, tmp: Path, **kw) -> LoadResult:
@@ -492,7 +475,7 @@ end
 REQUESTS = {{
 {rows}
 }}
-""" + WRK_LUA[WRK_LUA.index("done = function"):]
+""" + WRK_REPORT_LUA
 
 
 def _lua(value: str) -> str:
@@ -520,17 +503,8 @@ def load_many(base: str, method: str, requests: list[dict], *, wrk: str | None, 
     """Like ``load``, cycling through many requests ({"path", "cookies", "data"}), each connection
     sending the next one (wrk: one round-robin per load thread, started at a random place)."""
     if not wrk:
-        result = LoadResult()
-        parts = [python_load(base, method, r["path"], cookies=r.get("cookies"), data=r.get("data"), headers=headers,
-                             seconds=seconds / min(len(requests), 4), concurrency=concurrency)
-                 for r in requests[:4]]
-        for p in parts:
-            result.requests += p.requests
-            result.errors += p.errors
-            result.latencies_ms += p.latencies_ms
-            result.error_samples += p.error_samples
-            result.seconds += p.seconds
-        return result
+        return python_load(base, method, requests[0]["path"], headers=headers, seconds=seconds,
+                           concurrency=concurrency, requests=requests)
     rows = []
     for r in requests:
         body = urllib.parse.urlencode(r.get("data") or {}, doseq=True) if r.get("data") is not None else ""

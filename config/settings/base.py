@@ -113,13 +113,14 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+SQLITE_OPTIONS = {"timeout": 20, "transaction_mode": "IMMEDIATE",
+                  "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     # WAL with synchronous=NORMAL: a commit reaches the log in the operating system's cache at once and
     # the disk at the next checkpoint, so a crash or kill of the application loses nothing; only
     # a power loss or operating-system crash can undo the last commits. Production runs PostgreSQL.
-    DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE",
-                                            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"})
+    DATABASES["default"]["OPTIONS"].update(SQLITE_OPTIONS)
     # Kept open across requests: closing the last connection to a WAL database checkpoints and
     # removes the log, which made every request of a single app server pay for a full checkpoint.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)

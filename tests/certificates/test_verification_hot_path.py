@@ -36,7 +36,9 @@ def _redis_backend():
             raise
         # a machine without Redis runs the embedded default (local-memory cache, the other
         # parameter); CI has Redis in both passes and raises above instead of skipping
-        pytest.skip(f"the Redis counting path needs a Redis server; none answers at {REDIS_URL}")
+        pytest.skip(f"the Redis counting path can only be checked against a Redis server and none answers at "
+                    f"{REDIS_URL} on this machine (the local-memory path is the other parameter; CI has Redis "
+                    f"in both passes and fails above instead of skipping)")
     return RedisCache(REDIS_URL, {"KEY_PREFIX": f"anxun-test-rl-{uuid.uuid4().hex[:12]}"})
 
 
@@ -142,8 +144,8 @@ def test_log_row_outside_a_transaction_commits_on_its_own(rf):
     from django.db import connections
 
     if connection.vendor != "postgresql":
-        pytest.skip("asynchronous commit exists only on PostgreSQL (CI's PostgreSQL pass runs this); "
-                    "SQLite's ordinary insert is checked by test_sqlite_never_takes_the_asynchronous_path")
+        pytest.skip("PostgreSQL only: asynchronous commit is a PostgreSQL feature (CI's PostgreSQL pass runs "
+                    "this); on SQLite test_sqlite_never_takes_the_asynchronous_path checks the ordinary insert")
     other = connections.create_connection("default")
     marker = f"code=FAST{uuid.uuid4().hex[:10]}"
     request = rf.get("/verify/x/", REMOTE_ADDR="10.20.30.40")

@@ -6,14 +6,13 @@ from django.db import OperationalError, connection, connections
 
 from config import prepared
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
 
 @pytest.fixture
 def other():
     if connection.vendor != "postgresql":
-        pytest.skip("health checks and prepared statements are PostgreSQL's (CI's PostgreSQL pass runs this); "
-                    "on SQLite fetchone is an ordinary cursor")
+        pytest.skip("PostgreSQL only: these settings enable connection health checks and prepared statements "
+                    "for PostgreSQL alone; on SQLite, test_on_sqlite_it_is_an_ordinary_query runs instead, and "
+                    "CI's PostgreSQL pass runs this test")
     conn = connections.create_connection("default")
     conn.connect()
     assert conn.health_check_enabled  # CONN_HEALTH_CHECKS, as in production
@@ -36,6 +35,7 @@ def _new_request(conn):
     conn.health_check_done = False  # what the start of every request does (close_if_unusable_or_obsolete)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_no_health_check_round_trip_before_the_statement(other, monkeypatch):
     _new_request(other)
     monkeypatch.setattr(other, "is_usable", lambda: pytest.fail("a SELECT 1 before the statement"))
@@ -45,6 +45,7 @@ def test_no_health_check_round_trip_before_the_statement(other, monkeypatch):
         c.execute("SELECT 1")
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_dead_reused_connection_is_reopened_and_the_statement_run_again(other):
     before = _pid(other)
     _kill(before)
@@ -53,8 +54,16 @@ def test_a_dead_reused_connection_is_reopened_and_the_statement_run_again(other)
     assert _pid(other) != before
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_connection_already_checked_is_not_retried(other):
     other.health_check_done = True
     _kill(_pid(other))
     with pytest.raises(OperationalError):
         prepared.fetchone(other, "SELECT 1", [])
+
+
+@pytest.mark.django_db
+def test_on_sqlite_it_is_an_ordinary_query():
+    if connection.vendor == "postgresql":
+        pytest.skip("the SQLite side of fetchone; on PostgreSQL the three tests above run instead")
+    assert prepared.fetchone(connection, "SELECT %s + 1", [41]) == (42,)
