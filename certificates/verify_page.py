@@ -6,10 +6,12 @@ the live status and the signature check are computed for each request, never kep
 
 What is reused is the site chrome around it. For an anonymous visitor with no messages waiting —
 nearly all of this traffic — ``base.html`` comes out the same for every result in one language,
-except for the CSRF token, the CSP nonce of its scripts and the current URL (the language
-switcher's ``next``). So ``verify_result.html`` (which extends ``base.html`` like every page) is
-rendered once per language and process with markers in those places and split there; a request
-joins the pieces with its own token, nonce, escaped URL and result. Signed-in visitors, or a
+except for the current URL (the language switch's ``next``). So ``verify_result.html`` (which
+extends ``base.html`` like every page) is rendered once per language and process with markers in
+those places and split there; a request joins the pieces with its own URL and result. The result
+page is static HTML: it loads no script and carries no form, so it needs no CSP nonce and no CSRF
+token, and a visitor's scan sets no cookie. (Should the chrome ever use either again, it is no
+longer reused: every page is rendered in full.) Signed-in visitors, or a
 request with messages to show, get the ordinary full render of the same template, with the same
 result HTML.
 
@@ -22,19 +24,19 @@ cards of the site.
 from __future__ import annotations
 
 import logging
-import os
 import re
+import time
+from html import escape as _escape
+from urllib.parse import quote
 
 from django.contrib.messages import get_messages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csp import get_nonce
-from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
-from django.utils.html import escape
+from django.utils.http import http_date
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_noop as N_
@@ -70,6 +72,11 @@ LABELS = {
 }
 
 _labels: dict[str, dict[str, str]] = {}
+
+
+def escape(value) -> str:
+    """HTML-escaped text, as Django's escape (& < > " ' replaced) without its lazy-string wrapper."""
+    return _escape(value if isinstance(value, str) else str(value))
 
 
 def labels() -> dict[str, str]:
@@ -139,11 +146,12 @@ def result_html(card: dict | None, *, check=None, status: str = "", checked_at=N
 
 # --- the chrome ---------------------------------------------------------------------------
 
-_MARK = "anxunverifyshell7c1e"  # letters and digits only: template escaping leaves it as is
-CSRF_MARK, PATH_MARK, RESULT_MARK = f"{_MARK}csrf", f"{_MARK}path", f"{_MARK}result"
-NONCE_MARK = f"{_MARK}nonce"  # the response's CSP nonce: {% csp_nonce_attr %} renders nonce="…"
-NONCE_ATTR = f'nonce="{NONCE_MARK}"'
-_MARK_RE = re.compile(f"({CSRF_MARK}|{PATH_MARK}|{RESULT_MARK}|{re.escape(NONCE_ATTR)})")
+_MARK = "anxunverifyshell7c1e"  # letters and digits only: template escaping (and urlencode) leave it as is
+PATH_MARK, RESULT_MARK = f"{_MARK}path", f"{_MARK}result"
+# Rendered into the chrome too, to notice a chrome that would use them: a CSRF token or a CSP
+# nonce is the request's own, so such a chrome cannot be reused and every page is rendered in full.
+CSRF_MARK, NONCE_MARK = f"{_MARK}csrf", f"{_MARK}nonce"
+_MARK_RE = re.compile(f"({PATH_MARK}|{RESULT_MARK})")
 
 
 class _ShellRequest(HttpRequest):
@@ -166,18 +174,17 @@ class Shell:
     """The page around the result, split at the markers."""
 
     def __init__(self, html: str):
+        if CSRF_MARK in html or NONCE_MARK in html:
+            raise ValueError("the verification page's chrome uses a CSRF token or a CSP nonce")
         parts = _MARK_RE.split(html)
         # even indexes: text; odd: a marker
         self.parts = parts
         markers = parts[1::2]
-        if markers.count(RESULT_MARK) != 1 or markers.count(PATH_MARK) > 1 or _MARK in "".join(parts[0::2]):
+        if markers.count(RESULT_MARK) != 1 or _MARK in "".join(parts[0::2]):
             raise ValueError("the verification page's chrome cannot be reused: unexpected markers")
-        self.needs_csrf = CSRF_MARK in markers
-        self.needs_nonce = NONCE_ATTR in markers
 
-    def join(self, *, csrf: str, path: str, result: str, nonce=None) -> str:
-        values = {CSRF_MARK: csrf, PATH_MARK: path, RESULT_MARK: result,
-                  NONCE_ATTR: f'nonce="{escape(nonce)}"' if nonce is not None else ""}
+    def join(self, *, path: str, result: str) -> str:
+        values = {PATH_MARK: path, RESULT_MARK: result}
         parts = list(self.parts)
         for i in range(1, len(parts), 2):
             parts[i] = values[parts[i]]
@@ -186,40 +193,11 @@ class Shell:
 
 _shells: dict[tuple, Shell | None] = {}
 
-# --- the CSRF token ---------------------------------------------------------------------------
-# Exactly what django.middleware.csrf.get_token returns and records (a new secret for a visitor
-# without the cookie, flagged for the response; masked with a fresh mask), with the randomness
-# drawn in one os.urandom call instead of one call per character: Django's get_random_string picks
-# the 64 characters one by one, which cost more than the rest of this page. Unbiased: only bytes
-# below the largest multiple of the alphabet's size are used.
-
-_CHARS = CSRF_ALLOWED_CHARS
-_INDEX = {ch: i for i, ch in enumerate(_CHARS)}
-_SIZE = len(_CHARS)
-_UNBIASED = 256 - 256 % _SIZE
-
-
-def _random_indexes(n: int) -> list[int]:
-    out: list[int] = []
-    while len(out) < n:
-        out += [b % _SIZE for b in os.urandom(n + 16) if b < _UNBIASED]
-    return out[:n]
-
-
-def csrf_token(request) -> str:
-    secret = request.META.get("CSRF_COOKIE")
-    if secret is None:
-        secret = request.META["CSRF_COOKIE"] = "".join(_CHARS[i] for i in _random_indexes(CSRF_SECRET_LENGTH))
-    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
-    mask = _random_indexes(len(secret))
-    return "".join(_CHARS[i] for i in mask) + "".join(
-        _CHARS[(_INDEX[ch] + m) % _SIZE] for ch, m in zip(secret, mask, strict=True))
-
-
 
 def _shell(request) -> Shell | None:
     """The reusable chrome for this request, or None when it must be rendered in full."""
-    if request.user.is_authenticated or len(get_messages(request)):
+    # without any cookie there is no session, so no signed-in user and no message waiting
+    if request.COOKIES and (request.user.is_authenticated or len(get_messages(request))):
         return None
     key = (get_language(), get_script_prefix(), getattr(request, "urlconf", None))
     if key not in _shells:
@@ -244,6 +222,21 @@ def _forget(**kwargs):
     _shells.clear()
 
 
+NO_STORE = "max-age=0, no-cache, no-store, must-revalidate, private"  # as django's never_cache
+_expires = [0, ""]
+
+
+def no_store(response: HttpResponse) -> HttpResponse:
+    """The headers ``never_cache`` sets (the status is live: no copy may be kept), written directly."""
+    now = int(time.time())
+    if _expires[0] != now:
+        _expires[:] = [now, http_date(now)]
+    response["Expires"] = _expires[1]
+    response["Cache-Control"] = NO_STORE
+    response["Vary"] = "Cookie"  # the language cookie chooses the page's language
+    return response
+
+
 def result_response(request, card: dict | None, *, check=None, status: str = "", checked_at=None,
                     searched: bool = False) -> HttpResponse:
     """The result page for a certificate's public card (or None: not found)."""
@@ -251,10 +244,6 @@ def result_response(request, card: dict | None, *, check=None, status: str = "",
     code = 200 if card is not None or check is not None else 404
     shell = _shell(request)
     if shell is None:
-        return render(request, TEMPLATE, {"result": result, "check": check, "status": status}, status=code)
-    # the response's own CSRF token and CSP nonce (using them puts them in the cookie and the
-    # Content-Security-Policy header, as rendering the template does)
-    nonce = get_nonce(request) if shell.needs_nonce else None
-    html = shell.join(csrf=csrf_token(request) if shell.needs_csrf else "", path=escape(request.get_full_path()),
-                      result=result, nonce=str(nonce) if nonce is not None else None)
-    return HttpResponse(html, status=code)
+        return no_store(render(request, TEMPLATE, {"result": result, "check": check, "status": status}, status=code))
+    html = shell.join(path=escape(quote(request.get_full_path(), safe="")), result=result)
+    return no_store(HttpResponse(html, status=code))

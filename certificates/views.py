@@ -36,7 +36,7 @@ def _limited_page(request):
     response = render(request, "certificates/verify.html", {
         "code_form": VerifyCodeForm(), "name_form": VerifyNameNumberForm(), "limited": True}, status=429)
     response["Retry-After"] = "60"
-    return response
+    return verify_page.no_store(response)
 
 
 @never_cache
@@ -70,9 +70,8 @@ def verify(request):
     return render(request, "certificates/verify.html", context)
 
 
-@never_cache
-def verify_code(request, code: str):
-    payload = request.GET.get("p", "")
+def verify_code(request, code: str):  # every response: verify_page.no_store
+    payload = request.GET.get("p", "") if request.META.get("QUERY_STRING") else ""
     channel = "qr" if payload else "code"
     query = masked_query(code=code)
     if public_index.enabled():
@@ -87,9 +86,10 @@ def verify_code(request, code: str):
             if check is None:  # another certificate's QR payload under this code: the database decides
                 return _verify_from_database(request, code, payload, channel, query, counted=True)
             public_index.queue_log(request, channel=channel, query=query, card=found.card, signature=check.outcome)
-        status = public_index.card_status(found.card) if found.card is not None else ""
+        now = timezone.localtime()
+        status = public_index.card_status(found.card, now.date()) if found.card is not None else ""
         return verify_page.result_response(request, found.card, check=check, status=status,
-                                           checked_at=timezone.localtime(), searched=True)
+                                           checked_at=now, searched=True)
     return _verify_from_database(request, code, payload, channel, query)
 
 

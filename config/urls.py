@@ -36,6 +36,7 @@ urlpatterns = [
     path("ops/", include("config.ops")),
     path("accounts/", include(auth_urlpatterns)),
     path("accounts/", include("accounts.urls")),
+    path("i18n/switch/", account_views.switch_language, name="switch_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
