@@ -12,8 +12,8 @@ A lookup is then one round trip to Redis, a Lua script that counts the client's 
 limit, reads the card and queues the verification-log entry (with the card it showed, so the log
 row records exactly what the visitor saw). The queued entries are written to the database in
 batches by ``drain_log`` (a periodic task), so a lookup touches no database at all. A QR scan's
-signed payload is checked against the card too (``signing.check_against_card``); its log entry,
-which carries the signature's outcome, is queued right after (a second round trip).
+signed payload is checked against the card too (``signing.check_against_card``); its log entry
+carries the payload, and the drain decides the outcome it records against the same card.
 
 How the index stays true:
 - every save of a certificate writes its card once the transaction has committed (a delete removes
@@ -299,15 +299,26 @@ def _run_lookup(client, keys: list[str], args: list) -> list:
     raise RuntimeError("unreachable")
 
 
-def _entry_head(*, channel: str, query: str, client_key: str, signature: str = "") -> str:
-    return json.dumps({"t": time.time(), "ch": channel, "q": query[:128], "c": client_key, "s": signature},
-                      ensure_ascii=False, separators=(",", ":"))
+# A QR payload is kept with its log entry (up to this length; a genuine one is a few hundred
+# characters, and a longer one cannot carry a valid signature, cut or not).
+PAYLOAD_MAX = 2048
 
 
-def lookup(request, code: str, *, channel: str, query: str, queue: bool = True) -> Lookup:
+def _entry_head(*, channel: str, query: str, client_key: str, signature: str = "", payload: str = "",
+                code: str = "") -> str:
+    head = {"t": time.time(), "ch": channel, "q": query[:128], "c": client_key, "s": signature}
+    if payload:
+        head["p"], head["k"] = payload[:PAYLOAD_MAX], code
+    return json.dumps(head, ensure_ascii=False, separators=(",", ":"))
+
+
+def lookup(request, code: str, *, channel: str, query: str, payload: str = "") -> Lookup:
     """Count the lookup, find the card, queue the log entry: one round trip when the card is in the
     index; a code the index does not know yet is read from the database and its card stored.
-    ``queue=False``: the caller queues the log entry itself (``queue_log``) once it knows more."""
+
+    A QR scan's payload goes into the log entry, and the drain decides the signature's outcome
+    against the very card the entry carries (``signing.check_against_card``, what the page showed);
+    a payload naming another code is left to the database path, which logs that lookup itself."""
     from . import selectors, verification
 
     backend, client = _redis()
@@ -315,16 +326,17 @@ def lookup(request, code: str, *, channel: str, query: str, queue: bool = True) 
     normal = numbers.normalize_code(code)
     if not normal or len(normal) > 16:
         normal = ""  # never a certificate; counted and logged like any other miss
-    head = _entry_head(channel=channel, query=query, client_key=verification._request_client(request))
+    head = _entry_head(channel=channel, query=query, client_key=verification._request_client(request),
+                       payload=payload, code=normal)
     counter = backend.make_key(f"cert-verify:{verification._request_client(request)}")  # a hex digest
     card_key = _key(backend, normal or MISSING)
     queue_key = backend.make_key(QUEUE_KEY)
-    count, raw = _run_lookup(client, [counter, card_key, queue_key], [window, limit, head, "1" if queue else "0"])
+    count, raw = _run_lookup(client, [counter, card_key, queue_key], [window, limit, head, "1"])
     if int(count) > limit:
         return Lookup(True, None, normal)
     if raw is not None:
         text = raw.decode() if isinstance(raw, bytes) else raw
-        # (with ``queue`` the script has queued the entry, a missing code's marker included)
+        # (the script has queued the entry, a missing code's marker included)
         return Lookup(False, None if text == MISSING else json.loads(text), normal)
     # not in the index: the database decides, and the index learns it
     certificate = selectors.certificate_by_code(normal) if normal else None
@@ -335,8 +347,7 @@ def lookup(request, code: str, *, channel: str, query: str, queue: bool = True) 
             pipe.set(card_key, _dumps(card), ex=_ttl(), nx=True)
         else:
             pipe.set(card_key, MISSING, ex=_missing_ttl(), nx=True)
-    if queue:
-        pipe.rpush(queue_key, _entry(head, card))
+    pipe.rpush(queue_key, _entry(head, card))
     pipe.execute()
     return Lookup(False, card, normal)
 
@@ -345,32 +356,27 @@ def _entry(head: str, card: dict | None) -> str:
     return f"{head}\n{HIT}\n{_dumps(card) if card else MISSING}"
 
 
-def _push(client, queue_key: str, head: str, card: dict | None) -> None:
-    client.rpush(queue_key, _entry(head, card))
-
-
-def queue_log(request, *, channel: str, query: str, card: dict | None, signature: str = "") -> None:
-    """Queue the log entry of a lookup made with ``lookup(..., queue=False)``."""
-    from . import verification
-
-    backend, client = _redis()
-    head = _entry_head(channel=channel, query=query, client_key=verification._request_client(request),
-                       signature=signature)
-    _push(client, backend.make_key(QUEUE_KEY), head, card)
-
-
 # --- the verification log ---------------------------------------------------------------------
 
 
-def _log_row(entry: str, existing: set[int]) -> VerificationLog:
+def _log_row(entry: str, existing: set[int]) -> VerificationLog | None:
+    """The log row of a queued entry; None for a QR scan the database path has logged itself."""
     head, flag, body = entry.split("\n", 2)
     h = json.loads(head)
     created = dt.datetime.fromtimestamp(h["t"], tz=dt.UTC)
     card = json.loads(body) if flag == HIT and body and body != MISSING else None
+    signature = h.get("s", "")
+    if h.get("p") and flag == HIT:
+        from .signing import check_against_card
+
+        check = check_against_card(h["p"], code=h.get("k", ""), card=card)
+        if check is None:
+            return None
+        signature = check.outcome
     certificate_id = card["id"] if card and card["id"] in existing else None
     status = card_status(card, timezone.localdate(created)) if card else ""
     return VerificationLog(created_at=created, channel=h["ch"], query=h["q"], certificate_id=certificate_id,
-                           found=card is not None, status=status, signature=h.get("s", ""), client=h["c"],
+                           found=card is not None, status=status, signature=signature, client=h["c"],
                            rate_limited=flag == LIMITED)
 
 
@@ -408,7 +414,9 @@ def drain_log(*, batch: int = 1000, max_batches: int = 100) -> int:
             rows = []
             for e in entries:
                 try:
-                    rows.append(_log_row(e, existing))
+                    row = _log_row(e, existing)
+                    if row is not None:
+                        rows.append(row)
                 except (ValueError, KeyError, TypeError):
                     logger.warning("verification log: unreadable queued entry dropped: %.200r", e)
             insert_log_rows(rows)

@@ -75,9 +75,9 @@ def verify_code(request, code: str):  # every response: verify_page.no_store
     channel = "qr" if payload else "code"
     query = masked_query(code=code)
     if public_index.enabled():
-        # The public index (Redis): the count, the card and (without a QR payload) the log entry
-        # in one round trip; a QR payload's signature is checked against the card.
-        found = public_index.lookup(request, code, channel=channel, query=query, queue=not payload)
+        # The public index (Redis): the count, the card and the log entry in one round trip; a QR
+        # payload's signature is checked against the card (and again by the log's drain).
+        found = public_index.lookup(request, code, channel=channel, query=query, payload=payload)
         if found.limited:
             return _limited_page(request)
         check = None
@@ -85,7 +85,6 @@ def verify_code(request, code: str):  # every response: verify_page.no_store
             check = signing.check_against_card(payload, code=found.code, card=found.card)
             if check is None:  # another certificate's QR payload under this code: the database decides
                 return _verify_from_database(request, code, payload, channel, query, counted=True)
-            public_index.queue_log(request, channel=channel, query=query, card=found.card, signature=check.outcome)
         now = timezone.localtime()
         status = public_index.card_status(found.card, now.date()) if found.card is not None else ""
         return verify_page.result_response(request, found.card, check=check, status=status,

@@ -90,11 +90,19 @@ def test_page_from_the_index_is_the_page_from_the_database(indexed, issue, welde
 
 def test_a_lookup_is_one_redis_round_trip_and_no_query(indexed, issue, welder, client, monkeypatch,
                                                        django_assert_num_queries):
-    import redis.connection
-
     c = issue(welder)
     public_index.publish_ids([c.pk])
     client.get(f"/verify/{c.verification_code}/")  # chrome, labels and the script loaded
+    sent = _commands_sent(monkeypatch)
+    with django_assert_num_queries(0):
+        assert client.get(f"/verify/{c.verification_code}/").status_code == 200
+    assert sent == ["EVALSHA"]  # every command of the request, through any connection
+
+
+def _commands_sent(monkeypatch) -> list[str]:
+    """The names of the Redis commands sent from now on, through any connection."""
+    import redis.connection
+
     sent = []
     real = redis.connection.AbstractConnection.send_packed_command
 
@@ -106,9 +114,7 @@ def test_a_lookup_is_one_redis_round_trip_and_no_query(indexed, issue, welder, c
         return real(self, command, *args, **kwargs)
 
     monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", spy)
-    with django_assert_num_queries(0):
-        assert client.get(f"/verify/{c.verification_code}/").status_code == 200
-    assert sent == ["EVALSHA"]  # every command of the request, through any connection
+    return sent
 
 
 def test_the_lookup_survives_a_lost_connection_and_a_flushed_script_cache(indexed, issue, welder, client):
@@ -333,15 +339,17 @@ def test_qr_scans_give_the_database_pages_answer(indexed, issue, welder, officer
     assert all(r.found and r.certificate_id == c.pk for r in rows)
 
 
-def test_a_qr_scan_reads_no_database(indexed, issue, welder, client, django_assert_num_queries):
+def test_a_qr_scan_reads_no_database(indexed, issue, welder, client, monkeypatch, django_assert_num_queries):
     from certificates import signing
 
     c = issue(welder)
     public_index.publish_ids([c.pk])
     payload = signing.sign_certificate(c)
     client.get(f"/verify/{c.verification_code}/", {"p": payload})
+    sent = _commands_sent(monkeypatch)
     with django_assert_num_queries(0):
         body = client.get(f"/verify/{c.verification_code}/", {"p": payload}).content.decode()
+    assert sent == ["EVALSHA"]  # the count, the card and the log entry (with the payload): one round trip
     assert 'data-signature="valid"' in body and 'data-status="valid"' in body and "与平台记录一致" in body
     public_index.drain_log()
     assert {(r.channel, r.signature, r.status) for r in VerificationLog.objects.all()} == {("qr", "valid", c.status)}
@@ -399,3 +407,18 @@ def test_language_switch_of_the_result_page(issue, welder):
     assert switched.cookies["django_language"].value == "en"
     english = browser.get(switched["Location"]).content.decode()
     assert "Certificate status" in english and 'lang="zh-hans" href="/i18n/switch/?language=zh-hans' in english
+
+def test_an_oversized_qr_payload_is_cut_in_the_log_and_still_altered(indexed, issue, welder, client):
+    from certificates import signing
+
+    c = issue(welder)
+    public_index.publish_ids([c.pk])
+    good = signing.sign_certificate(c)
+    huge = good + "A" * 20_000
+    body = client.get(f"/verify/{c.verification_code}/", {"p": huge}).content.decode()
+    assert 'data-signature="altered"' in body
+    backend, _client = public_index._redis()
+    queued = indexed.lrange(backend.make_key(public_index.QUEUE_KEY), 0, -1)
+    assert len(queued) == 1 and len(queued[0]) < public_index.PAYLOAD_MAX + 2000  # not the visitor's 20 KB
+    public_index.drain_log()
+    assert [(r.channel, r.signature, r.found) for r in VerificationLog.objects.all()] == [("qr", "altered", True)]
