@@ -32,6 +32,7 @@ embedded default (local-memory cache) reads the database on every lookup instead
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -54,10 +55,9 @@ DRAIN_LOCK_KEY = "cert-verify-log-drain:v1"
 MISSING = "-"  # the card of a code that matches no certificate (kept briefly)
 HIT, LIMITED = "H", "L"
 
-# KEYS: the client's counter, the card, the log queue.  ARGV: window (s), limit, the entry's head,
-# "1" to queue the log entry of a found card here (a QR lookup queues its own, with the signature's
-# outcome). Counting is the same as verification.count_lookup (INCR, and EXPIRE NX so the window
-# starts with the first lookup); over the limit the card is not read.
+# KEYS: the client's counter, the card, the log queue.  ARGV: window (s), limit, the entry's head.
+# Counting is the same as verification.count_lookup (INCR, and EXPIRE NX so the window starts with
+# the first lookup); over the limit the card is not read. The entry is queued with the card shown.
 LOOKUP_LUA = """
 local n = redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], ARGV[1], 'NX')
@@ -66,11 +66,12 @@ if n > tonumber(ARGV[2]) then
   return {n, false}
 end
 local card = redis.call('GET', KEYS[2])
-if card and ARGV[4] == '1' then
+if card then
   redis.call('RPUSH', KEYS[3], ARGV[3] .. '\\nH\\n' .. card)
 end
 return {n, card}
 """
+LOOKUP_SHA = hashlib.sha1(LOOKUP_LUA.encode(), usedforsecurity=False).hexdigest()  # the name Redis knows a script by
 
 
 def _ttl() -> int:
@@ -239,16 +240,6 @@ class Lookup:
         self.limited, self.card, self.code = limited, card, code  # code: normalised ("" if never valid)
 
 
-_scripts: dict[int, object] = {}
-
-
-def _script(client):
-    script = _scripts.get(id(client))
-    if script is None or script.registered_client is not client:
-        script = _scripts[id(client)] = client.register_script(LOOKUP_LUA)
-    return script
-
-
 # The lookup script goes over a connection of the requesting thread's own, packed here: the
 # client's pool would check each borrowed connection for unread data (one more system call) and
 # record pool statistics, which together cost as much CPU as the round trip itself. The connection
@@ -275,28 +266,30 @@ def _pack(*args) -> bytes:
 
 
 def _run_lookup(client, keys: list[str], args: list) -> list:
-    """EVALSHA of the lookup script: loaded first if the server does not know it; a broken
-    connection is made again and the command sent once more (counting twice at worst)."""
+    """EVALSHA of the lookup script. A connection found broken is made again and the command sent
+    once more (counting the lookup twice at worst); a server that does not know the script (a new
+    or restarted Redis) is given it, and the command sent once more."""
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import NoScriptError
     from redis.exceptions import TimeoutError as RedisTimeoutError
 
-    script = _script(client)
-    packed = _pack("EVALSHA", script.sha, len(keys), *keys, *args)
-    for attempt in range(3):
+    packed = _pack("EVALSHA", LOOKUP_SHA, len(keys), *keys, *args)
+    reconnected = loaded = False
+    while True:
         conn = _connection(client)
         try:
             conn.send_packed_command([packed], check_health=False)
             return conn.read_response()
         except NoScriptError:
-            if attempt:
+            if loaded:
                 raise
             client.script_load(LOOKUP_LUA)
+            loaded = True
         except (RedisConnectionError, RedisTimeoutError):
             conn.disconnect()
-            if attempt:
+            if reconnected:
                 raise
-    raise RuntimeError("unreachable")
+            reconnected = True
 
 
 # A QR payload is kept with its log entry (up to this length; a genuine one is a few hundred
@@ -331,7 +324,7 @@ def lookup(request, code: str, *, channel: str, query: str, payload: str = "") -
     counter = backend.make_key(f"cert-verify:{verification._request_client(request)}")  # a hex digest
     card_key = _key(backend, normal or MISSING)
     queue_key = backend.make_key(QUEUE_KEY)
-    count, raw = _run_lookup(client, [counter, card_key, queue_key], [window, limit, head, "1"])
+    count, raw = _run_lookup(client, [counter, card_key, queue_key], [window, limit, head])
     if int(count) > limit:
         return Lookup(True, None, normal)
     if raw is not None:

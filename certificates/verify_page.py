@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from html import escape as _escape
+from functools import lru_cache
 from urllib.parse import quote
 
 from django.contrib.messages import get_messages
@@ -40,6 +40,8 @@ from django.utils.http import http_date
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_noop as N_
+
+from config.escaping import escape
 
 from .models import LiveStatus
 
@@ -72,11 +74,6 @@ LABELS = {
 }
 
 _labels: dict[str, dict[str, str]] = {}
-
-
-def escape(value) -> str:
-    """HTML-escaped text, as Django's escape (& < > " ' replaced) without its lazy-string wrapper."""
-    return _escape(value if isinstance(value, str) else str(value))
 
 
 def labels() -> dict[str, str]:
@@ -223,15 +220,16 @@ def _forget(**kwargs):
 
 
 NO_STORE = "max-age=0, no-cache, no-store, must-revalidate, private"  # as django's never_cache
-_expires = [0, ""]
+
+
+@lru_cache(maxsize=1)
+def _http_date(second: int) -> str:
+    return http_date(second)  # the same for every response within one second
 
 
 def no_store(response: HttpResponse) -> HttpResponse:
     """The headers ``never_cache`` sets (the status is live: no copy may be kept), written directly."""
-    now = int(time.time())
-    if _expires[0] != now:
-        _expires[:] = [now, http_date(now)]
-    response["Expires"] = _expires[1]
+    response["Expires"] = _http_date(int(time.time()))
     response["Cache-Control"] = NO_STORE
     response["Vary"] = "Cookie"  # the language cookie chooses the page's language
     return response

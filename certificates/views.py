@@ -71,7 +71,7 @@ def verify(request):
 
 
 def verify_code(request, code: str):  # every response: verify_page.no_store
-    payload = request.GET.get("p", "") if request.META.get("QUERY_STRING") else ""
+    payload = request.GET.get("p", "")
     channel = "qr" if payload else "code"
     query = masked_query(code=code)
     if public_index.enabled():

@@ -6,13 +6,14 @@ candidates load most; here URLs are reversed once, labels translated once, and e
 paper goes through ``escape``.
 """
 
-import html
 
 from django import template
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+
+from config.escaping import escape as _esc
 
 register = template.Library()
 
@@ -37,12 +38,6 @@ def answer_sheet(nav, attempt_id: int, current: int | None = None):
         aria = ' aria-current="true"' if position == current else ""
         links.append(f'<a href="{prefix}{position}/" data-position="{position}" class="{" ".join(classes)}" title="{title}"{aria}>{position}</a>')
     return mark_safe("".join(links))  # noqa: S308 (positions are integers, labels are escaped)
-
-
-def _esc(value) -> str:
-    """What django.utils.html.escape returns, without its lazy-argument wrapper (called thousands of
-    times per page, the wrapper cost more than the escaping)."""
-    return html.escape(str(value))
 
 
 def _linebreaksbr(text: str) -> str:

@@ -123,8 +123,13 @@ def test_the_lookup_survives_a_lost_connection_and_a_flushed_script_cache(indexe
     assert client.get(f"/verify/{c.verification_code}/").status_code == 200
     public_index._line.conn._sock.close()  # the thread's own connection breaks under it
     assert 'data-status="valid"' in client.get(f"/verify/{c.verification_code}/").content.decode()
-    indexed.script_flush()  # Redis restarted: it no longer knows the script
+    indexed.script_flush()  # a new Redis server: it does not know the script
     assert 'data-status="valid"' in client.get(f"/verify/{c.verification_code}/").content.decode()
+    public_index._line.conn._sock.close()  # a restart: the connection breaks and the script is gone
+    indexed.script_flush()
+    assert 'data-status="valid"' in client.get(f"/verify/{c.verification_code}/").content.decode()
+    public_index.drain_log()
+    assert VerificationLog.objects.count() == 4  # each lookup logged once
 
 
 def test_revocation_shows_at_once(indexed, issue, welder, officer, client, django_capture_on_commit_callbacks):

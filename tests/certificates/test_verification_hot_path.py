@@ -11,6 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils.http import parse_http_date
 
 from certificates import public_index, selectors, signing, verification, verify_page
 from certificates.models import Certificate, VerificationLog
@@ -137,15 +138,16 @@ def test_every_lookup_writes_its_log_row(issue, welder, client):
     assert all(x.created_at is not None and "127.0.0.1" not in x.client for x in logs)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="PostgreSQL only: the row is committed with synchronous_commit off, a PostgreSQL "
+                           "setting; SQLite writes an ordinary insert (test_sqlite_never_takes_the_asynchronous_path); "
+                           "CI's PostgreSQL pass runs this")
 def test_log_row_outside_a_transaction_commits_on_its_own(rf):
     """On PostgreSQL, outside any transaction, the row goes in one batch that commits with
     synchronous_commit off for that transaction only. Run on a second connection to the test
     database (the test's own connection is inside the test's transaction)."""
     from django.db import connections
 
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only: asynchronous commit is a PostgreSQL feature (CI's PostgreSQL pass runs "
-                    "this); on SQLite test_sqlite_never_takes_the_asynchronous_path checks the ordinary insert")
     other = connections.create_connection("default")
     marker = f"code=FAST{uuid.uuid4().hex[:10]}"
     request = rf.get("/verify/x/", REMOTE_ADDR="10.20.30.40")
@@ -355,3 +357,15 @@ def test_anonymous_visitor_with_a_message_gets_the_full_page(issue, welder, rf):
     body = verify_page.result_response(request, public_index.card_of(c), status=c.status,
                                        searched=True).content.decode()
     assert "已退出登录" in body and 'data-status="' in body
+
+
+def test_no_store_headers_are_djangos_never_cache_headers():
+    """verify_page.no_store writes what django.views.decorators.cache.never_cache would."""
+    from django.http import HttpResponse
+    from django.utils.cache import add_never_cache_headers
+
+    ours, django_s = verify_page.no_store(HttpResponse()), HttpResponse()
+    add_never_cache_headers(django_s)
+    assert ours["Cache-Control"] == django_s["Cache-Control"]
+    assert abs(parse_http_date(ours["Expires"]) - parse_http_date(django_s["Expires"])) <= 1
+    assert ours["Vary"] == "Cookie"

@@ -2,17 +2,22 @@
 from the statement itself whether a reused connection is alive, reconnecting once if it is not."""
 
 import pytest
-from django.db import OperationalError, connection, connections
+from django.db import DatabaseError, OperationalError, connection, connections
 
 from config import prepared
 
 
+# What these tests exercise — the per-request health check, killing a server backend — exists only on
+# PostgreSQL: the settings turn CONN_HEALTH_CHECKS on for PostgreSQL alone and an SQLite file has no
+# connection that can die. CI's PostgreSQL pass runs them; both passes run the last test.
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL only: health checks and a killable server connection do not exist on SQLite "
+           "(CI's PostgreSQL pass runs this)")
+
+
 @pytest.fixture
 def other():
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only: these settings enable connection health checks and prepared statements "
-                    "for PostgreSQL alone; on SQLite, test_on_sqlite_it_is_an_ordinary_query runs instead, and "
-                    "CI's PostgreSQL pass runs this test")
     conn = connections.create_connection("default")
     conn.connect()
     assert conn.health_check_enabled  # CONN_HEALTH_CHECKS, as in production
@@ -35,6 +40,7 @@ def _new_request(conn):
     conn.health_check_done = False  # what the start of every request does (close_if_unusable_or_obsolete)
 
 
+@postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_no_health_check_round_trip_before_the_statement(other, monkeypatch):
     _new_request(other)
@@ -45,6 +51,7 @@ def test_no_health_check_round_trip_before_the_statement(other, monkeypatch):
         c.execute("SELECT 1")
 
 
+@postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_a_dead_reused_connection_is_reopened_and_the_statement_run_again(other):
     before = _pid(other)
@@ -54,6 +61,7 @@ def test_a_dead_reused_connection_is_reopened_and_the_statement_run_again(other)
     assert _pid(other) != before
 
 
+@postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_a_connection_already_checked_is_not_retried(other):
     other.health_check_done = True
@@ -63,7 +71,11 @@ def test_a_connection_already_checked_is_not_retried(other):
 
 
 @pytest.mark.django_db
-def test_on_sqlite_it_is_an_ordinary_query():
-    if connection.vendor == "postgresql":
-        pytest.skip("the SQLite side of fetchone; on PostgreSQL the three tests above run instead")
-    assert prepared.fetchone(connection, "SELECT %s + 1", [41]) == (42,)
+def test_inside_a_transaction_it_is_one_ordinary_query(django_assert_num_queries, monkeypatch):
+    """In a transaction (here the test's own) or on SQLite nothing is skipped or retried: the
+    statement runs once like any query, and an error reaches the caller."""
+    with django_assert_num_queries(1):
+        assert prepared.fetchone(connection, "SELECT %s + 1", [41]) == (42,)
+    monkeypatch.setattr(connection, "close", lambda: pytest.fail("no reconnection here"))
+    with pytest.raises(DatabaseError), django_assert_num_queries(1):
+        prepared.fetchone(connection, "SELECT * FROM no_such_table_here", [])
