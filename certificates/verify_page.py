@@ -236,11 +236,14 @@ def no_store(response: HttpResponse) -> HttpResponse:
 
 
 def result_response(request, card: dict | None, *, check=None, status: str = "", checked_at=None,
-                    searched: bool = False) -> HttpResponse:
-    """The result page for a certificate's public card (or None: not found)."""
+                    searched: bool = False, early: bool = False) -> HttpResponse | None:
+    """The result page for a certificate's public card (or None: not found). ``early``: only the
+    page joined from the reusable chrome, None when it would need the full render."""
+    shell = _shell(request)
+    if shell is None and early:
+        return None
     result = result_html(card, check=check, status=status, checked_at=checked_at, searched=searched)
     code = 200 if card is not None or check is not None else 404
-    shell = _shell(request)
     if shell is None:
         return no_store(render(request, TEMPLATE, {"result": result, "check": check, "status": status}, status=code))
     html = shell.join(path=escape(quote(request.get_full_path(), safe="")), result=result)

@@ -71,25 +71,41 @@ def verify(request):
 
 
 def verify_code(request, code: str):  # every response: verify_page.no_store
+    if public_index.enabled():
+        return _verify_from_index(request, code)
+    payload = request.GET.get("p", "")
+    return _verify_from_database(request, code, payload, "qr" if payload else "code", masked_query(code=code))
+
+
+def verify_code_early(request, code: str):
+    """The result page for ``certificates.middleware.VerificationMiddleware``, or None when the
+    ordinary stack must answer (the lookup made here is then left on the request for the view)."""
+    return _verify_from_index(request, code, early=True)
+
+
+def _verify_from_index(request, code: str, *, early: bool = False):
+    # The public index (Redis): the count, the card and the log entry in one round trip; a QR
+    # payload's signature is checked against the card (and again by the log's drain).
     payload = request.GET.get("p", "")
     channel = "qr" if payload else "code"
     query = masked_query(code=code)
-    if public_index.enabled():
-        # The public index (Redis): the count, the card and the log entry in one round trip; a QR
-        # payload's signature is checked against the card (and again by the log's drain).
-        found = public_index.lookup(request, code, channel=channel, query=query, payload=payload)
-        if found.limited:
-            return _limited_page(request)
-        check = None
-        if payload:
-            check = signing.check_against_card(payload, code=found.code, card=found.card)
-            if check is None:  # another certificate's QR payload under this code: the database decides
-                return _verify_from_database(request, code, payload, channel, query, counted=True)
-        now = timezone.localtime()
-        status = public_index.card_status(found.card, now.date()) if found.card is not None else ""
-        return verify_page.result_response(request, found.card, check=check, status=status,
-                                           checked_at=now, searched=True)
-    return _verify_from_database(request, code, payload, channel, query)
+    found = getattr(request, "_anxun_verify_lookup", None)
+    if found is None:
+        found = request._anxun_verify_lookup = public_index.lookup(request, code, channel=channel, query=query,
+                                                                   payload=payload)
+    if found.limited:
+        return None if early else _limited_page(request)
+    if early and found.card is None:
+        return None  # "not found" is a 404: the ordinary stack answers (Wagtail's redirects apply to 404s)
+    check = None
+    if payload:
+        check = signing.check_against_card(payload, code=found.code, card=found.card)
+        if check is None:  # another certificate's QR payload under this code: the database decides
+            return None if early else _verify_from_database(request, code, payload, channel, query, counted=True)
+    now = timezone.localtime()
+    status = public_index.card_status(found.card, now.date()) if found.card is not None else ""
+    return verify_page.result_response(request, found.card, check=check, status=status,
+                                       checked_at=now, searched=True, early=early)
 
 
 def _verify_from_database(request, code: str, payload: str, channel: str, query: str, counted: bool = False):

@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A cookie-free visitor's verification result, answered here (certificates/middleware.py).
+    "certificates.middleware.VerificationMiddleware",
     # Below Django's CSP middleware: the editors' admin gets its own policy (config/security.py).
     "config.security.AdminContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
