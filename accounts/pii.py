@@ -46,7 +46,7 @@ def decrypt(token: str) -> str:
 
 def keyed_hash(value: str) -> str:
     """HMAC-SHA256 of a normalised identifier: equal inputs give equal hashes, unreadable without the key."""
-    return hmac.new(_hash_key(), value.strip().upper().encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(_hash_key(), value.strip().upper().encode(), "sha256").hex()
 
 
 def mask_id(value: str) -> str:

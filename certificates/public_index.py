@@ -91,7 +91,15 @@ def _redis():
 
 
 def enabled() -> bool:
-    return bool(getattr(settings, "ANXUN_VERIFY_INDEX", False)) and _redis()[1] is not None
+    return connection_if_enabled() is not None
+
+
+def connection_if_enabled():
+    """(cache backend, redis client) when the index is on, else None."""
+    if not getattr(settings, "ANXUN_VERIFY_INDEX", False):
+        return None
+    backend, client = _redis()
+    return None if client is None else (backend, client)
 
 
 # --- cards ----------------------------------------------------------------------------------
@@ -121,8 +129,12 @@ def card_status(card: dict, on: dt.date | None = None) -> str:
     return live_status(card["state"], card["from"], card["until"], card["due"], card["due_from"], day)
 
 
+# json.dumps with these options would build a new encoder on every call
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _dumps(card: dict) -> str:
-    return json.dumps(card, ensure_ascii=False, separators=(",", ":"))
+    return _compact(card)
 
 
 def _key(backend, code: str) -> str:
@@ -302,19 +314,20 @@ def _entry_head(*, channel: str, query: str, client_key: str, signature: str = "
     head = {"t": time.time(), "ch": channel, "q": query[:128], "c": client_key, "s": signature}
     if payload:
         head["p"], head["k"] = payload[:PAYLOAD_MAX], code
-    return json.dumps(head, ensure_ascii=False, separators=(",", ":"))
+    return _compact(head)
 
 
-def lookup(request, code: str, *, channel: str, query: str, payload: str = "") -> Lookup:
+def lookup(request, code: str, *, channel: str, query: str, payload: str = "", redis=None) -> Lookup:
     """Count the lookup, find the card, queue the log entry: one round trip when the card is in the
     index; a code the index does not know yet is read from the database and its card stored.
 
     A QR scan's payload goes into the log entry, and the drain decides the signature's outcome
     against the very card the entry carries (``signing.check_against_card``, what the page showed);
-    a payload naming another code is left to the database path, which logs that lookup itself."""
+    a payload naming another code is left to the database path, which logs that lookup itself.
+    ``redis``: what ``connection_if_enabled`` gave, if the caller has it."""
     from . import selectors, verification
 
-    backend, client = _redis()
+    backend, client = redis or _redis()
     limit, window = verification.rate_limit()
     normal = numbers.normalize_code(code)
     if not normal or len(normal) > 16:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -71,19 +73,20 @@ def verify(request):
 
 
 def verify_code(request, code: str):  # every response: verify_page.no_store
-    if public_index.enabled():
-        return _verify_from_index(request, code)
+    redis = public_index.connection_if_enabled()
+    if redis is not None:
+        return _verify_from_index(request, code, redis)
     payload = request.GET.get("p", "")
     return _verify_from_database(request, code, payload, "qr" if payload else "code", masked_query(code=code))
 
 
-def verify_code_early(request, code: str):
+def verify_code_early(request, code: str, redis):
     """The result page for ``certificates.middleware.VerificationMiddleware``, or None when the
     ordinary stack must answer (the lookup made here is then left on the request for the view)."""
-    return _verify_from_index(request, code, early=True)
+    return _verify_from_index(request, code, redis, early=True)
 
 
-def _verify_from_index(request, code: str, *, early: bool = False):
+def _verify_from_index(request, code: str, redis, *, early: bool = False):
     # The public index (Redis): the count, the card and the log entry in one round trip; a QR
     # payload's signature is checked against the card (and again by the log's drain).
     payload = request.GET.get("p", "")
@@ -92,7 +95,7 @@ def _verify_from_index(request, code: str, *, early: bool = False):
     found = getattr(request, "_anxun_verify_lookup", None)
     if found is None:
         found = request._anxun_verify_lookup = public_index.lookup(request, code, channel=channel, query=query,
-                                                                   payload=payload)
+                                                                   payload=payload, redis=redis)
     if found.limited:
         return None if early else _limited_page(request)
     if early and found.card is None:
@@ -102,7 +105,9 @@ def _verify_from_index(request, code: str, *, early: bool = False):
         check = signing.check_against_card(payload, code=found.code, card=found.card)
         if check is None:  # another certificate's QR payload under this code: the database decides
             return None if early else _verify_from_database(request, code, payload, channel, query, counted=True)
-    now = timezone.localtime()
+    # Early, only the security-header middleware has run: nothing can have activated another time
+    # zone than the site's (Asia/Shanghai), which localtime() would look up.
+    now = dt.datetime.now(timezone.get_default_timezone()) if early else timezone.localtime()
     status = public_index.card_status(found.card, now.date()) if found.card is not None else ""
     return verify_page.result_response(request, found.card, check=check, status=status,
                                        checked_at=now, searched=True, early=early)
