@@ -102,6 +102,25 @@ def pg_create(name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def pg_settle(timeout: float = 20.0) -> float:
+    """Let PostgreSQL finish what a write load left behind — a checkpoint now, then until no client
+    backend or autovacuum worker is busy — so it does not take CPU from the next measurement.
+    Returns the seconds waited."""
+    import psycopg
+
+    t0 = time.monotonic()
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+        while time.monotonic() - t0 < timeout:
+            busy = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() "
+                "AND backend_type IN ('client backend', 'autovacuum worker')").fetchone()[0]
+            if not busy:
+                break
+            time.sleep(0.2)
+    return round(time.monotonic() - t0, 2)
+
+
 def pg_drop(name: str) -> None:
     import psycopg
 
