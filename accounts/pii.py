@@ -26,7 +26,12 @@ def _enc_key() -> str:
 
 
 def _hash_key() -> bytes:
-    return ("anxun-pii-hash:" + (settings.PII_HASH_KEY or settings.SECRET_KEY)).encode()
+    return _hash_key_of(settings.PII_HASH_KEY or settings.SECRET_KEY)
+
+
+@lru_cache(maxsize=4)
+def _hash_key_of(key_material: str) -> bytes:
+    return ("anxun-pii-hash:" + key_material).encode()
 
 
 def encrypt(value: str) -> str:
