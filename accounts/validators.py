@@ -27,8 +27,12 @@ ORGCODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 ORGCODE_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
+_ID_FORMAT = re.compile(r"\d{17}[\dX]")
+_mul = int.__mul__
+
+
 def id_check_char(first17: str) -> str:
-    total = sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS))
+    total = sum(map(_mul, map(int, first17), ID_WEIGHTS))  # a roster check computes 10,000 of these
     return ID_CHECK[total % 11]
 
 
@@ -43,7 +47,7 @@ def validate_id_number(value: str, *, today: dt.date | None = None) -> str:
         raise ValidationError(
             _("身份证号码应为18位，当前为%(n)d位。") % {"n": len(number)}, code="id_length"
         )
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not _ID_FORMAT.fullmatch(number):
         raise ValidationError(_("身份证号码前17位须为数字，最后一位为数字或X。"), code="id_format")
     if number[:2] not in PROVINCE_CODES:
         raise ValidationError(_("身份证号码的地址码无效（前两位不是有效的省级行政区划代码）。"), code="id_region")

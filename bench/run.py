@@ -240,7 +240,7 @@ class Run:
             # rounds' ratios (a quiet moment or a busy one hits both sides of a round alike). The
             # reads go first; after the autosaves' writes PostgreSQL is let finish its checkpoint and
             # autovacuum, which would otherwise take CPU from whatever is measured next.
-            rounds = 1 if self.quick else 3
+            rounds = 1 if self.quick else 5
             ratios: dict[str, list] = {"autosave_ratio": [], "verify_ratio": []}
             settled = [lib.pg_settle()]  # the in-process parts wrote a million certificates
             for r in range(rounds):

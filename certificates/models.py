@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.jsonstore import UnicodeJSONEncoder
+
 
 class RuleVersion(models.Model):
     code = models.CharField(_("版本代码"), max_length=32, unique=True)
@@ -436,8 +438,8 @@ class RosterCheck(models.Model):
     source_name = models.CharField(_("文件名"), max_length=255, blank=True)
     channel = models.CharField(max_length=8, default="upload")
     row_count = models.PositiveIntegerField(default=0)
-    summary = models.JSONField(default=dict)
-    results = models.JSONField(default=list)
+    summary = models.JSONField(default=dict, encoder=UnicodeJSONEncoder)
+    results = models.JSONField(default=list, encoder=UnicodeJSONEncoder)
 
     class Meta:
         ordering = ["-created_at", "-id"]

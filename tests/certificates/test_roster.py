@@ -156,7 +156,20 @@ def test_ten_thousand_rows_with_a_constant_number_of_queries(people, ent_admin, 
     assert summary["total"] == 10_000 and summary["by_status"]["valid"] == 1
     assert summary["by_status"]["no_certificate"] == 9_999
     with django_assert_max_num_queries(8):  # + savepoint, stored result, audit entry
-        roster_check_run(user=ent_admin, rows=rows)
+        check = roster_check_run(user=ent_admin, rows=rows)
+    # stored with its Chinese text as itself (not as \uXXXX escapes, a quarter longer), read back alike
+    from django.db import connection
+
+    with connection.cursor() as c:
+        cast = "::text" if connection.vendor == "postgresql" else ""
+        c.execute(f"SELECT results{cast} FROM {RosterCheck._meta.db_table} WHERE id = %s", [check.pk])
+        stored = c.fetchone()[0]
+    assert "熔化焊接与热切割作业" in stored and "\\u" not in stored  # SQLite keeps the text as sent
+    import json  # PostgreSQL's jsonb decodes escapes either way: what is sent to it is checked too
+
+    sent = json.dumps(check.results[:1], cls=RosterCheck._meta.get_field("results").encoder)
+    assert "熔化焊接与热切割作业" in sent
+    assert RosterCheck.objects.get(pk=check.pk).results == check.results
 
 
 def test_postgresql_per_person_query_reads_what_the_orm_reads(people, issue, welder):
