@@ -436,6 +436,8 @@ def pdf_certificate(quick: bool, arg: str = "") -> dict:
 
 def verify_latency(codes: list[str]) -> dict:
     """Median ms of the public verification page (test client, full middleware) and of the lookup alone."""
+    import gc
+
     from django.test import Client
 
     from certificates import selectors
@@ -444,6 +446,20 @@ def verify_latency(codes: list[str]) -> dict:
     for code in codes[:5]:
         c.get(f"/verify/{code}/")  # warm-up
     page, lookup = [], []
+    # The objects this process holds (the roster check's 10,000 rows and results by the second
+    # measurement) are set aside from the garbage collector's scans, so both sizes are timed with
+    # the same heap to scan: the figure is about the table's size, not the harness's memory.
+    gc.collect()
+    gc.freeze()
+    try:
+        _time_pages(c, codes, page, lookup, selectors)
+    finally:
+        gc.unfreeze()
+    return {"page_ms": round(lib.median(page), 3), "page_p95_ms": round(lib.percentile(page, 95), 3),
+            "lookup_ms": round(lib.median(lookup), 3), "n": len(codes)}
+
+
+def _time_pages(c, codes, page, lookup, selectors) -> None:
     for code in codes:
         t0 = time.perf_counter()
         r = c.get(f"/verify/{code}/")
@@ -452,8 +468,6 @@ def verify_latency(codes: list[str]) -> dict:
         t0 = time.perf_counter()
         assert selectors.certificate_by_code(code) is not None
         lookup.append((time.perf_counter() - t0) * 1000)
-    return {"page_ms": round(lib.median(page), 3), "page_p95_ms": round(lib.percentile(page, 95), 3),
-            "lookup_ms": round(lib.median(lookup), 3), "n": len(codes)}
 
 
 def settle_tables() -> None:
