@@ -9,9 +9,8 @@ this middleware, placed right below the security-header middleware (HTTPS redire
 frame denial, referrer policy: those still see every request and response), answers a cookie-free
 GET of a verification result itself:
 
-- the host is validated by the very middleware the ordinary stack uses (``CommonMiddleware``, whose
-  response step runs on the page too); the language is chosen and announced as ``LocaleMiddleware``
-  does on a site without language prefixes in its URLs (with them, nothing is answered early);
+- the host is validated and the language chosen by the very middleware the ordinary stack uses
+  (``CommonMiddleware``, ``LocaleMiddleware``), whose response steps run on the page too;
 - the view's own code makes the page (``views.verify_code_early``), the same result page as the
   ordinary view would return (tests/certificates/test_verification_early.py compares the two).
 
@@ -26,12 +25,9 @@ from __future__ import annotations
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.conf import settings
-from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.middleware.common import CommonMiddleware
+from django.middleware.locale import LocaleMiddleware
 from django.urls import NoReverseMatch, Resolver404, get_script_prefix, get_urlconf, resolve, reverse
-from django.utils import translation
-from django.utils.cache import patch_vary_headers
 
 _SAMPLE = "0SAMPLE0"
 _prefixes: dict = {}
@@ -47,8 +43,7 @@ def _prefix(urlconf) -> str | None:
         try:
             path = reverse("certificates:verify_code", kwargs={"code": _SAMPLE}, urlconf=urlconf)
             info = "/" + path[len(get_script_prefix()):]
-            if (info.endswith(f"/{_SAMPLE}/") and resolve(info, urlconf=urlconf).func is views.verify_code
-                    and not is_language_prefix_patterns_used(urlconf or settings.ROOT_URLCONF)[0]):
+            if info.endswith(f"/{_SAMPLE}/") and resolve(info, urlconf=urlconf).func is views.verify_code:
                 found = info[: -len(_SAMPLE) - 1]
         except (NoReverseMatch, Resolver404):
             pass
@@ -64,7 +59,9 @@ def _forget(**kwargs):
 class VerificationMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.common = CommonMiddleware(get_response)  # only its request and response steps are used
+        # only their request and response steps are used, on the requests answered here
+        self.common = CommonMiddleware(get_response)
+        self.locale = LocaleMiddleware(get_response)
 
     def _code(self, request) -> str | None:
         if request.method != "GET" or request.META.get("HTTP_COOKIE"):
@@ -85,12 +82,8 @@ class VerificationMiddleware:
         redis = public_index.connection_if_enabled()
         if redis is None or self.common.process_request(request) is not None:
             return self.get_response(request)
-        # LocaleMiddleware's steps, for URLs without language prefixes
-        translation.activate(translation.get_language_from_request(request))
-        language = request.LANGUAGE_CODE = translation.get_language()
+        self.locale.process_request(request)
         response = views.verify_code_early(request, code, redis)
         if response is None:
             return self.get_response(request)
-        patch_vary_headers(response, ("Accept-Language",))
-        response.headers.setdefault("Content-Language", language)
-        return self.common.process_response(request, response)
+        return self.common.process_response(request, self.locale.process_response(request, response))

@@ -29,7 +29,6 @@ import time
 from functools import lru_cache
 from urllib.parse import quote
 
-from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -248,5 +247,4 @@ def result_response(request, card: dict | None, *, check=None, status: str = "",
     if shell is None:
         return no_store(render(request, TEMPLATE, {"result": result, "check": check, "status": status}, status=code))
     html = shell.join(path=escape(quote(request.get_full_path(), safe="")), result=result)
-    charset = settings.DEFAULT_CHARSET  # the type HttpResponse would name, without it asking again
-    return no_store(HttpResponse(html.encode(charset), status=code, content_type=f"text/html; charset={charset}"))
+    return no_store(HttpResponse(html, status=code))
