@@ -188,8 +188,18 @@ class Server:
                 self.proc.wait()
 
 
-# The production shape (deploy/gunicorn.conf.py): threaded workers with keep-alive.
+# Threaded workers with keep-alive, as deploy/gunicorn.conf.py runs them.
 GTHREAD = ["--worker-class", "gthread", "--threads", "4", "--keep-alive", "5"]
+
+
+def production_shape(root: Path) -> tuple[int, list[str]]:
+    """Workers and worker options as deploy/gunicorn.conf.py gives them on this machine (its
+    defaults: 2 × cores + 1 workers, gthread, 4 threads; GUNICORN_* variables change them there)."""
+    import runpy
+
+    conf = runpy.run_path(str(root / "deploy" / "gunicorn.conf.py"))
+    return int(conf["workers"]), ["--worker-class", conf["worker_class"], "--threads", str(conf["threads"]),
+                                  "--keep-alive", str(conf["keepalive"])]
 
 
 def gunicorn(app: str, *, env: dict, cwd: Path, workers: int, ports: range | None, log_dir: Path,

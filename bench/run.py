@@ -201,11 +201,13 @@ class Run:
         conc = 4 if self.quick else 16
         wrk = lib.ensure_wrk(install=not self.quick)
         self.raw["load_generator"] = "wrk" if wrk else "python threads (http.client)"
-        # The production shape (deploy/gunicorn.conf.py): threaded workers with keep-alive, so a
-        # request waiting for PostgreSQL's commit to reach the disk does not hold a whole process.
-        server = lib.gunicorn("bench.wsgi", env=self.env_pg, cwd=ROOT, workers=2, ports=lib.PORTS_A,
-                              log_dir=self.tmp, ready_path="/bench/baseline/anon/", extra=lib.GTHREAD)
-        self.raw["gunicorn"] = "bench.wsgi, 2 workers × 4 threads (gthread), keep-alive 5 s"
+        # The production shape (deploy/gunicorn.conf.py): more processes than cores, each with
+        # threads and keep-alive, so that while one request waits for PostgreSQL's commit to reach
+        # the disk the cores serve others.
+        workers, shape = lib.production_shape(ROOT)
+        server = lib.gunicorn("bench.wsgi", env=self.env_pg, cwd=ROOT, workers=workers, ports=lib.PORTS_A,
+                              log_dir=self.tmp, ready_path="/bench/baseline/anon/", extra=shape)
+        self.raw["gunicorn"] = f"bench.wsgi, {workers} workers, {' '.join(shape)}"
         try:
             def measure(name, method, path, cookies=None, data=None, headers=None):
                 res = lib.load(server.base, method, path, wrk=wrk, tmp=self.tmp, cookies=cookies, data=data,

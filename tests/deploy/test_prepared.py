@@ -79,3 +79,88 @@ def test_inside_a_transaction_it_is_one_ordinary_query(django_assert_num_queries
     monkeypatch.setattr(connection, "close", lambda: pytest.fail("no reconnection here"))
     with pytest.raises(DatabaseError), django_assert_num_queries(1):
         prepared.fetchone(connection, "SELECT * FROM no_such_table_here", [])
+
+
+# --- outside a transaction the statement goes through libpq itself (config.prepared._libpq_fetchone)
+
+def _cursor_forbidden(monkeypatch):
+    monkeypatch.setattr(prepared, "cursor", lambda conn: pytest.fail("the cursor was used"))
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_row_is_what_the_cursor_gives(other, monkeypatch):
+    import datetime as dt
+
+    when = dt.datetime(2026, 12, 2, 9, 30, 15, 250000, tzinfo=dt.timezone.utc)
+    named = ("SELECT %(n)s::bigint * 2, %(t)s::text || '·考', %(when)s::timestamptz + interval '1 hour', "
+             "%(none)s::text, %(n)s::int + 1, '100%%'")
+    params = {"n": 21, "t": "安全", "when": when, "none": None}
+    with other.cursor() as c:  # the ordinary cursor, for comparison
+        c.execute(named, params)
+        expected = c.fetchone()
+    assert expected == (42, "安全·考", when + dt.timedelta(hours=1), None, 22, "100%")
+    _cursor_forbidden(monkeypatch)
+    assert prepared._direct(other)
+    for _ in range(3):  # prepared the first time, reused after
+        assert prepared.fetchone(other, named, params) == expected
+    assert prepared.fetchone(other, "SELECT %s::int, %s::text", [7, "x"]) == (7, "x")
+    assert prepared.fetchone(other, "SELECT 1 WHERE %s::int < 0", [5]) is None
+    with other.cursor() as c:
+        c.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'anxun%%'")
+        assert c.fetchone()[0] >= 3
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_an_error_is_djangos_and_the_connection_goes_on(other, monkeypatch):
+    from django.db import IntegrityError, ProgrammingError
+
+    _cursor_forbidden(monkeypatch)
+    with pytest.raises(ProgrammingError):
+        prepared.fetchone(other, "SELECT * FROM no_such_table_here WHERE 1 = %s", [1])
+    with pytest.raises(IntegrityError):
+        prepared.fetchone(other, "WITH x AS (INSERT INTO django_content_type (app_label, model) "
+                                 "SELECT app_label, model FROM django_content_type LIMIT 1 RETURNING 1) "
+                                 "SELECT %s::int FROM x", [1])
+    assert prepared.fetchone(other, "SELECT %s::int + 1", [1]) == (2,)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_the_server_forgot_is_prepared_again(other, monkeypatch):
+    _cursor_forbidden(monkeypatch)
+    assert prepared.fetchone(other, "SELECT %s::text || '!'", ["a"]) == ("a!",)
+    other.connection.execute("DEALLOCATE ALL")  # as a pooler's reset would
+    assert prepared.fetchone(other, "SELECT %s::text || '!'", ["b"]) == ("b!",)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_in_a_transaction_the_cursor_runs_it_inside_that_transaction(monkeypatch):
+    from django.db import transaction
+
+    monkeypatch.setattr(prepared, "_libpq_fetchone", lambda *a: pytest.fail("libpq outside the transaction"))
+    with connection.cursor() as c:
+        c.execute("CREATE TEMPORARY TABLE prepared_probe (v int)")
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), transaction.atomic():
+        assert prepared.fetchone(connection, "INSERT INTO prepared_probe VALUES (%s) RETURNING v", [5]) == (5,)
+        raise Undo
+    with connection.cursor() as c:
+        c.execute("SELECT count(*) FROM prepared_probe")
+        assert c.fetchone()[0] == 0  # rolled back with the transaction
+        c.execute("DROP TABLE prepared_probe")
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_counted_statement_goes_through_the_cursor(other):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(other) as ctx:
+        assert prepared.fetchone(other, "SELECT %s::int * 3", [3]) == (9,)
+    assert len(ctx.captured_queries) == 1 and "* 3" in ctx.captured_queries[0]["sql"]
