@@ -209,28 +209,34 @@ class Run:
                               log_dir=self.tmp, ready_path="/bench/baseline/anon/", extra=shape)
         self.raw["gunicorn"] = f"bench.wsgi, {workers} workers, {' '.join(shape)}"
         try:
-            def measure(name, method, path, cookies=None, data=None, headers=None):
-                res = lib.load(server.base, method, path, wrk=wrk, tmp=self.tmp, cookies=cookies, data=data,
-                               headers=headers, seconds=seconds, concurrency=conc)
+            def record(name, res, distinct=None):
                 s = res.summary()
+                if distinct is not None:
+                    s["distinct_requests"] = distinct
                 if res.error_samples:
                     s["error_samples"] = res.error_samples[:3]
-                self.raw[name] = s
+                self.raw.setdefault(name, []).append(s)
                 lib.log(f"{name}: {s}")
                 if res.errors:
                     raise RuntimeError(f"{name}: {res.errors} errors of {res.requests} requests: {res.error_samples[:2]}")
-                return res.rps
+                return res
+
+            def measure(name, method, path, cookies=None, data=None, headers=None):
+                return record(name, lib.load(server.base, method, path, wrk=wrk, tmp=self.tmp, cookies=cookies,
+                                             data=data, headers=headers, seconds=half, concurrency=conc))
 
             def measure_many(name, requests, headers):
-                res = lib.load_many(server.base, "POST", requests, wrk=wrk, tmp=self.tmp, headers=headers,
-                                    seconds=seconds, concurrency=conc)
-                s = res.summary()
-                s["distinct_requests"] = len(requests)
-                self.raw[name] = s
-                lib.log(f"{name}: {s}")
-                if res.errors:
-                    raise RuntimeError(f"{name}: {res.errors} errors of {res.requests} requests: {res.error_samples[:2]}")
-                return res.rps
+                return record(name, lib.load_many(server.base, "POST", requests, wrk=wrk, tmp=self.tmp,
+                                                  headers=headers, seconds=half, concurrency=conc),
+                              distinct=len(requests))
+
+            def paired(baseline, hot) -> float:
+                """Baseline, hot path, hot path, baseline (each for half the round's time): a drift of
+                the machine's speed during the round hits both sides alike. Requests/s of the two
+                hot-path runs together ÷ that of the two baseline runs."""
+                a1, b1, b2, a2 = baseline(), hot(), hot(), baseline()
+                rps = [(x.requests + y.requests) / (x.seconds + y.seconds) for x, y in ((b1, b2), (a1, a2))]
+                return lib.ratio(rps[0], rps[1], 3)
 
             prep = self.part("baseline_user,autosave_prepare,verify_prepare", self.env_pg, timeout=1200)
             user, auto, ver = prep["baseline_user"], prep["autosave_prepare"], prep["verify_prepare"]
@@ -238,27 +244,28 @@ class Run:
                 self.missing(["autosave_ratio"], auto["missing"])
             if "missing" in ver:
                 self.missing(["verify_ratio"], ver["missing"])
-            # Each hot path right after its baseline, in rounds; a figure is the median of the
-            # rounds' ratios (a quiet moment or a busy one hits both sides of a round alike). The
-            # reads go first; after the autosaves' writes PostgreSQL is let finish its checkpoint and
-            # autovacuum, which would otherwise take CPU from whatever is measured next.
+            # Each hot path paired with its baseline, in rounds; a figure is the median of the
+            # rounds' ratios. The reads go first; after the autosaves' writes PostgreSQL is let
+            # finish its checkpoint and autovacuum, which would otherwise take CPU from whatever is
+            # measured next.
             rounds = 1 if self.quick else 5
+            half = seconds / 2
             ratios: dict[str, list] = {"autosave_ratio": [], "verify_ratio": []}
             settled = [lib.pg_settle()]  # the in-process parts wrote a million certificates
             for r in range(rounds):
                 tag = f"#{r + 1}" if rounds > 1 else ""
                 if "missing" not in ver:
-                    anon_rps = measure(f"baseline_anonymous{tag}", "GET", "/bench/baseline/anon/")
-                    ver_rps = measure(f"verify_page{tag}", "GET", ver["path"])
-                    ratios["verify_ratio"].append(lib.ratio(ver_rps, anon_rps, 3))
+                    ratios["verify_ratio"].append(paired(
+                        lambda: measure(f"baseline_anonymous{tag}", "GET", "/bench/baseline/anon/"),
+                        lambda: measure(f"verify_page{tag}", "GET", ver["path"])))
                 if "missing" not in auto:
                     # The autosaves cycle through every candidate's questions; the baseline is sent
                     # as the same candidates, with the same POST bodies, CSRF tokens and htmx header.
                     saves = auto.get("requests") or [auto]
                     baseline = [{**r, "path": user["path"]} for r in saves]
-                    auth_rps = measure_many(f"baseline_authenticated{tag}", baseline, auto["headers"])
-                    auto_rps = measure_many(f"autosave{tag}", saves, auto["headers"])
-                    ratios["autosave_ratio"].append(lib.ratio(auto_rps, auth_rps, 3))
+                    ratios["autosave_ratio"].append(paired(
+                        lambda: measure_many(f"baseline_authenticated{tag}", baseline, auto["headers"]),
+                        lambda: measure_many(f"autosave{tag}", saves, auto["headers"])))
                     settled.append(lib.pg_settle())
             self.raw["postgresql_settle_s"] = settled
             for key, values in ratios.items():

@@ -28,6 +28,7 @@ With PgBouncer in transaction mode, prepared statements need PgBouncer ≥ 1.21 
 
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 
@@ -93,6 +94,13 @@ def _server_sql(sql: str) -> tuple[bytes, list[str] | None]:
     return done
 
 
+@functools.cache
+def _auto_formats(n: int) -> list:
+    from psycopg.adapt import PyFormat
+
+    return [PyFormat.AUTO] * n
+
+
 def _direct(connection) -> bool:
     return (connection.vendor == "postgresql" and connection.connection is not None
             and connection.autocommit and not connection.in_atomic_block
@@ -102,16 +110,17 @@ def _direct(connection) -> bool:
 def _libpq_fetchone(connection, sql: str, params):
     """The statement through libpq (see the module's docstring); its first row or None."""
     from psycopg import pq
-    from psycopg.adapt import PyFormat, Transformer
 
     raw = connection.connection
     state = _per_connection.get(raw)
     if state is None:
+        from psycopg.adapt import Transformer
+
         state = _per_connection[raw] = (Transformer.from_context(raw), set())
     tx, ready = state
     query, order = _server_sql(sql)
     values = [params[name] for name in order] if order is not None else list(params)
-    dumped = tx.dump_sequence(values, [PyFormat.AUTO] * len(values))
+    dumped = tx.dump_sequence(values, _auto_formats(len(values)))
     types, formats = tx.types, tx.formats
     name = _names.get((sql, types))
     if name is None:
