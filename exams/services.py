@@ -871,6 +871,9 @@ def answer_choice_at_once(*, user, attempt_id: int, item_id: int, response: str,
     from .selectors import SaveTarget, _aware
 
     conn = connections[router.db_for_write(Answer)]
+    if conn.vendor == "sqlite":
+        return _choice_at_once_sqlite(conn, user=user, attempt_id=attempt_id, item_id=item_id, response=response,
+                                      now=now or timezone.now())
     if conn.vendor != "postgresql":
         return None
     now = now or timezone.now()
@@ -892,6 +895,63 @@ def answer_choice_at_once(*, user, attempt_id: int, item_id: int, response: str,
     target = SaveTarget(attempt_id=attempt_id, item_id=item_id, position=position, option_order=option_order or "",
                         qtype=qtype, status=status, deadline=_aware(deadline), ip_ranges=ip_ranges or "")
     return target, bool(written)
+
+
+_CHOICE_AT_ONCE_SQLITE: str | None = None
+
+
+def _choice_at_once_sqlite_sql() -> str:
+    """The embedded default's one-statement save (SQLite has no data-modifying CTEs, so the lookup
+    is the INSERT's SELECT and what the reply needs comes back through RETURNING). It writes only
+    the plainest case — the candidate's own attempt in progress before its deadline, a session
+    without address ranges, one option key of the frozen paper — and leaves everything else to the
+    two-step path."""
+    global _CHOICE_AT_ONCE_SQLITE
+    if _CHOICE_AT_ONCE_SQLITE is None:
+        t = {m.__name__: m._meta.db_table for m in (Answer, AttemptItem, Attempt, Question, Registration, ExamSession)}
+        _CHOICE_AT_ONCE_SQLITE = (
+            f'INSERT INTO "{t["Answer"]}" ("attempt_id", "item_id", "response", "text", "flagged", "saved_at", '
+            f'"marker_comment") '
+            f"SELECT i.attempt_id, i.id, %s, '', 0, %s, '' FROM \"{t['AttemptItem']}\" i "
+            f'INNER JOIN "{t["Attempt"]}" a ON a.id = i.attempt_id '
+            f'INNER JOIN "{t["Question"]}" q ON q.id = i.question_id '
+            f'LEFT OUTER JOIN "{t["Registration"]}" r ON r.id = a.registration_id '
+            f'LEFT OUTER JOIN "{t["ExamSession"]}" s ON s.id = r.session_id '
+            f"WHERE i.id = %s AND i.attempt_id = %s AND a.user_id = %s AND a.status = '{Attempt.Status.IN_PROGRESS}' "
+            f"AND a.deadline > %s AND q.type <> '{Question.Type.ESSAY}' AND length(%s) = 1 "
+            f"AND instr(CASE WHEN q.type = '{Question.Type.TRUEFALSE}' THEN 'TF' ELSE i.option_order END, %s) > 0 "
+            f"AND trim(COALESCE(s.allowed_ip_ranges, '')) = '' "
+            f'ON CONFLICT ("attempt_id", "item_id") DO UPDATE SET "saved_at" = excluded."saved_at", '
+            f'"response" = excluded."response" '
+            f'RETURNING (SELECT "position" FROM "{t["AttemptItem"]}" WHERE id = "item_id"), '
+            f'(SELECT "option_order" FROM "{t["AttemptItem"]}" WHERE id = "item_id"), '
+            f'(SELECT q2.type FROM "{t["AttemptItem"]}" i2 INNER JOIN "{t["Question"]}" q2 ON q2.id = i2.question_id '
+            f'WHERE i2.id = "item_id"), '
+            f'(SELECT "deadline" FROM "{t["Attempt"]}" WHERE id = "attempt_id")'
+        )
+    return _CHOICE_AT_ONCE_SQLITE
+
+
+def _choice_at_once_sqlite(conn, *, user, attempt_id: int, item_id: int, response: str, now: dt.datetime):
+    """answer_choice_at_once on SQLite: (target, True) when written, None (the two-step path
+    decides, with its reasons) when not."""
+    from .selectors import SaveTarget, _aware
+
+    value = normalise_response(response)
+    stamp = conn.ops.adapt_datetimefield_value(now)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(_choice_at_once_sqlite_sql(), [value, stamp, item_id, attempt_id, user.pk, stamp, value, value])
+            row = cursor.fetchone()
+    except DatabaseError:
+        if conn.in_atomic_block:
+            raise
+        return None
+    if row is None:
+        return None
+    position, option_order, qtype, deadline = row
+    return SaveTarget(attempt_id=attempt_id, item_id=item_id, position=position, option_order=option_order or "",
+                      qtype=qtype, status=Attempt.Status.IN_PROGRESS, deadline=_aware(deadline)), True
 
 
 _UPSERT_SQL: dict[tuple[str, ...], str] = {}
