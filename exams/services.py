@@ -864,7 +864,9 @@ def _choice_at_once_sql() -> str:
 def answer_choice_at_once(*, user, attempt_id: int, item_id: int, response: str, ip: str | None,
                           now: dt.datetime | None = None):
     """Save a choice answer in one round trip where the database can check everything itself
-    (PostgreSQL). Returns None when it could not decide (another database, or a lost connection):
+    (PostgreSQL; on SQLite the plainest click, see ``_choice_at_once_sqlite_sql``). Returns None
+    when it could not decide (another database, a case SQLite's statement leaves out, or a lost
+    connection):
     the caller then saves through the two-step path. Otherwise (target, saved): target None when the item is not the candidate's;
     when ``saved`` is False nothing was written and the caller goes on with ``answer_record`` and
     the target, which gives the reason when the save is refused."""

@@ -151,7 +151,7 @@ def autosave(request, pk: int, item_id: int):
     now = timezone.now()
     at_once = None
     if "choice" in post and "flag" not in post and "text" not in post:
-        # the click an exam day sends most: one statement checks and writes (PostgreSQL)
+        # the click an exam day sends most: one statement checks and writes
         at_once = services.answer_choice_at_once(user=request.user, attempt_id=pk, item_id=item_id,
                                                  response="".join(post.getlist("choice")), ip=ip, now=now)
     if at_once is not None:
