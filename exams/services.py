@@ -903,34 +903,32 @@ _CHOICE_AT_ONCE_SQLITE: str | None = None
 
 
 def _choice_at_once_sqlite_sql() -> str:
-    """The embedded default's one-statement save (SQLite has no data-modifying CTEs, so the lookup
-    is the INSERT's SELECT and what the reply needs comes back through RETURNING). It writes only
-    the plainest case — the candidate's own attempt in progress before its deadline, a session
-    without address ranges, one option key of the frozen paper — and leaves everything else to the
-    two-step path."""
+    """The embedded default's one-statement save: the autosave lookup (the same statement the
+    two-step path runs) as the INSERT's source — SQLite has no data-modifying CTEs — and what the
+    reply needs back through RETURNING. It writes only the plainest case — the candidate's own
+    attempt in progress before its deadline, a session without address ranges, one option key of
+    the frozen paper — and leaves everything else to the two-step path."""
     global _CHOICE_AT_ONCE_SQLITE
     if _CHOICE_AT_ONCE_SQLITE is None:
-        t = {m.__name__: m._meta.db_table for m in (Answer, AttemptItem, Attempt, Question, Registration, ExamSession)}
+        from .selectors import _save_lookup_sql
+
+        answer, item, attempt, question = (m._meta.db_table for m in (Answer, AttemptItem, Attempt, Question))
         _CHOICE_AT_ONCE_SQLITE = (
-            f'INSERT INTO "{t["Answer"]}" ("attempt_id", "item_id", "response", "text", "flagged", "saved_at", '
+            f'INSERT INTO "{answer}" ("attempt_id", "item_id", "response", "text", "flagged", "saved_at", '
             f'"marker_comment") '
-            f"SELECT i.attempt_id, i.id, %s, '', 0, %s, '' FROM \"{t['AttemptItem']}\" i "
-            f'INNER JOIN "{t["Attempt"]}" a ON a.id = i.attempt_id '
-            f'INNER JOIN "{t["Question"]}" q ON q.id = i.question_id '
-            f'LEFT OUTER JOIN "{t["Registration"]}" r ON r.id = a.registration_id '
-            f'LEFT OUTER JOIN "{t["ExamSession"]}" s ON s.id = r.session_id '
-            f"WHERE i.id = %s AND i.attempt_id = %s AND a.user_id = %s AND a.status = '{Attempt.Status.IN_PROGRESS}' "
-            f"AND a.deadline > %s AND q.type <> '{Question.Type.ESSAY}' AND length(%s) = 1 "
-            f"AND instr(CASE WHEN q.type = '{Question.Type.TRUEFALSE}' THEN 'TF' ELSE i.option_order END, %s) > 0 "
-            f"AND trim(COALESCE(s.allowed_ip_ranges, '')) = '' "
+            f"SELECT %(attempt)s, %(item)s, %(response)s, '', 0, %(now)s, '' FROM ({_save_lookup_sql()}) t "
+            f"WHERE t.status = '{Attempt.Status.IN_PROGRESS}' AND t.deadline > %(now)s "
+            f"AND t.type <> '{Question.Type.ESSAY}' AND length(%(response)s) = 1 "
+            f"AND instr(CASE WHEN t.type = '{Question.Type.TRUEFALSE}' THEN 'TF' ELSE t.option_order END, "
+            f"%(response)s) > 0 AND trim(COALESCE(t.allowed_ip_ranges, '')) = '' "
             f'ON CONFLICT ("attempt_id", "item_id") DO UPDATE SET "saved_at" = excluded."saved_at", '
             f'"response" = excluded."response" '
-            f'RETURNING (SELECT "position" FROM "{t["AttemptItem"]}" WHERE id = "item_id"), '
-            f'(SELECT "option_order" FROM "{t["AttemptItem"]}" WHERE id = "item_id"), '
-            f'(SELECT q2.type FROM "{t["AttemptItem"]}" i2 INNER JOIN "{t["Question"]}" q2 ON q2.id = i2.question_id '
-            f'WHERE i2.id = "item_id"), '
-            f'(SELECT "deadline" FROM "{t["Attempt"]}" WHERE id = "attempt_id")'
-        )
+            # RETURNING sees only the answer's row: the reply's fields are read by its keys
+            f'RETURNING (SELECT "position" FROM "{item}" WHERE id = "item_id"), '
+            f'(SELECT "option_order" FROM "{item}" WHERE id = "item_id"), '
+            f'(SELECT q.type FROM "{item}" i INNER JOIN "{question}" q ON q.id = i.question_id WHERE i.id = "item_id"), '
+            f'(SELECT "deadline" FROM "{attempt}" WHERE id = "attempt_id")'
+        ).replace("%s", "%(item)s", 1).replace("%s", "%(attempt)s", 1).replace("%s", "%(user)s", 1)
     return _CHOICE_AT_ONCE_SQLITE
 
 
@@ -943,7 +941,8 @@ def _choice_at_once_sqlite(conn, *, user, attempt_id: int, item_id: int, respons
     stamp = conn.ops.adapt_datetimefield_value(now)
     try:
         with conn.cursor() as cursor:
-            cursor.execute(_choice_at_once_sqlite_sql(), [value, stamp, item_id, attempt_id, user.pk, stamp, value, value])
+            cursor.execute(_choice_at_once_sqlite_sql(), {"item": item_id, "attempt": attempt_id, "user": user.pk,
+                                                          "response": value, "now": stamp})
             row = cursor.fetchone()
     except DatabaseError:
         if conn.in_atomic_block:

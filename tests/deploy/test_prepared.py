@@ -145,7 +145,7 @@ def test_in_a_transaction_the_cursor_runs_it_inside_that_transaction(monkeypatch
         c.execute("CREATE TEMPORARY TABLE prepared_probe (v int)")
 
     class Undo(Exception):
-        pass
+        """Leaves the atomic block the way an error in a request would."""
 
     with pytest.raises(Undo), transaction.atomic():
         assert prepared.fetchone(connection, "INSERT INTO prepared_probe VALUES (%s) RETURNING v", [5]) == (5,)

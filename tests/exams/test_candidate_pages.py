@@ -269,3 +269,14 @@ def test_a_click_is_saved_by_one_statement_and_every_other_case_by_the_two_step_
     session.save()
     body, _writes = save(key, "2001:db8::5")
     assert "已保存" in body and Answer.objects.get(attempt=attempt, item=item).response == key
+
+
+def test_the_saved_badge_speaks_the_page_language(client, registration, candidate):
+    client.force_login(candidate)
+    attempt = _start(client, registration)
+    item = AttemptItem.objects.filter(attempt=attempt, question__type="single").first()
+    url = f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/"
+    english = client.post(url, {"choice": item.option_order[0]}, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Saved " in english.content.decode() and "已保存" not in english.content.decode()
+    chinese = client.post(url, {"choice": item.option_order[1]}, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "已保存 " in chinese.content.decode()

@@ -1,0 +1,38 @@
+"""The English catalogue: every interface string has an English wording, none is left fuzzy (a
+fuzzy entry is not compiled, so the English page would show the Chinese source), and the compiled
+catalogue is the one the .po file gives."""
+
+import gettext
+import re
+from pathlib import Path
+
+PO = Path(__file__).resolve().parents[2] / "locale" / "en" / "LC_MESSAGES" / "django.po"
+
+
+def _entries():
+    for block in PO.read_text(encoding="utf-8").split("\n\n"):
+        lines = block.strip().splitlines()
+        flags = " ".join(line for line in lines if line.startswith("#,"))
+        body = [line for line in lines if not line.startswith("#")]
+        text = "\n".join(body)
+        msgid = re.search(r'^msgid ((?:".*"\n?)+)', text, re.M)
+        msgstrs = re.findall(r'^msgstr(?:\[\d\])? ((?:".*"\n?)+)', text, re.M)
+        if not msgid:
+            continue
+        unquote = lambda q: "".join(part[1:-1] for part in q.strip().splitlines())  # noqa: E731
+        yield unquote(msgid.group(1)), [unquote(s) for s in msgstrs], "fuzzy" in flags
+
+
+def test_every_string_has_an_english_wording_and_none_is_fuzzy():
+    entries = [(mid, strs, fuzzy) for mid, strs, fuzzy in _entries() if mid]  # the header has an empty msgid
+    assert len(entries) > 1000
+    missing = [mid for mid, strs, _ in entries if not all(strs)]
+    fuzzy = [mid for mid, _, is_fuzzy in entries if is_fuzzy]
+    assert not missing, f"untranslated: {missing[:10]}"
+    assert not fuzzy, f"fuzzy: {fuzzy[:10]}"
+
+
+def test_the_compiled_catalogue_matches():
+    catalogue = gettext.GNUTranslations(open(PO.with_suffix(".mo"), "rb"))
+    assert catalogue.gettext("已保存") == "Saved"
+    assert catalogue.gettext("证书查验") != "证书查验"
