@@ -83,7 +83,7 @@ class Candidate:
             try:
                 response = self.http.request(method, f"{self.base}{path}", timeout=30, allow_redirects=False,
                                              headers={**self.headers, **(headers or {})}, **kwargs)
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):  # a worker killed mid-reply
                 with self.lock:
                     self.stats["cut_off"] += 1
                 time.sleep(0.2 * (attempt + 1))
