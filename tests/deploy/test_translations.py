@@ -36,3 +36,18 @@ def test_the_compiled_catalogue_matches():
     catalogue = gettext.GNUTranslations(open(PO.with_suffix(".mo"), "rb"))
     assert catalogue.gettext("已保存") == "Saved"
     assert catalogue.gettext("证书查验") != "证书查验"
+
+
+def test_strings_marked_for_later_translation_are_in_the_catalogue():
+    """Labels marked with ``N_`` (gettext_noop) are translated when shown; the catalogue's
+    regeneration must collect them too, or they silently turn back into Chinese on English pages."""
+    from cms.management.commands.makemessages import Command
+
+    assert "--keyword=N_" in Command.xgettext_options
+    root = PO.parents[3]
+    marked = set()
+    for source in ("certificates/verify_page.py", "certificates/roster.py"):
+        marked |= set(re.findall(r'\bN_\("([^"]+)"\)', (root / source).read_text(encoding="utf-8")))
+    assert len(marked) > 20
+    translated = {mid for mid, strs, _ in _entries() if mid and all(strs)}
+    assert not sorted(marked - translated)
