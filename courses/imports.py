@@ -113,7 +113,9 @@ def parse_attendance(fileobj, *, session_hours: Decimal) -> ImportResult:
             value = session_hours if is_present else Decimal("0")
         else:
             try:
-                value = Decimal(str(hours)).quantize(Decimal("0.1"))
+                value = Decimal(str(hours))
+                # NaN and infinities parse but neither compares nor quantizes: no valid hours
+                value = value.quantize(Decimal("0.1")) if value.is_finite() else Decimal("-1")
             except (InvalidOperation, ValueError):
                 value = Decimal("-1")
             if value < 0 or value > session_hours:

@@ -8,7 +8,7 @@ import ipaddress
 import random
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -1076,8 +1076,11 @@ def attempt_force_submit(*, actor, attempt: Attempt, reason: str) -> Attempt:
 @transaction.atomic
 def essay_mark(*, actor, answer: Answer, score: Decimal, comment: str = "") -> Answer:
     answer = Answer.objects.select_for_update().select_related("item", "attempt").get(pk=answer.pk)
-    score = Decimal(score)
-    if score < 0 or score > answer.item.points:
+    try:
+        score = Decimal(score)
+    except (InvalidOperation, TypeError, ValueError):
+        score = None
+    if score is None or not score.is_finite() or score < 0 or score > answer.item.points:
         raise ValidationError(_("得分应在 0 至 %(p)s 之间。") % {"p": answer.item.points})
     if answer.attempt.status == Attempt.Status.IN_PROGRESS:
         raise ValidationError(_("答卷尚未交卷。"))
@@ -1117,6 +1120,8 @@ def practical_result_record(*, examiner, registration: Registration, scores: dic
         raw = scores.get(tid, scores.get(str(tid)))
         try:
             value = Decimal(str(raw))
+            if not value.is_finite():  # NaN and infinities parse but are no score
+                raise ValueError(raw)
         except Exception:  # noqa: BLE001 - any unparsable input is a clear error
             errors.append(_("“%(t)s”的得分无效") % {"t": task.title})
             continue

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 # printable text (openpyxl refuses control characters in cells, as Excel does)
 TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=20)
 ID_LIKE = st.builds(lambda n: make_id_number(f"44070419850307{n:03d}"), st.integers(0, 999)) | TEXT
-CELL = TEXT | ID_LIKE | st.sampled_from(["是", "否", "8", "-1", "999", "熔化焊接与热切割作业", "weld-fusion", ""]) | \
+CELL = TEXT | ID_LIKE | st.sampled_from(["是", "否", "8", "-1", "999", "熔化焊接与热切割作业", "weld-fusion", "",
+                                                   "NaN", "-Infinity", "sNaN", "1e400"]) | \
     st.integers(-10, 100)
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -68,6 +69,16 @@ def test_fuzzed_attendance_files_import_all_or_nothing(rows):
     bad = [r for r in result.report if not r.ok]
     assert result.ok == (not bad and bool(result.rows))
     assert all(r.errors for r in bad)
+
+
+@pytest.mark.parametrize("hours", ["NaN", "sNaN", "Infinity", "-inf", "1e400"])
+def test_hours_that_parse_as_no_number_are_a_row_error(hours):
+    from courses.imports import HEADERS, parse_attendance
+
+    result = parse_attendance(io.BytesIO(_xlsx([HEADERS, ["张三", make_id_number("44070419850307001"), "是", hours]])),
+                              session_hours=Decimal("8"))
+    assert not result.ok and not result.file_error
+    assert [len(r.errors) > 0 for r in result.report] == [True]
 
 
 def test_an_unreadable_attendance_file_is_one_clear_error():

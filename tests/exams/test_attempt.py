@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.utils import timezone
+from django.core.exceptions import ValidationError
 
 from accounts.models import AuditLog
 from exams import services
@@ -134,8 +135,10 @@ def test_essays_go_to_marking_then_graded(centre, testing_bank, special_kind, se
     attempt = services.attempt_submit(attempt=attempt)
     assert attempt.status == Attempt.Status.MARKING and attempt.passed is None and attempt.score == Decimal(90)
     answer = Answer.objects.get(attempt=attempt, item=essay)
-    with pytest.raises(Exception):
-        services.essay_mark(actor=examiner, answer=answer, score=Decimal(11))
+    for bad in (Decimal(11), Decimal(-1), Decimal("NaN"), Decimal("Infinity"), "不及格"):
+        with pytest.raises(ValidationError):
+            services.essay_mark(actor=examiner, answer=answer, score=bad)
+    assert Answer.objects.get(pk=answer.pk).score is None
     services.essay_mark(actor=examiner, answer=answer, score=Decimal("7.5"), comment="要点基本完整")
     attempt.refresh_from_db()
     assert attempt.status == Attempt.Status.GRADED and attempt.score == Decimal("97.5") and attempt.passed

@@ -15,7 +15,7 @@ def _pass_theory(registration, candidate):
 
 
 def test_qualified_needs_theory_and_practical(registration, candidate, examiner, lv_item, make_member):
-    from exams.models import PracticalTask
+    from exams.models import PracticalResult, PracticalTask
 
     t1 = PracticalTask.objects.create(operation_item=lv_item, code="t1", title="单相电能表带照明线路安装", points=Decimal(60))
     t2 = PracticalTask.objects.create(operation_item=lv_item, code="t2", title="灭火器的选择和使用", points=Decimal(40))
@@ -49,7 +49,7 @@ def test_qualified_without_practical_when_kind_has_none(registration, candidate,
 
 
 def test_practical_scores_validated(registration, examiner, lv_item):
-    from exams.models import PracticalTask
+    from exams.models import PracticalResult, PracticalTask
 
     import pytest
     from django.core.exceptions import ValidationError
@@ -57,6 +57,10 @@ def test_practical_scores_validated(registration, examiner, lv_item):
     t = PracticalTask.objects.create(operation_item=lv_item, code="t1", title="创伤包扎", points=Decimal(20))
     with pytest.raises(ValidationError):
         services.practical_result_record(examiner=examiner, registration=registration, scores={t.pk: 25})
+    for junk in ("NaN", "Infinity", "-inf", "sNaN", "二十"):
+        with pytest.raises(ValidationError):
+            services.practical_result_record(examiner=examiner, registration=registration, scores={t.pk: junk})
+    assert not PracticalResult.objects.filter(registration=registration).exists()
 
 
 def test_practice_summary_counts_training_banks_only(candidate, training_bank, testing_bank):
