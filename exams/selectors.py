@@ -237,22 +237,27 @@ def frozen_paper(attempt: Attempt) -> list[dict]:
     if paper is not None:
         return paper
     paper = []
-    items = AttemptItem.objects.filter(attempt=attempt).select_related("question").order_by("position")
-    for item in items:
-        q = item.question
-        if q.type == Question.Type.TRUEFALSE:
-            options_by_key = {"T": {"key": "T", "text": "正确"}, "F": {"key": "F", "text": "错误"}}
+    # plain rows rather than model instances: a paper is built once per candidate, at the first
+    # page of the exam, when a whole room opens it in the same minute
+    rows = AttemptItem.objects.filter(attempt=attempt).order_by("position").values_list(
+        "pk", "position", "points", "option_order", "question__type", "question__stem", "question__image",
+        "question__options")
+    image_url = Question._meta.get_field("image").storage.url
+    truefalse = {"T": {"key": "T", "text": "正确"}, "F": {"key": "F", "text": "错误"}}
+    for pk, position, points, option_order, qtype, stem, image, question_options in rows:
+        if qtype == Question.Type.TRUEFALSE:
+            options_by_key = truefalse
         else:
-            options_by_key = q.option_map()
+            options_by_key = {o["key"]: o for o in question_options or []}
         options = []
-        for i, option_key in enumerate(item.option_order or "".join(options_by_key)):
+        for i, option_key in enumerate(option_order or "".join(options_by_key)):
             o = options_by_key.get(option_key)
             if o is None:
                 continue
-            label = ("√" if option_key == "T" else "×") if q.type == Question.Type.TRUEFALSE else "ABCDEF"[i]
+            label = ("√" if option_key == "T" else "×") if qtype == Question.Type.TRUEFALSE else "ABCDEF"[i]
             options.append({"value": option_key, "label": label, "text": o.get("text", ""), "image": o.get("image", "")})
-        paper.append({"id": item.pk, "position": item.position, "type": q.type, "stem": q.stem,
-                      "image": q.image.url if q.image else "", "points": item.points, "options": options})
+        paper.append({"id": pk, "position": position, "type": qtype, "stem": stem,
+                      "image": image_url(image) if image else "", "points": points, "options": options})
     if paper:
         cache.set(key, paper, PAPER_CACHE_SECONDS)
     return paper

@@ -204,3 +204,30 @@ def test_exam_pages_read_the_frozen_paper_once(client, registration, candidate, 
     assert re.search(rf'href="{base}/q/1/" data-position="1" class="answered"', sheet)
     assert re.search(rf'href="{base}/q/2/" data-position="2" class="current"[^>]*aria-current="true"', sheet)
     assert sheet.count(f'href="{base}/q/') >= attempt.items.count()
+
+
+def test_the_candidates_paper_follows_the_frozen_option_order_and_never_carries_the_key(registration, candidate):
+    from exams.selectors import frozen_paper
+
+    attempt = services.attempt_start(user=candidate, registration=registration, ip="127.0.0.1")
+    first = attempt.items.select_related("question").order_by("position").first()
+    Question.objects.filter(pk=first.question_id).update(image="exams/questions/2026/diagram.png")
+    paper = frozen_paper(attempt)
+    items = {i.pk: i for i in attempt.items.select_related("question")}
+    assert [e["position"] for e in paper] == sorted(i.position for i in items.values())
+    assert paper[0]["image"].endswith("/exams/questions/2026/diagram.png")
+    for entry in paper:
+        item = items[entry["id"]]
+        q = item.question
+        assert entry["stem"] == q.stem and entry["type"] == q.type and entry["points"] == item.points
+        assert "answer" not in entry and "explanation" not in entry
+        values = [o["value"] for o in entry["options"]]
+        if q.type == "truefalse":
+            assert values == list(item.option_order or "TF")
+            assert [o["label"] for o in entry["options"]] == ["√" if v == "T" else "×" for v in values]
+        elif q.type != "essay":
+            assert values == list(item.option_order)
+            assert [o["label"] for o in entry["options"]] == list("ABCDEF"[:len(values)])
+            texts = {o["key"]: o["text"] for o in q.options}
+            assert [o["text"] for o in entry["options"]] == [texts[v] for v in values]
+    assert {e["type"] for e in paper} >= {"single", "truefalse"}
