@@ -204,6 +204,26 @@ class SaveTarget:
         return not self.ip_ranges.strip() or ExamSession(allowed_ip_ranges=self.ip_ranges).ip_allowed(ip)
 
 
+class WrittenSaveTarget(SaveTarget):
+    """The target of a save the database has just written (so the item is the candidate's own),
+    read only if something asks for its fields: the htmx reply to a click needs none of them."""
+
+    __slots__ = ("_user",)
+
+    def __init__(self, user, *, attempt_id: int, item_id: int):
+        self._user, self.attempt_id, self.item_id = user, attempt_id, item_id
+
+    def __getattr__(self, name):  # only reached for a field not read yet
+        if name not in SaveTarget.__dataclass_fields__:
+            raise AttributeError(name)
+        loaded = save_target(self._user, attempt_id=self.attempt_id, item_id=self.item_id)
+        if loaded is None:
+            raise LookupError(f"item {self.item_id} of attempt {self.attempt_id} is gone")
+        for field in SaveTarget.__dataclass_fields__:
+            setattr(self, field, getattr(loaded, field))
+        return getattr(self, name)
+
+
 def save_target(user, *, attempt_id: int, item_id: int) -> SaveTarget | None:
     """The item an autosave writes to, with just what saving needs (status and deadline of the
     attempt, question type, option order, the session's allowed addresses), in one narrow query —

@@ -904,15 +904,21 @@ _CHOICE_AT_ONCE_SQLITE: str | None = None
 
 def _choice_at_once_sqlite_sql() -> str:
     """The embedded default's one-statement save: the autosave lookup (the same statement the
-    two-step path runs) as the INSERT's source — SQLite has no data-modifying CTEs — and what the
-    reply needs back through RETURNING. It writes only the plainest case — the candidate's own
-    attempt in progress before its deadline, a session without address ranges, one option key of
-    the frozen paper — and leaves everything else to the two-step path."""
+    two-step path runs) as the INSERT's source — SQLite has no data-modifying CTEs. It writes only
+    the plainest case — the candidate's own attempt in progress before its deadline, a session
+    without address ranges, one option key of the frozen paper — and leaves everything else to the
+    two-step path.
+
+    No RETURNING: SQLite commits a statement, and lets go of the database's one write lock, only
+    when the statement has run to its end. With RETURNING that end is a second step, after the
+    first has handed back a row and the thread has waited for the interpreter again — every other
+    writer waited too (and slept a millisecond at each try). Without it the whole save, commit
+    included, is one step; the row count says whether it wrote."""
     global _CHOICE_AT_ONCE_SQLITE
     if _CHOICE_AT_ONCE_SQLITE is None:
         from .selectors import _save_lookup_sql
 
-        answer, item, attempt, question = (m._meta.db_table for m in (Answer, AttemptItem, Attempt, Question))
+        answer = Answer._meta.db_table
         _CHOICE_AT_ONCE_SQLITE = (
             f'INSERT INTO "{answer}" ("attempt_id", "item_id", "response", "text", "flagged", "saved_at", '
             f'"marker_comment") '
@@ -922,20 +928,15 @@ def _choice_at_once_sqlite_sql() -> str:
             f"AND instr(CASE WHEN t.type = '{Question.Type.TRUEFALSE}' THEN 'TF' ELSE t.option_order END, "
             f"%(response)s) > 0 AND trim(COALESCE(t.allowed_ip_ranges, '')) = '' "
             f'ON CONFLICT ("attempt_id", "item_id") DO UPDATE SET "saved_at" = excluded."saved_at", '
-            f'"response" = excluded."response" '
-            # RETURNING sees only the answer's row: the reply's fields are read by its keys
-            f'RETURNING (SELECT "position" FROM "{item}" WHERE id = "item_id"), '
-            f'(SELECT "option_order" FROM "{item}" WHERE id = "item_id"), '
-            f'(SELECT q.type FROM "{item}" i INNER JOIN "{question}" q ON q.id = i.question_id WHERE i.id = "item_id"), '
-            f'(SELECT "deadline" FROM "{attempt}" WHERE id = "attempt_id")'
+            f'"response" = excluded."response"'
         ).replace("%s", "%(item)s", 1).replace("%s", "%(attempt)s", 1).replace("%s", "%(user)s", 1)
     return _CHOICE_AT_ONCE_SQLITE
 
 
 def _choice_at_once_sqlite(conn, *, user, attempt_id: int, item_id: int, response: str, now: dt.datetime):
-    """answer_choice_at_once on SQLite: (target, True) when written, None (the two-step path
-    decides, with its reasons) when not."""
-    from .selectors import SaveTarget, _aware
+    """answer_choice_at_once on SQLite: (target, True) when written — the target read only if the
+    reply asks for it — or None (the two-step path decides, with its reasons) when not."""
+    from .selectors import WrittenSaveTarget
 
     value = normalise_response(response)
     stamp = conn.ops.adapt_datetimefield_value(now)
@@ -943,16 +944,14 @@ def _choice_at_once_sqlite(conn, *, user, attempt_id: int, item_id: int, respons
         with conn.cursor() as cursor:
             cursor.execute(_choice_at_once_sqlite_sql(), {"item": item_id, "attempt": attempt_id, "user": user.pk,
                                                           "response": value, "now": stamp})
-            row = cursor.fetchone()
+            written = cursor.rowcount == 1
     except DatabaseError:
         if conn.in_atomic_block:
             raise
         return None
-    if row is None:
+    if not written:
         return None
-    position, option_order, qtype, deadline = row
-    return SaveTarget(attempt_id=attempt_id, item_id=item_id, position=position, option_order=option_order or "",
-                      qtype=qtype, status=Attempt.Status.IN_PROGRESS, deadline=_aware(deadline)), True
+    return WrittenSaveTarget(user, attempt_id=attempt_id, item_id=item_id), True
 
 
 _UPSERT_SQL: dict[tuple[str, ...], str] = {}

@@ -191,6 +191,11 @@ def test_without_scripts_each_button_saves_and_moves_on(client, registration, ca
                     {"choice": item.option_order[shown], "clear": "", "go": str(item.position + 1)})
     assert r.status_code == 302 and r.url.endswith(f"/q/{item.position + 1}/") and "no-store" in r["Cache-Control"]
     assert Answer.objects.get(attempt=attempt, item=item).response == key
+    # without a destination the page of the question itself comes back (its position read after the save)
+    later = AttemptItem.objects.filter(attempt=attempt, question__type="single").order_by("-position").first()
+    back = client.post(f"/exams/attempts/{attempt.pk}/items/{later.pk}/save/", {"choice": later.option_order[0]})
+    assert back.status_code == 302 and back.url.endswith(f"/q/{later.position}/") and later.position > 1
+    assert Answer.objects.get(attempt=attempt, item=later).response == later.option_order[0]
     page = client.get(r.url).content.decode()
     assert re.search(rf'id="q{item.position + 1}"[^>]*?aria-labelledby="q{item.position + 1}-h">', page)  # shown
     assert re.search(rf'<a href="[^"]+/q/{item.position}/" data-position="{item.position}" class="answered"', page)
@@ -248,7 +253,7 @@ def test_a_click_is_saved_by_one_statement_and_every_other_case_by_the_two_step_
     body, writes = save(other, "10.8.9.9")
     assert "已保存" in body and Answer.objects.get(attempt=attempt, item=item).response == other
     assert len(writes) == 1
-    assert ("WITH t AS (" if connection.vendor == "postgresql" else "RETURNING") in writes[0]
+    assert ("WITH t AS (" if connection.vendor == "postgresql" else " FROM (SELECT ") in writes[0]
 
     session.allowed_ip_ranges = "10.8.0.0/16\n192.168.5.7"
     session.save()
@@ -257,7 +262,7 @@ def test_a_click_is_saved_by_one_statement_and_every_other_case_by_the_two_step_
     if connection.vendor == "postgresql":  # PostgreSQL reads the ranges in the one statement
         assert len(writes) == 1 and "WITH t AS (" in writes[0]
     else:  # SQLite's writes nothing when ranges are set; the two-step path checks them and saves
-        assert len(writes) == 2 and "RETURNING" in writes[0] and "RETURNING" not in writes[1]
+        assert len(writes) == 2 and " FROM (SELECT " in writes[0] and "VALUES (" in writes[1]
     # a letter that is no option of the item: the two-step path drops it and saves the rest
     body, writes = save(other + "Z", "192.168.5.7")
     assert "已保存" in body and Answer.objects.get(attempt=attempt, item=item).response == other
@@ -280,3 +285,21 @@ def test_the_saved_badge_speaks_the_page_language(client, registration, candidat
     assert "Saved " in english.content.decode() and "已保存" not in english.content.decode()
     chinese = client.post(url, {"choice": item.option_order[1]}, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "已保存 " in chinese.content.decode()
+
+
+def test_a_written_saves_target_is_read_only_when_asked_for(registration, candidate, django_assert_num_queries):
+    from exams.selectors import WrittenSaveTarget
+
+    attempt = services.attempt_start(user=candidate, registration=registration, ip="127.0.0.1")
+    item = AttemptItem.objects.filter(attempt=attempt).select_related("question").order_by("position").last()
+    with django_assert_num_queries(0):
+        target = WrittenSaveTarget(candidate, attempt_id=attempt.pk, item_id=item.pk)
+        assert target.item_id == item.pk
+    with django_assert_num_queries(1):
+        assert (target.position, target.option_order, target.status) == (item.position, item.option_order, "in_progress")
+        assert target.qtype == item.question.type and target.deadline == attempt.deadline
+    with pytest.raises(AttributeError):
+        target.no_such_field  # noqa: B018
+    gone = WrittenSaveTarget(candidate, attempt_id=attempt.pk, item_id=item.pk + 10_000)
+    with pytest.raises(LookupError):
+        gone.position  # noqa: B018
