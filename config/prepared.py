@@ -7,8 +7,9 @@ so psycopg prepares a statement once it has run a few times on a connection (``p
 and PostgreSQL reuses the plan. It is wrapped like every Django cursor, so query logging, counting
 and execute wrappers see it. Other databases get their ordinary cursor.
 
-``fetchone(connection, sql, params)`` also skips the per-request health check (a ``SELECT 1``
-round trip before the first query of every request, with ``CONN_HEALTH_CHECKS``): the statement
+``fetchone(connection, sql, params)`` (and ``rowcount``, for a statement that returns no rows)
+also skips the per-request health check (a ``SELECT 1`` round trip before the first query of
+every request, with ``CONN_HEALTH_CHECKS``): the statement
 itself tells whether a reused connection is still alive, and if it is not (the server restarted,
 a proxy dropped the connection) the connection is opened again and the statement run once more.
 Only for statements that may safely run twice (reads, and upserts that write the same values).
@@ -109,6 +110,20 @@ def _direct(connection) -> bool:
 
 def _libpq_fetchone(connection, sql: str, params):
     """The statement through libpq (see the module's docstring); its first row or None."""
+    tx, result = _libpq_exec(connection, sql, params, rows=True)
+    if not result.ntuples:
+        return None
+    tx.set_pgresult(result)
+    return tx.load_row(0, tuple)
+
+
+def _libpq_rowcount(connection, sql: str, params) -> int:
+    """A statement that returns no rows, through libpq; the number of rows it wrote."""
+    _tx, result = _libpq_exec(connection, sql, params, rows=False)
+    return int(result.command_tuples or 0)
+
+
+def _libpq_exec(connection, sql: str, params, *, rows: bool):
     from psycopg import pq
 
     raw = connection.connection
@@ -139,12 +154,9 @@ def _libpq_fetchone(connection, sql: str, params):
                 ready.discard(name)  # the server forgot it (DEALLOCATE, a pooler's reset): once more
                 continue
             break
-        if result.status != pq.ExecStatus.TUPLES_OK:
+        if result.status != (pq.ExecStatus.TUPLES_OK if rows else pq.ExecStatus.COMMAND_OK):
             raise _error(raw, result)
-    if not result.ntuples:
-        return None
-    tx.set_pgresult(result)
-    return tx.load_row(0, tuple)
+    return tx, result
 
 
 def _error(raw, result):
@@ -159,29 +171,39 @@ def _error(raw, result):
     return errors.error_from_result(result, encoding=raw.info.encoding)
 
 
-def _run(connection, sql: str, params):
+def _run(connection, sql: str, params, rows: bool = True):
     if connection.vendor == "postgresql":
         connection.close_if_health_check_failed()
         connection.ensure_connection()
         if _direct(connection):
-            return _libpq_fetchone(connection, sql, params)
+            return (_libpq_fetchone if rows else _libpq_rowcount)(connection, sql, params)
     with cursor(connection) as c:
         c.execute(sql, params)
-        return c.fetchone()
+        return c.fetchone() if rows else c.rowcount
 
 
 def fetchone(connection, sql: str, params):
     """Run an idempotent statement and return its first row, without a health check first; a
     reused connection found dead is reopened and the statement run once more (see above)."""
+    return _unchecked(connection, sql, params, rows=True)
+
+
+def rowcount(connection, sql: str, params) -> int:
+    """Like ``fetchone``, for an idempotent statement that returns no rows (an upsert): the number
+    of rows it wrote."""
+    return _unchecked(connection, sql, params, rows=False)
+
+
+def _unchecked(connection, sql: str, params, *, rows: bool):
     unchecked = (connection.vendor == "postgresql" and connection.connection is not None
                  and connection.health_check_enabled and not connection.health_check_done
                  and connection.autocommit and not connection.in_atomic_block)
     if unchecked:
         connection.health_check_done = True  # this statement is the check
     try:
-        return _run(connection, sql, params)
+        return _run(connection, sql, params, rows)
     except (OperationalError, InterfaceError):
         if not unchecked:
             raise
         connection.close()  # it was dead: open a new one and run the statement again
-    return _run(connection, sql, params)
+    return _run(connection, sql, params, rows)

@@ -149,21 +149,16 @@ def autosave(request, pk: int, item_id: int):
     post = request.POST
     ip = client_ip(request)
     now = timezone.now()
-    at_once = None
     if "choice" in post and "flag" not in post and "text" not in post:
         # the click an exam day sends most: one statement checks and writes
         at_once = services.answer_choice_at_once(user=request.user, attempt_id=pk, item_id=item_id,
                                                  response="".join(post.getlist("choice")), ip=ip, now=now)
-    if at_once is not None:
-        target, written = at_once
-        if target is None:
-            raise Http404
-        if written:
-            return _saved_reply(request, pk, target, now)
-    else:
-        target = selectors.save_target(request.user, attempt_id=pk, item_id=item_id)
-        if target is None:
-            raise Http404
+        if at_once is not None:
+            return _saved_reply(request, pk, at_once[0], now)
+    # anything else, or a click the one statement did not write: the two-step path decides
+    target = selectors.save_target(request.user, attempt_id=pk, item_id=item_id)
+    if target is None:
+        raise Http404
     if not target.allowed_from(ip):
         return _save_reply(request, pk, _("当前 IP 不在允许范围内，答案未保存。"), status=403)
     response = text = flagged = None

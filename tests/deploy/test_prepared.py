@@ -164,3 +164,29 @@ def test_a_counted_statement_goes_through_the_cursor(other):
     with CaptureQueriesContext(other) as ctx:
         assert prepared.fetchone(other, "SELECT %s::int * 3", [3]) == (9,)
     assert len(ctx.captured_queries) == 1 and "* 3" in ctx.captured_queries[0]["sql"]
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_rowcount_tells_how_many_rows_a_statement_wrote_by_either_path(other, monkeypatch):
+    with other.cursor() as c:
+        c.execute("CREATE TABLE prepared_count_probe (k int PRIMARY KEY, v int)")
+    upsert = ("INSERT INTO prepared_count_probe (k, v) SELECT %(k)s, %(v)s WHERE %(v)s::int > 0 "
+              "ON CONFLICT (k) DO UPDATE SET v = excluded.v")
+    try:
+        with monkeypatch.context() as m:
+            _cursor_forbidden(m)
+            assert prepared.rowcount(other, upsert, {"k": 1, "v": 5}) == 1  # inserted
+            assert prepared.rowcount(other, upsert, {"k": 1, "v": 6}) == 1  # updated
+            assert prepared.rowcount(other, upsert, {"k": 2, "v": -1}) == 0  # filtered out: nothing
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(other):  # counted: the ordinary cursor, same answer
+            assert prepared.rowcount(other, upsert, {"k": 3, "v": 1}) == 1
+            assert prepared.rowcount(other, upsert, {"k": 4, "v": 0}) == 0
+        with other.cursor() as c:
+            c.execute("SELECT k, v FROM prepared_count_probe ORDER BY k")
+            assert c.fetchall() == [(1, 6), (3, 1)]
+    finally:
+        with other.cursor() as c:
+            c.execute("DROP TABLE prepared_count_probe")
