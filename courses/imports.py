@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.validators import validate_id_number
+from config.decimals import finite_decimal
 
 from .services import AttendanceRow
 
@@ -112,11 +113,10 @@ def parse_attendance(fileobj, *, session_hours: Decimal) -> ImportResult:
         if hours in (None, ""):
             value = session_hours if is_present else Decimal("0")
         else:
+            value = finite_decimal(hours)
             try:
-                value = Decimal(str(hours))
-                # NaN and infinities parse but neither compares nor quantizes: no valid hours
-                value = value.quantize(Decimal("0.1")) if value.is_finite() else Decimal("-1")
-            except (InvalidOperation, ValueError):
+                value = value.quantize(Decimal("0.1")) if value is not None else Decimal("-1")
+            except InvalidOperation:  # too many digits for the quantum
                 value = Decimal("-1")
             if value < 0 or value > session_hours:
                 r.errors.append(_("学时应在0至%(h)s之间") % {"h": session_hours})

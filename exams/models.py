@@ -145,7 +145,12 @@ class Question(models.Model):
         return self.type != self.Type.ESSAY
 
     def option_map(self) -> dict[str, dict]:
-        return {o["key"]: o for o in self.options}
+        return options_by_key(self.options)
+
+
+def options_by_key(options: list[dict] | None) -> dict[str, dict]:
+    """A question's options (a list of {"key", "text", …}) by their key."""
+    return {o["key"]: o for o in options or []}
 
 
 def truefalse_options() -> list[dict]:

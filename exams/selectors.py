@@ -29,6 +29,8 @@ from .models import (
     Question,
     QuestionBank,
     Registration,
+    options_by_key,
+    truefalse_options,
 )
 
 TRAINING = QuestionBank.Kind.TRAINING
@@ -204,26 +206,6 @@ class SaveTarget:
         return not self.ip_ranges.strip() or ExamSession(allowed_ip_ranges=self.ip_ranges).ip_allowed(ip)
 
 
-class WrittenSaveTarget(SaveTarget):
-    """The target of a save the database has just written (so the item is the candidate's own),
-    read only if something asks for its fields: the htmx reply to a click needs none of them."""
-
-    __slots__ = ("_user",)
-
-    def __init__(self, user, *, attempt_id: int, item_id: int):
-        self._user, self.attempt_id, self.item_id = user, attempt_id, item_id
-
-    def __getattr__(self, name):  # only reached for a field not read yet
-        if name not in SaveTarget.__dataclass_fields__:
-            raise AttributeError(name)
-        loaded = save_target(self._user, attempt_id=self.attempt_id, item_id=self.item_id)
-        if loaded is None:
-            raise LookupError(f"item {self.item_id} of attempt {self.attempt_id} is gone")
-        for field in SaveTarget.__dataclass_fields__:
-            setattr(self, field, getattr(loaded, field))
-        return getattr(self, name)
-
-
 def save_target(user, *, attempt_id: int, item_id: int) -> SaveTarget | None:
     """The item an autosave writes to, with just what saving needs (status and deadline of the
     attempt, question type, option order, the session's allowed addresses), in one narrow query —
@@ -263,15 +245,12 @@ def frozen_paper(attempt: Attempt) -> list[dict]:
         "pk", "position", "points", "option_order", "question__type", "question__stem", "question__image",
         "question__options")
     image_url = Question._meta.get_field("image").storage.url
-    truefalse = {"T": {"key": "T", "text": "正确"}, "F": {"key": "F", "text": "错误"}}
+    truefalse = options_by_key(truefalse_options())
     for pk, position, points, option_order, qtype, stem, image, question_options in rows:
-        if qtype == Question.Type.TRUEFALSE:
-            options_by_key = truefalse
-        else:
-            options_by_key = {o["key"]: o for o in question_options or []}
+        by_key = truefalse if qtype == Question.Type.TRUEFALSE else options_by_key(question_options)
         options = []
-        for i, option_key in enumerate(option_order or "".join(options_by_key)):
-            o = options_by_key.get(option_key)
+        for i, option_key in enumerate(option_order or "".join(by_key)):
+            o = by_key.get(option_key)
             if o is None:
                 continue
             label = ("√" if option_key == "T" else "×") if qtype == Question.Type.TRUEFALSE else "ABCDEF"[i]
@@ -347,8 +326,7 @@ def attempt_review(attempt: Attempt) -> list[dict]:
         if full:
             row["key"] = q.answer
             row["explanation"] = q.explanation
-            row["options"] = q.options if q.type != Question.Type.TRUEFALSE else [
-                {"key": "T", "text": "正确"}, {"key": "F", "text": "错误"}]
+            row["options"] = q.options if q.type != Question.Type.TRUEFALSE else truefalse_options()
         rows.append(row)
     return rows
 

@@ -8,7 +8,7 @@ import ipaddress
 import random
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from config import prepared
+from config.decimals import finite_decimal
 from accounts.roles import OrgKind
 
 from . import pools
@@ -865,19 +866,16 @@ def _choice_at_once_sql() -> str:
 def answer_choice_at_once(*, user, attempt_id: int, item_id: int, response: str, ip: str | None,
                           now: dt.datetime | None = None):
     """Save a choice answer in one round trip where the database can check everything itself
-    (PostgreSQL; on SQLite the plainest click, see ``_choice_at_once_sqlite_sql``). Returns
-    (target, True) when it wrote — the target read only if the caller asks for its fields — and
-    None when it did not (the item is not the candidate's, a check failed, another database, a
-    lost connection): the caller then saves through the two-step path, which decides and gives
-    the reason."""
-    from .selectors import WrittenSaveTarget
-
+    (PostgreSQL; on SQLite the plainest click, see ``_choice_at_once_sqlite_sql``). True when it
+    wrote; False when it did not (the item is not the candidate's, a check failed, another
+    database, a lost connection): the caller then saves through the two-step path, which decides
+    and gives the reason."""
     conn = connections[router.db_for_write(Answer)]
     if conn.vendor == "sqlite":
         return _choice_at_once_sqlite(conn, user=user, attempt_id=attempt_id, item_id=item_id, response=response,
                                       now=now or timezone.now())
     if conn.vendor != "postgresql":
-        return None
+        return False
     now = now or timezone.now()
     try:  # an address PostgreSQL can read, or none (then only a session without ranges is written at once)
         ip = str(ipaddress.ip_address(ip)) if ip else None
@@ -890,10 +888,8 @@ def answer_choice_at_once(*, user, attempt_id: int, item_id: int, response: str,
     except DatabaseError:
         if conn.in_atomic_block:
             raise
-        return None
-    if written != 1:
-        return None
-    return WrittenSaveTarget(user, attempt_id=attempt_id, item_id=item_id), True
+        return False
+    return written == 1
 
 
 _CHOICE_AT_ONCE_SQLITE: str | None = None
@@ -931,24 +927,18 @@ def _choice_at_once_sqlite_sql() -> str:
 
 
 def _choice_at_once_sqlite(conn, *, user, attempt_id: int, item_id: int, response: str, now: dt.datetime):
-    """answer_choice_at_once on SQLite: (target, True) when written — the target read only if the
-    reply asks for it — or None (the two-step path decides, with its reasons) when not."""
-    from .selectors import WrittenSaveTarget
-
+    """answer_choice_at_once on SQLite: whether it wrote (when not, the two-step path decides)."""
     value = normalise_response(response)
     stamp = conn.ops.adapt_datetimefield_value(now)
     try:
         with conn.cursor() as cursor:
             cursor.execute(_choice_at_once_sqlite_sql(), {"item": item_id, "attempt": attempt_id, "user": user.pk,
                                                           "response": value, "now": stamp})
-            written = cursor.rowcount == 1
+            return cursor.rowcount == 1
     except DatabaseError:
         if conn.in_atomic_block:
             raise
-        return None
-    if not written:
-        return None
-    return WrittenSaveTarget(user, attempt_id=attempt_id, item_id=item_id), True
+        return False
 
 
 _UPSERT_SQL: dict[tuple[str, ...], str] = {}
@@ -1072,11 +1062,8 @@ def attempt_force_submit(*, actor, attempt: Attempt, reason: str) -> Attempt:
 @transaction.atomic
 def essay_mark(*, actor, answer: Answer, score: Decimal, comment: str = "") -> Answer:
     answer = Answer.objects.select_for_update().select_related("item", "attempt").get(pk=answer.pk)
-    try:
-        score = Decimal(score)
-    except (InvalidOperation, TypeError, ValueError):
-        score = None
-    if score is None or not score.is_finite() or score < 0 or score > answer.item.points:
+    score = finite_decimal(score)
+    if score is None or score < 0 or score > answer.item.points:
         raise ValidationError(_("得分应在 0 至 %(p)s 之间。") % {"p": answer.item.points})
     if answer.attempt.status == Attempt.Status.IN_PROGRESS:
         raise ValidationError(_("答卷尚未交卷。"))
@@ -1114,11 +1101,8 @@ def practical_result_record(*, examiner, registration: Registration, scores: dic
     errors = []
     for tid, task in tasks.items():
         raw = scores.get(tid, scores.get(str(tid)))
-        try:
-            value = Decimal(str(raw))
-            if not value.is_finite():  # NaN and infinities parse but are no score
-                raise ValueError(raw)
-        except Exception:  # noqa: BLE001 - any unparsable input is a clear error
+        value = finite_decimal(raw)
+        if value is None:
             errors.append(_("“%(t)s”的得分无效") % {"t": task.title})
             continue
         if value < 0 or value > task.points:

@@ -151,10 +151,9 @@ def autosave(request, pk: int, item_id: int):
     now = timezone.now()
     if "choice" in post and "flag" not in post and "text" not in post:
         # the click an exam day sends most: one statement checks and writes
-        at_once = services.answer_choice_at_once(user=request.user, attempt_id=pk, item_id=item_id,
-                                                 response="".join(post.getlist("choice")), ip=ip, now=now)
-        if at_once is not None:
-            return _saved_reply(request, pk, at_once[0], now)
+        if services.answer_choice_at_once(user=request.user, attempt_id=pk, item_id=item_id,
+                                          response="".join(post.getlist("choice")), ip=ip, now=now):
+            return _saved_reply(request, pk, item_id, now)
     # anything else, or a click the one statement did not write: the two-step path decides
     target = selectors.save_target(request.user, attempt_id=pk, item_id=item_id)
     if target is None:
@@ -176,10 +175,12 @@ def autosave(request, pk: int, item_id: int):
         return _save_reply(request, pk, exc.message, status=409, late=True)
     except services.ExamError as exc:
         return _save_reply(request, pk, exc.message, status=400)
-    return _saved_reply(request, pk, target, saved["saved_at"])
+    return _saved_reply(request, pk, item_id, saved["saved_at"], position=target.position)
 
 
-def _saved_reply(request, pk: int, target, saved_at):
+def _saved_reply(request, pk: int, item_id: int, saved_at, position: int | None = None):
+    """The answer is saved: the badge for htmx, else the page the form asked for (the question's
+    own page when it named none; its position read here if the caller did not have it)."""
     # the header itself rather than request.htmx, which builds request.headers from every header
     if request.META.get("HTTP_HX_REQUEST") == "true":
         stamp = timezone.localtime(saved_at).strftime("%H:%M:%S")
@@ -190,7 +191,12 @@ def _saved_reply(request, pk: int, target, saved_at):
     elif nxt == "overview":
         response = redirect("exams:overview", pk=pk)
     else:
-        response = redirect("exams:question", pk=pk, position=target.position)
+        if position is None:
+            target = selectors.save_target(request.user, attempt_id=pk, item_id=item_id)
+            if target is None:
+                raise Http404
+            position = target.position
+        response = redirect("exams:question", pk=pk, position=position)
     response["Cache-Control"] = NO_STORE["Cache-Control"]
     return response
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.utils import timezone
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accounts.models import AuditLog
 from exams import services

@@ -286,19 +286,16 @@ def test_the_saved_badge_speaks_the_page_language(client, registration, candidat
     assert "已保存 " in chinese.content.decode()
 
 
-def test_a_written_saves_target_is_read_only_when_asked_for(registration, candidate, django_assert_num_queries):
-    from exams.selectors import WrittenSaveTarget
+def test_a_click_answered_by_the_badge_reads_nothing_after_its_statement(client, registration, candidate):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    attempt = services.attempt_start(user=candidate, registration=registration, ip="127.0.0.1")
-    item = AttemptItem.objects.filter(attempt=attempt).select_related("question").order_by("position").last()
-    with django_assert_num_queries(0):
-        target = WrittenSaveTarget(candidate, attempt_id=attempt.pk, item_id=item.pk)
-        assert target.item_id == item.pk
-    with django_assert_num_queries(1):
-        assert (target.position, target.option_order, target.status) == (item.position, item.option_order, "in_progress")
-        assert target.qtype == item.question.type and target.deadline == attempt.deadline
-    with pytest.raises(AttributeError):
-        target.no_such_field  # noqa: B018
-    gone = WrittenSaveTarget(candidate, attempt_id=attempt.pk, item_id=item.pk + 10_000)
-    with pytest.raises(LookupError):
-        gone.position  # noqa: B018
+    client.force_login(candidate)
+    attempt = _start(client, registration)
+    item = AttemptItem.objects.filter(attempt=attempt, question__type="single").first()
+    url = f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/"
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.post(url, {"choice": item.option_order[0]}, HTTP_HX_REQUEST="true")
+    assert "已保存" in r.content.decode()
+    exam_queries = [q["sql"] for q in ctx.captured_queries if "exams_" in q["sql"]]
+    assert len(exam_queries) == 1 and 'INSERT INTO "exams_answer"' in exam_queries[0]

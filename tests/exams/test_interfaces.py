@@ -15,7 +15,7 @@ def _pass_theory(registration, candidate):
 
 
 def test_qualified_needs_theory_and_practical(registration, candidate, examiner, lv_item, make_member):
-    from exams.models import PracticalResult, PracticalTask
+    from exams.models import PracticalTask
 
     t1 = PracticalTask.objects.create(operation_item=lv_item, code="t1", title="单相电能表带照明线路安装", points=Decimal(60))
     t2 = PracticalTask.objects.create(operation_item=lv_item, code="t2", title="灭火器的选择和使用", points=Decimal(40))
