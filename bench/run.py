@@ -46,9 +46,10 @@ GOALS = {
 
 
 class Run:
-    def __init__(self, quick: bool, keep: bool):
+    def __init__(self, quick: bool, keep: bool, only: str | None = None):
         self.quick = quick
         self.keep = keep
+        self.only = only
         self.id = f"{os.getpid()}"
         self.tmp = Path(tempfile.mkdtemp(prefix="anxun-bench-"))
         self.db = f"anxun_bench_{self.id}"
@@ -73,6 +74,9 @@ class Run:
         self.peer_error: str | None = None
 
     # ------------------------------------------------------------------ helpers
+
+    def wants(self, group: str) -> bool:
+        return self.only in (None, group)
 
     def part(self, name: str, env: dict, arg: str = "", timeout: float = 900) -> dict:
         cmd = [sys.executable, "-m", "bench.parts", name, *(["--quick"] if self.quick else []),
@@ -104,7 +108,9 @@ class Run:
 
     def setup(self) -> None:
         jobs = []
-        if lib.pg_available() and lib.redis_available():
+        if not (self.wants("inprocess") or self.wants("http")):
+            pass
+        elif lib.pg_available() and lib.redis_available():
             def pg():
                 lib.pg_create(self.db)
                 self.schema(self.env_pg, "PostgreSQL")
@@ -124,8 +130,9 @@ class Run:
             except peer.PeerUnavailable as exc:
                 self.peer_error = str(exc)
 
-        jobs.append(threading.Thread(target=self.guard, args=(["setup"], sqlite)))
-        jobs.append(threading.Thread(target=self.guard, args=(["setup"], peer_build)))
+        if self.wants("peer"):
+            jobs.append(threading.Thread(target=self.guard, args=(["setup"], sqlite)))
+            jobs.append(threading.Thread(target=self.guard, args=(["setup"], peer_build)))
         t0 = time.perf_counter()
         for j in jobs:
             j.start()
@@ -416,6 +423,8 @@ def main(argv=None) -> int:
     parser.add_argument("--readme", action="store_true", help="write the table into README.md")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--from-json", metavar="FILE", help="print (and with --readme write) the table of a saved run")
+    parser.add_argument("--only", choices=["inprocess", "http", "peer"],
+                        help="run one group of parts (to work on it; the README takes only full runs)")
     args = parser.parse_args(argv)
     if args.from_json:
         rep = json.loads(Path(args.from_json).read_text())
@@ -424,20 +433,31 @@ def main(argv=None) -> int:
             update_readme(rep)
         return 0
     t0 = time.perf_counter()
-    run = Run(args.quick, args.keep)
+    run = Run(args.quick, args.keep, only=args.only)
     run.raw["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
     lib.log(f"temporary directory {run.tmp}; database {run.db}")
     try:
         run.setup()
+        groups = {"inprocess": ["pdf_ratio", "paper_ms", "paper_queries", "roster_10k_s", "roster_10k_queries",
+                                "verify_flat"],
+                  "http": ["autosave_ratio", "verify_ratio", "start_storm_p95_ms"],
+                  "peer": ["peer_answer_speedup", "peer_queries_ratio", "peer_throughput_ratio"]}
+        for group, keys in groups.items():
+            if not run.wants(group):
+                for k in keys:
+                    run.notes[k] = f"not run (--only {args.only})"
         if run.pg_ok:
-            run.guard(["pdf_ratio", "paper_ms", "paper_queries", "roster_10k_s", "roster_10k_queries",
-                       "verify_flat"], run.inprocess)
-            run.guard(["autosave_ratio", "verify_ratio", "start_storm_p95_ms"], run.http)
-        else:
+            if run.wants("inprocess"):
+                run.guard(["pdf_ratio", "paper_ms", "paper_queries", "roster_10k_s", "roster_10k_queries",
+                           "verify_flat"], run.inprocess)
+            if run.wants("http"):
+                run.guard(["autosave_ratio", "verify_ratio", "start_storm_p95_ms"], run.http)
+        elif run.wants("inprocess") or run.wants("http"):
             for k in ["pdf_ratio", "paper_ms", "paper_queries", "roster_10k_s", "roster_10k_queries", "verify_flat",
                       "autosave_ratio", "verify_ratio", "start_storm_p95_ms"]:
                 run.notes.setdefault(k, "n/a (PostgreSQL/Redis not available)")
-        run.guard(["peer_answer_speedup", "peer_queries_ratio", "peer_throughput_ratio"], run.peer_comparison)
+        if run.wants("peer"):
+            run.guard(["peer_answer_speedup", "peer_queries_ratio", "peer_throughput_ratio"], run.peer_comparison)
     finally:
         run.cleanup()
     run.raw["total_s"] = round(time.perf_counter() - t0, 1)
@@ -456,7 +476,7 @@ def main(argv=None) -> int:
             print(f"- {e}")
     if args.json:
         Path(args.json).write_text(json.dumps(run.report(), ensure_ascii=False, indent=2))
-    if args.readme and not args.quick:
+    if args.readme and not args.quick and not args.only:
         update_readme(run.report())
     return 1 if run.errors else 0
 

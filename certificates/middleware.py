@@ -9,8 +9,11 @@ this middleware, placed right below the security-header middleware (HTTPS redire
 frame denial, referrer policy: those still see every request and response), answers a cookie-free
 GET of a verification result itself:
 
-- the host is validated and the language chosen by the very middleware the ordinary stack uses
-  (``CommonMiddleware``, ``LocaleMiddleware``), whose response steps run on the page too;
+- the host is validated by the very middleware the ordinary stack uses (``CommonMiddleware``), and
+  the language chosen by ``LocaleMiddleware``: once per Accept-Language header, as the choice
+  depends on nothing else for a cookie-free request under this one path (the first path segment,
+  which could name a language, is always the same); the headers their response steps add to a
+  found certificate's page (Vary, Content-Language, Content-Length) are written directly;
 - the view's own code makes the page (``views.verify_code_early``), the same result page as the
   ordinary view would return (tests/certificates/test_verification_early.py compares the two).
 
@@ -23,14 +26,21 @@ once.
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.middleware.common import CommonMiddleware
 from django.middleware.locale import LocaleMiddleware
 from django.urls import NoReverseMatch, Resolver404, get_script_prefix, get_urlconf, resolve, reverse
+from django.utils import translation
 
 _SAMPLE = "0SAMPLE0"
 _prefixes: dict = {}
+# (URL conf, Accept-Language header) -> the language LocaleMiddleware chose; bounded, as the
+# header is the visitor's (the first ones are kept, any other is decided each time)
+_languages: dict = {}
+_LANGUAGES_KEPT = 512
 
 
 def _prefix(urlconf) -> str | None:
@@ -54,6 +64,7 @@ def _prefix(urlconf) -> str | None:
 @receiver(setting_changed)
 def _forget(**kwargs):
     _prefixes.clear()
+    _languages.clear()
 
 
 class VerificationMiddleware:
@@ -73,6 +84,17 @@ class VerificationMiddleware:
         code = path[len(prefix):-1]
         return code if code and "/" not in code else None  # what <str:code> matches
 
+    def _activate_language(self, request) -> None:
+        key = (getattr(request, "urlconf", None) or get_urlconf(), request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+        language = _languages.get(key)
+        if language is None:
+            self.locale.process_request(request)
+            if len(_languages) < _LANGUAGES_KEPT:
+                _languages[key] = request.LANGUAGE_CODE
+            return
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
     def __call__(self, request):
         code = self._code(request)
         if code is None:
@@ -82,8 +104,15 @@ class VerificationMiddleware:
         redis = public_index.connection_if_enabled()
         if redis is None or self.common.process_request(request) is not None:
             return self.get_response(request)
-        self.locale.process_request(request)
+        self._activate_language(request)
         response = views.verify_code_early(request, code, redis)
         if response is None:
             return self.get_response(request)
-        return self.common.process_response(request, self.locale.process_response(request, response))
+        if is_language_prefix_patterns_used(getattr(request, "urlconf", None) or settings.ROOT_URLCONF)[0]:
+            return self.common.process_response(request, self.locale.process_response(request, response))
+        # what LocaleMiddleware and CommonMiddleware add to a 200 page outside i18n_patterns, with
+        # Vary already naming Cookie (tests/certificates/test_verification_early.py compares them)
+        response.headers["Vary"] = "Cookie, Accept-Language"
+        response.headers["Content-Language"] = request.LANGUAGE_CODE
+        response.headers["Content-Length"] = str(len(response.content))
+        return response

@@ -11,8 +11,11 @@ flush (see ``_insert_log``).
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.core.cache import caches
 from django.db import connections, router
 from django.utils import timezone
@@ -25,13 +28,27 @@ from .models import Certificate, VerificationLog
 logger = logging.getLogger("anxun.verify")
 
 
+@lru_cache(maxsize=1)
 def rate_limit() -> tuple[int, int]:
+    """(lookups allowed, window in seconds) per client; read once (every lookup asks)."""
     return (getattr(settings, "ANXUN_VERIFY_RATE_LIMIT", 30), getattr(settings, "ANXUN_VERIFY_RATE_WINDOW", 60))
 
 
 def client_key(request) -> str:
     """A short keyed digest of the client address: enough to count and correlate, not an IP."""
-    return pii.keyed_hash(f"client:{client_ip(request) or 'unknown'}")[:16]
+    return _client_key_of(client_ip(request) or "unknown")
+
+
+@lru_cache(maxsize=4096)  # the same phone or office address scans many certificates
+def _client_key_of(address: str) -> str:
+    return pii.keyed_hash(f"client:{address}")[:16]
+
+
+@receiver(setting_changed)
+def _forget(**kwargs):
+    """The limit or the hash key changed (tests): read them again."""
+    rate_limit.cache_clear()
+    _client_key_of.cache_clear()
 
 
 def _request_client(request) -> str:

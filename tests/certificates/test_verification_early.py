@@ -69,6 +69,21 @@ def test_the_early_page_is_the_ordinary_page(certificate, client, resolved, lang
     assert not early.cookies
 
 
+def test_each_visitor_gets_the_language_their_header_asks_for(certificate, client, resolved):
+    # the early path keeps the language chosen for each Accept-Language header: a kept choice
+    # must never leak to a visitor asking for another
+    url = f"/verify/{certificate.verification_code}/"
+    asks = ["en", "zh-hans", "en-GB,en;q=0.8", "", "en", "fr", "zh-CN,zh;q=0.9", "en"]
+    client.get(url, HTTP_ACCEPT_LANGUAGE="de")  # the path prefix is found once
+    resolved.clear()
+    got = [client.get(url, HTTP_ACCEPT_LANGUAGE=a)["Content-Language"] for a in asks]
+    assert got == ["en", "zh-hans", "en", "zh-hans", "en", "zh-hans", "zh-hans", "en"]
+    assert resolved == []
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "Certificate status" in english and "证书状态" in chinese and "证书状态" not in english
+
+
 def test_a_qr_scan_early_matches_the_ordinary_page(certificate, client, resolved):
     url = f"/verify/{certificate.verification_code}/"
     query = {"p": signing.sign_certificate(certificate)}
