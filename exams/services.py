@@ -804,6 +804,7 @@ def answer_record(*, target, response: str | None = None, text: str | None = Non
     refused once the attempt is submitted or past its deadline, validated against the frozen option
     order, then one INSERT … ON CONFLICT DO UPDATE of the columns given. Returns what was written."""
     now = now or timezone.now()
+    _note_ranges(target)
     if target.status != Attempt.Status.IN_PROGRESS:
         raise LateSave(_("本答卷已交卷，答案未保存。"), code="submitted")
     if now >= target.deadline:
@@ -863,6 +864,25 @@ def _choice_at_once_sql() -> str:
     return _CHOICE_AT_ONCE_SQL
 
 
+# Attempts whose session limits client addresses, as this process last saw them in the two-step
+# path (which every click the one statement did not write goes through). SQLite's one statement
+# writes only sessions without ranges, so their clicks go straight to the two-step path instead of
+# running a statement that writes nothing first. Only the order of the tries depends on this: ranges
+# given to a session mid-exam are enforced all the same (the one statement writes nothing, and the
+# two-step path decides and notes the attempt).
+_RANGED_ATTEMPTS: set[int] = set()
+_RANGED_KEPT = 20_000
+
+
+def _note_ranges(target) -> None:
+    if target.ip_ranges.strip():
+        if len(_RANGED_ATTEMPTS) >= _RANGED_KEPT:
+            _RANGED_ATTEMPTS.clear()
+        _RANGED_ATTEMPTS.add(target.attempt_id)
+    else:
+        _RANGED_ATTEMPTS.discard(target.attempt_id)
+
+
 def answer_choice_at_once(*, user, attempt_id: int, item_id: int, response: str, ip: str | None,
                           now: dt.datetime | None = None):
     """Save a choice answer in one round trip where the database can check everything itself
@@ -872,6 +892,8 @@ def answer_choice_at_once(*, user, attempt_id: int, item_id: int, response: str,
     and gives the reason."""
     conn = connections[router.db_for_write(Answer)]
     if conn.vendor == "sqlite":
+        if attempt_id in _RANGED_ATTEMPTS:
+            return False
         return _choice_at_once_sqlite(conn, user=user, attempt_id=attempt_id, item_id=item_id, response=response,
                                       now=now or timezone.now())
     if conn.vendor != "postgresql":

@@ -184,7 +184,9 @@ def _saved_reply(request, pk: int, item_id: int, saved_at, position: int | None 
     # the header itself rather than request.htmx, which builds request.headers from every header
     if request.META.get("HTTP_HX_REQUEST") == "true":
         stamp = timezone.localtime(saved_at).strftime("%H:%M:%S")
-        return HttpResponse(f'<span class="badge ok" role="status">{_saved_label()} {stamp}</span>', headers=NO_STORE)
+        badge = f'<span class="badge ok" role="status">{_saved_label()} {stamp}</span>'
+        # encoded here with the type it names (what HttpResponse does with text, at half the cost)
+        return HttpResponse(badge.encode(), content_type="text/html; charset=utf-8", headers=NO_STORE)
     nxt = request.POST.get("go")
     if nxt and nxt.isdigit():
         response = redirect("exams:question", pk=pk, position=int(nxt))

@@ -262,6 +262,12 @@ def test_a_click_is_saved_by_one_statement_and_every_other_case_by_the_two_step_
         assert len(writes) == 1 and " FROM (SELECT " in writes[0]
     else:  # SQLite's writes nothing when ranges are set; the two-step path checks them and saves
         assert len(writes) == 2 and " FROM (SELECT " in writes[0] and "VALUES (" in writes[1]
+        # and notes the attempt: its next clicks go to the two-step path at once
+        body, writes = save(other, "10.8.9.9")
+        assert "已保存" in body and Answer.objects.get(attempt=attempt, item=item).response == other
+        assert len(writes) == 1 and "VALUES (" in writes[0]
+        body, writes = save(key, "10.8.9.9")
+        assert len(writes) == 1 and Answer.objects.get(attempt=attempt, item=item).response == key
     # a letter that is no option of the item: the two-step path drops it and saves the rest
     body, writes = save(other + "Z", "192.168.5.7")
     assert "已保存" in body and Answer.objects.get(attempt=attempt, item=item).response == other
@@ -273,6 +279,13 @@ def test_a_click_is_saved_by_one_statement_and_every_other_case_by_the_two_step_
     session.save()
     body, _writes = save(key, "2001:db8::5")
     assert "已保存" in body and Answer.objects.get(attempt=attempt, item=item).response == key
+    # the ranges lifted: at most one more click by the two-step path, then the one statement again
+    session.allowed_ip_ranges = ""
+    session.save()
+    save(other, "172.16.0.1")
+    body, writes = save(key, "172.16.0.1")
+    assert "已保存" in body and Answer.objects.get(attempt=attempt, item=item).response == key
+    assert len(writes) == 1 and " FROM (SELECT " in writes[0]
 
 
 def test_the_saved_badge_speaks_the_page_language(client, registration, candidate):
