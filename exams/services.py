@@ -849,7 +849,10 @@ def _choice_at_once_sql() -> str:
             .replace('%s', '%(user)s', 1)
         _CHOICE_AT_ONCE_SQL = (
             f'INSERT INTO "{answer}" ("attempt_id", "item_id", "response", "text", "flagged", "saved_at", "marker_comment") '
-            f"SELECT %(attempt)s, %(item)s, %(response)s::text, '', false, %(now)s, '' FROM ({lookup}) t "
+            # OFFSET 0 keeps the checks below out of the lookup: pushed into it, "in progress" lets
+            # the planner find the attempt by walking the index of open attempts (one entry per
+            # candidate in the room) instead of by its key, in a plan the connection then keeps
+            f"SELECT %(attempt)s, %(item)s, %(response)s::text, '', false, %(now)s, '' FROM ({lookup} OFFSET 0) t "
             f"WHERE t.status = '{Attempt.Status.IN_PROGRESS}' AND t.deadline > %(now)s AND t.type <> '{Question.Type.ESSAY}' "
             f"AND translate(%(response)s::text, CASE WHEN t.type = '{Question.Type.TRUEFALSE}' THEN 'TF' ELSE t.option_order END, '') = '' "
             f"AND (t.type = '{Question.Type.MULTIPLE}' OR length(%(response)s::text) <= 1) "

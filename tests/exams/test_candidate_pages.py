@@ -312,3 +312,31 @@ def test_a_click_answered_by_the_badge_reads_nothing_after_its_statement(client,
     assert "已保存" in r.content.decode()
     exam_queries = [q["sql"] for q in ctx.captured_queries if "exams_" in q["sql"]]
     assert len(exam_queries) == 1 and 'INSERT INTO "exams_answer"' in exam_queries[0]
+
+
+def test_the_one_statement_finds_the_attempt_by_key_not_among_every_open_one(candidates):
+    """The save is planned once per connection (a prepared statement) and that plan serves the
+    whole exam: it must not find the attempt by walking the index of open attempts (one entry per
+    candidate in the room), which the outer "in progress" check would let the planner pick while the
+    tables are young or small."""
+    from django.db import connection
+
+    from config.prepared import _server_sql
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's plan (CI's PostgreSQL pass runs this); SQLite finds a row by its key")
+    attempts = [services.attempt_start(user=r.candidate, registration=r, ip="10.0.0.1") for r in candidates]
+    item = AttemptItem.objects.filter(attempt=attempts[0]).first()
+    sql, order = _server_sql(services._choice_at_once_sql())
+    values = {"item": item.pk, "attempt": attempts[0].pk, "user": attempts[0].user_id, "response": "A",
+              "now": timezone.now(), "ip": "10.0.0.1"}
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute(b"PREPARE anxun_plan_check AS " + sql)
+        try:
+            cursor.execute(f"EXPLAIN EXECUTE anxun_plan_check({', '.join(['%s'] * len(order))})",
+                           [values[k] for k in order])
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("DEALLOCATE anxun_plan_check")
+    assert "exams_attempt" in plan and "exams_one_open_attempt_per_registration" not in plan, plan
