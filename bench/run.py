@@ -28,6 +28,13 @@ from bench import lib, peer  # noqa: E402
 
 NA = "n/a (not built yet)"
 
+# the parts, in the order they run, and the figures each gives (``--only`` runs one of them)
+GROUPS = {
+    "inprocess": ["pdf_ratio", "paper_ms", "paper_queries", "roster_10k_s", "roster_10k_queries", "verify_flat"],
+    "http": ["autosave_ratio", "verify_ratio", "start_storm_p95_ms"],
+    "peer": ["peer_answer_speedup", "peer_queries_ratio", "peer_throughput_ratio"],
+}
+
 # key: (goal text, predicate, unit)
 GOALS = {
     "autosave_ratio": ("≥ 0.6", lambda v: v >= 0.6, ""),
@@ -108,15 +115,14 @@ class Run:
 
     def setup(self) -> None:
         jobs = []
-        if not (self.wants("inprocess") or self.wants("http")):
-            pass
-        elif lib.pg_available() and lib.redis_available():
+        needs_pg = self.wants("inprocess") or self.wants("http")
+        if needs_pg and lib.pg_available() and lib.redis_available():
             def pg():
                 lib.pg_create(self.db)
                 self.schema(self.env_pg, "PostgreSQL")
                 self.pg_ok = True
             jobs.append(threading.Thread(target=self.guard, args=(["setup"], pg)))
-        else:
+        elif needs_pg:
             self.errors.append("PostgreSQL at 127.0.0.1:5432 or Redis at 127.0.0.1:6379 is not reachable")
 
         def sqlite():
@@ -316,7 +322,7 @@ class Run:
     # ------------------------------------------------------------------ peer comparison (SQLite both sides)
 
     def peer_comparison(self) -> None:
-        keys = ["peer_answer_speedup", "peer_queries_ratio", "peer_throughput_ratio"]
+        keys = GROUPS["peer"]
         if self.peer_site is None:
             for k in keys:
                 self.notes[k] = f"n/a (peer: {self.peer_error or 'not installed'})"
@@ -451,26 +457,20 @@ def main(argv=None) -> int:
     lib.log(f"temporary directory {run.tmp}; database {run.db}")
     try:
         run.setup()
-        groups = {"inprocess": ["pdf_ratio", "paper_ms", "paper_queries", "roster_10k_s", "roster_10k_queries",
-                                "verify_flat"],
-                  "http": ["autosave_ratio", "verify_ratio", "start_storm_p95_ms"],
-                  "peer": ["peer_answer_speedup", "peer_queries_ratio", "peer_throughput_ratio"]}
-        for group, keys in groups.items():
+        for group, keys in GROUPS.items():
             if not run.wants(group):
                 for k in keys:
                     run.notes[k] = f"not run (--only {args.only})"
-        if run.pg_ok:
-            if run.wants("inprocess"):
-                run.guard(["pdf_ratio", "paper_ms", "paper_queries", "roster_10k_s", "roster_10k_queries",
-                           "verify_flat"], run.inprocess)
-            if run.wants("http"):
-                run.guard(["autosave_ratio", "verify_ratio", "start_storm_p95_ms"], run.http)
-        elif run.wants("inprocess") or run.wants("http"):
-            for k in ["pdf_ratio", "paper_ms", "paper_queries", "roster_10k_s", "roster_10k_queries", "verify_flat",
-                      "autosave_ratio", "verify_ratio", "start_storm_p95_ms"]:
-                run.notes.setdefault(k, "n/a (PostgreSQL/Redis not available)")
+        for group, part in (("inprocess", run.inprocess), ("http", run.http)):
+            if not run.wants(group):
+                continue
+            if run.pg_ok:
+                run.guard(GROUPS[group], part)
+            else:
+                for k in GROUPS[group]:
+                    run.notes.setdefault(k, "n/a (PostgreSQL/Redis not available)")
         if run.wants("peer"):
-            run.guard(["peer_answer_speedup", "peer_queries_ratio", "peer_throughput_ratio"], run.peer_comparison)
+            run.guard(GROUPS["peer"], run.peer_comparison)
     finally:
         run.cleanup()
     run.raw["total_s"] = round(time.perf_counter() - t0, 1)

@@ -26,7 +26,6 @@ once.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -74,18 +73,18 @@ class VerificationMiddleware:
         self.common = CommonMiddleware(get_response)
         self.locale = LocaleMiddleware(get_response)
 
-    def _code(self, request) -> str | None:
+    def _code(self, request, urlconf) -> str | None:
         if request.method != "GET" or request.META.get("HTTP_COOKIE"):
             return None
         path = request.path_info
-        prefix = _prefix(getattr(request, "urlconf", None) or get_urlconf())
+        prefix = _prefix(urlconf)
         if prefix is None or not path.startswith(prefix) or not path.endswith("/"):
             return None
         code = path[len(prefix):-1]
         return code if code and "/" not in code else None  # what <str:code> matches
 
-    def _activate_language(self, request) -> None:
-        key = (getattr(request, "urlconf", None) or get_urlconf(), request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+    def _activate_language(self, request, urlconf) -> None:
+        key = (urlconf, request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
         language = _languages.get(key)
         if language is None:
             self.locale.process_request(request)
@@ -96,7 +95,8 @@ class VerificationMiddleware:
         request.LANGUAGE_CODE = language
 
     def __call__(self, request):
-        code = self._code(request)
+        urlconf = getattr(request, "urlconf", None) or get_urlconf()  # None: the site's own
+        code = self._code(request, urlconf)
         if code is None:
             return self.get_response(request)
         from . import public_index, views
@@ -104,11 +104,11 @@ class VerificationMiddleware:
         redis = public_index.connection_if_enabled()
         if redis is None or self.common.process_request(request) is not None:
             return self.get_response(request)
-        self._activate_language(request)
+        self._activate_language(request, urlconf)
         response = views.verify_code_early(request, code, redis)
         if response is None:
             return self.get_response(request)
-        if is_language_prefix_patterns_used(getattr(request, "urlconf", None) or settings.ROOT_URLCONF)[0]:
+        if is_language_prefix_patterns_used(urlconf)[0]:
             return self.common.process_response(request, self.locale.process_response(request, response))
         # what LocaleMiddleware and CommonMiddleware add to a 200 page outside i18n_patterns, with
         # Vary already naming Cookie (tests/certificates/test_verification_early.py compares them)

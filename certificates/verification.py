@@ -14,9 +14,9 @@ import logging
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.core.cache import caches
 from django.db import connections, router
 from django.utils import timezone
 

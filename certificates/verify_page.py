@@ -29,7 +29,6 @@ import time
 from functools import lru_cache
 from urllib.parse import quote
 
-from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -43,6 +42,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_noop as N_
 
 from config.escaping import escape
+from config.responses import html_response
 
 from .models import LiveStatus
 
@@ -248,5 +248,4 @@ def result_response(request, card: dict | None, *, check=None, status: str = "",
     if shell is None:
         return no_store(render(request, TEMPLATE, {"result": result, "check": check, "status": status}, status=code))
     html = shell.join(path=escape(quote(request.get_full_path(), safe="")), result=result)
-    charset = settings.DEFAULT_CHARSET  # encoded here, with the type it names: what HttpResponse(str) does
-    return no_store(HttpResponse(html.encode(charset), status=code, content_type=f"text/html; charset={charset}"))
+    return no_store(html_response(html, status=code))

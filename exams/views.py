@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.audit import client_ip
+from config.responses import html_response
 
 from . import selectors, services
 from .models import Attempt, PracticeRecord, Question, QuestionBank
@@ -184,9 +185,7 @@ def _saved_reply(request, pk: int, item_id: int, saved_at, position: int | None 
     # the header itself rather than request.htmx, which builds request.headers from every header
     if request.META.get("HTTP_HX_REQUEST") == "true":
         stamp = timezone.localtime(saved_at).strftime("%H:%M:%S")
-        badge = f'<span class="badge ok" role="status">{_saved_label()} {stamp}</span>'
-        # encoded here with the type it names (what HttpResponse does with text, at half the cost)
-        return HttpResponse(badge.encode(), content_type="text/html; charset=utf-8", headers=NO_STORE)
+        return html_response(f'<span class="badge ok" role="status">{_saved_label()} {stamp}</span>', headers=NO_STORE)
     nxt = request.POST.get("go")
     if nxt and nxt.isdigit():
         response = redirect("exams:question", pk=pk, position=int(nxt))
