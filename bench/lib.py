@@ -121,17 +121,6 @@ def pg_settle(timeout: float = 20.0) -> float:
     return round(time.monotonic() - t0, 2)
 
 
-def pg_wal_flushes() -> int | None:
-    """WAL flushes (fsync of the log) of the whole server so far, or None where not counted."""
-    import psycopg
-
-    try:
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-            return int(conn.execute("SELECT wal_sync FROM pg_stat_wal").fetchone()[0])
-    except Exception:  # noqa: BLE001 — PostgreSQL < 14: no pg_stat_wal
-        return None
-
-
 def pg_drop(name: str) -> None:
     import psycopg
 

@@ -278,20 +278,9 @@ class Run:
                     # as the same candidates, with the same POST bodies, CSRF tokens and htmx header.
                     saves = auto.get("requests") or [auto]
                     baseline = [{**r, "path": user["path"]} for r in saves]
-                    def autosaves(name):
-                        before = lib.pg_wal_flushes()
-                        res = measure_many(name, saves, auto["headers"])
-                        after = lib.pg_wal_flushes()
-                        if before is not None and after is not None and res.requests:
-                            # each save's durable commit waits for the log to reach the disk; this is
-                            # how many flushes it took per save (fewer when commits share one)
-                            self.raw.setdefault("autosave_wal_flushes_per_save", []).append(
-                                round((after - before) / res.requests, 3))
-                        return res
-
                     ratios["autosave_ratio"].append(paired(
                         lambda: measure_many(f"baseline_authenticated{tag}", baseline, auto["headers"]),
-                        lambda: autosaves(f"autosave{tag}")))
+                        lambda: measure_many(f"autosave{tag}", saves, auto["headers"])))
                     settled.append(lib.pg_settle())
             self.raw["postgresql_settle_s"] = settled
             for key, values in ratios.items():

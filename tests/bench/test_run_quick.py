@@ -45,9 +45,6 @@ def test_quick_run_reports_every_figure(tmp_path):
         assert all(s["requests"] > 0 and s["errors"] == 0 and s["distinct_requests"] > 1 for s in saves)
         assert [b["distinct_requests"] for b in report["raw"]["baseline_authenticated"]] == \
             [s["distinct_requests"] for s in saves]
-        # every durable save flushed the log, alone or with others' commits (never more than once)
-        flushes = report["raw"]["autosave_wal_flushes_per_save"]
-        assert len(flushes) == 2 and all(0 < f <= 1.5 for f in flushes), flushes
     assert report["raw"]["pdf_one_line_ms"] > 0
     peer = report["raw"].get("peer_single")
     if peer is not None:  # django-mcq installed and ran: its sitting was measured
