@@ -867,6 +867,57 @@ def _choice_at_once_sql() -> str:
     return _CHOICE_AT_ONCE_SQL
 
 
+_CHOICE_BY_SESSION_SQL: str | None = None
+
+
+def _choice_by_session_sql() -> str:
+    """``_choice_at_once_sql`` with the candidate known by the session their click presents rather
+    than by a signed-in user: the attempt must be bound to that session (its digest), the session
+    row must exist and not have expired, and the attempt's owner must be active (exams/sessions.py)."""
+    global _CHOICE_BY_SESSION_SQL
+    if _CHOICE_BY_SESSION_SQL is None:
+        from django.contrib.sessions.models import Session
+
+        from accounts.models import User
+
+        sql = _choice_at_once_sql()
+        owner = 'AND a.user_id = %(user)s '
+        assert sql.count(owner) == 1 and sql.count(" WHERE i.id = ") == 1
+        sql = sql.replace(owner, "AND a.save_session = %(digest)s ")
+        sql = sql.replace(" WHERE i.id = ", (
+            f' INNER JOIN "{Session._meta.db_table}" ds ON ds.session_key = %(session)s AND ds.expire_date > %(now)s'
+            f' INNER JOIN "{User._meta.db_table}" u ON u.id = a.user_id AND u.is_active'
+            " WHERE i.id = "), 1)
+        _CHOICE_BY_SESSION_SQL = sql
+    return _CHOICE_BY_SESSION_SQL
+
+
+def answer_choice_by_session(*, session_key: str | None, attempt_id: int, item_id: int, response: str,
+                             ip: str | None, now: dt.datetime) -> bool:
+    """Save a choice answer in one statement for the candidate whose bound session the click
+    presents (PostgreSQL, sessions kept in their table; exams/sessions.py). True when it wrote;
+    False otherwise — the caller then signs the candidate in the ordinary way and saves through the
+    path that decides and gives the reason."""
+    from . import sessions
+
+    if not session_key or not sessions.enabled():
+        return False
+    conn = connections[router.db_for_write(Answer)]
+    try:
+        ip = str(ipaddress.ip_address(ip)) if ip else None
+    except ValueError:
+        ip = None
+    params = {"item": item_id, "attempt": attempt_id, "digest": sessions.digest(session_key), "session": session_key,
+              "response": normalise_response(response), "now": now, "ip": ip}
+    try:
+        written = prepared.rowcount(conn, _choice_by_session_sql(), params)  # one statement, safe to run twice
+    except DatabaseError:
+        if conn.in_atomic_block:
+            raise
+        return False
+    return written == 1
+
+
 # Attempts whose session limits client addresses, as this process last saw them in the two-step
 # path (which every click the one statement did not write goes through). SQLite's one statement
 # writes only sessions without ranges, so their clicks go straight to the two-step path instead of

@@ -21,6 +21,7 @@ from accounts.audit import client_ip
 from config.responses import html_response
 
 from . import selectors, services
+from . import sessions as exam_sessions
 from .models import Attempt, PracticeRecord, Question, QuestionBank
 
 
@@ -119,6 +120,7 @@ def question(request, pk: int, position: int):
         raise Http404
     item = items[position - 1]
     total = len(items)
+    exam_sessions.bind(request, attempt)
     question_prefix = reverse("exams:question", kwargs={"pk": attempt.pk, "position": 1})[:-len("1/")]
     save_prefix = reverse("exams:autosave", kwargs={"pk": attempt.pk, "item_id": 1})[:-len("1/save/")]
     return render(request, "exams/question.html", {
@@ -144,16 +146,26 @@ def _saved_label() -> str:
 @require_POST
 def autosave(request, pk: int, item_id: int):
     """Save one answer (htmx on every click). Lean: one narrow query for the item, its attempt and
-    session, one upsert. Its replies are never stored by caches (``no-store`` on each)."""
-    if not request.user.is_authenticated:
-        return HttpResponse(_("请先登录。"), status=401, headers=NO_STORE)
+    session, one upsert. Its replies are never stored by caches (``no-store`` on each).
+
+    A choice click from the session the attempt is bound to is checked and written by one
+    statement, the session included, before the ordinary sign-in is needed (exams/sessions.py)."""
     post = request.POST
     ip = client_ip(request)
     now = timezone.now()
-    if "choice" in post and "flag" not in post and "text" not in post:
-        # the click an exam day sends most: one statement checks and writes
+    choice = "choice" in post and "flag" not in post and "text" not in post
+    if choice and services.answer_choice_by_session(
+            session_key=exam_sessions.cookie_key(request), attempt_id=pk, item_id=item_id,
+            response="".join(post.getlist("choice")), ip=ip, now=now):
+        return _saved_reply(request, pk, item_id, now)
+    if not request.user.is_authenticated:
+        return HttpResponse(_("请先登录。"), status=401, headers=NO_STORE)
+    if choice:
+        # signed in the ordinary way: one statement checks and writes, and the session is bound
+        # so that the candidate's next clicks take the path above
         if services.answer_choice_at_once(user=request.user, attempt_id=pk, item_id=item_id,
                                           response="".join(post.getlist("choice")), ip=ip, now=now):
+            exam_sessions.bind_by_id(request, pk)
             return _saved_reply(request, pk, item_id, now)
     # anything else, or a click the one statement did not write: the two-step path decides
     target = selectors.save_target(request.user, attempt_id=pk, item_id=item_id)
