@@ -131,7 +131,7 @@ class Run:
 
         def peer_build():
             try:
-                self.peer_site = peer.build_site(self.tmp, n_questions=100, n_users=8 if self.quick else 80)
+                self.peer_site = peer.build_site(self.tmp, n_questions=100, n_users=8 if self.quick else 200)
                 self.raw["peer_versions"] = self.peer_site.versions
             except peer.PeerUnavailable as exc:
                 self.peer_error = str(exc)

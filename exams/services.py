@@ -870,32 +870,47 @@ def _choice_at_once_sql() -> str:
 _CHOICE_BY_SESSION_SQL: str | None = None
 
 
+def _by_session(sql: str, owner: str) -> str:
+    """A one-statement save's SQL with the candidate known by the bound session their click
+    presents instead of by a signed-in user (``owner``: the user condition it replaces)."""
+    from django.contrib.sessions.models import Session
+
+    from accounts.models import User
+
+    assert sql.count(owner) == 1 and sql.count(" WHERE i.id = ") == 1
+    sql = sql.replace(owner, "AND a.save_session = %(digest)s ")
+    return sql.replace(" WHERE i.id = ", (
+        f' INNER JOIN "{Session._meta.db_table}" ds ON ds.session_key = %(session)s AND ds.expire_date > %(now)s'
+        f' INNER JOIN "{User._meta.db_table}" u ON u.id = a.user_id AND u.is_active'
+        " WHERE i.id = "), 1)
+
+
 def _choice_by_session_sql() -> str:
     """``_choice_at_once_sql`` with the candidate known by the session their click presents rather
     than by a signed-in user: the attempt must be bound to that session (its digest), the session
     row must exist and not have expired, and the attempt's owner must be active (exams/sessions.py)."""
     global _CHOICE_BY_SESSION_SQL
     if _CHOICE_BY_SESSION_SQL is None:
-        from django.contrib.sessions.models import Session
-
-        from accounts.models import User
-
-        sql = _choice_at_once_sql()
-        owner = 'AND a.user_id = %(user)s '
-        assert sql.count(owner) == 1 and sql.count(" WHERE i.id = ") == 1
-        sql = sql.replace(owner, "AND a.save_session = %(digest)s ")
-        sql = sql.replace(" WHERE i.id = ", (
-            f' INNER JOIN "{Session._meta.db_table}" ds ON ds.session_key = %(session)s AND ds.expire_date > %(now)s'
-            f' INNER JOIN "{User._meta.db_table}" u ON u.id = a.user_id AND u.is_active'
-            " WHERE i.id = "), 1)
-        _CHOICE_BY_SESSION_SQL = sql
+        _CHOICE_BY_SESSION_SQL = _by_session(_choice_at_once_sql(), "AND a.user_id = %(user)s ")
     return _CHOICE_BY_SESSION_SQL
+
+
+_CHOICE_BY_SESSION_SQLITE: str | None = None
+
+
+def _choice_by_session_sqlite_sql() -> str:
+    """``_choice_at_once_sqlite_sql`` (the plainest click) for a click from the bound session, with
+    the same session checks as on PostgreSQL (datetimes compare as SQLite stores them: UTC text)."""
+    global _CHOICE_BY_SESSION_SQLITE
+    if _CHOICE_BY_SESSION_SQLITE is None:
+        _CHOICE_BY_SESSION_SQLITE = _by_session(_choice_at_once_sqlite_sql(), "AND a.user_id = %(user)s ")
+    return _CHOICE_BY_SESSION_SQLITE
 
 
 def answer_choice_by_session(*, session_key: str | None, attempt_id: int, item_id: int, response: str,
                              ip: str | None, now: dt.datetime) -> bool:
     """Save a choice answer in one statement for the candidate whose bound session the click
-    presents (PostgreSQL, sessions kept in their table; exams/sessions.py). True when it wrote;
+    presents (sessions kept in their table; exams/sessions.py). True when it wrote;
     False otherwise — the caller then signs the candidate in the ordinary way and saves through the
     path that decides and gives the reason."""
     from . import sessions
@@ -903,6 +918,12 @@ def answer_choice_by_session(*, session_key: str | None, attempt_id: int, item_i
     if not session_key or not sessions.enabled():
         return False
     conn = connections[router.db_for_write(Answer)]
+    if conn.vendor == "sqlite":
+        if attempt_id in _RANGED_ATTEMPTS:
+            return False
+        return _sqlite_rowcount(conn, _choice_by_session_sqlite_sql(), {
+            "item": item_id, "attempt": attempt_id, "digest": sessions.digest(session_key), "session": session_key,
+            "response": normalise_response(response), "now": conn.ops.adapt_datetimefield_value(now)})
     try:
         ip = str(ipaddress.ip_address(ip)) if ip else None
     except ValueError:
@@ -1004,12 +1025,16 @@ def _choice_at_once_sqlite_sql() -> str:
 
 def _choice_at_once_sqlite(conn, *, user, attempt_id: int, item_id: int, response: str, now: dt.datetime):
     """answer_choice_at_once on SQLite: whether it wrote (when not, the two-step path decides)."""
-    value = normalise_response(response)
-    stamp = conn.ops.adapt_datetimefield_value(now)
+    return _sqlite_rowcount(conn, _choice_at_once_sqlite_sql(), {
+        "item": item_id, "attempt": attempt_id, "user": user.pk, "response": normalise_response(response),
+        "now": conn.ops.adapt_datetimefield_value(now)})
+
+
+def _sqlite_rowcount(conn, sql: str, params: dict) -> bool:
+    """Run one of SQLite's one-statement saves: whether it wrote one row."""
     try:
         with conn.cursor() as cursor:
-            cursor.execute(_choice_at_once_sqlite_sql(), {"item": item_id, "attempt": attempt_id, "user": user.pk,
-                                                          "response": value, "now": stamp})
+            cursor.execute(sql, params)
             return cursor.rowcount == 1
     except DatabaseError:
         if conn.in_atomic_block:

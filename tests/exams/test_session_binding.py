@@ -21,13 +21,6 @@ from exams import services
 from exams.models import Answer, Attempt, AttemptItem
 
 
-@pytest.fixture
-def pg():
-    if connection.vendor != "postgresql":
-        pytest.skip("the bound-session statement is PostgreSQL's (CI's PostgreSQL pass runs this); "
-                    "test_sqlite_neither_binds_nor_writes_by_session covers SQLite")
-
-
 def _open(client, registration):
     assert client.post(f"/exams/registrations/{registration.pk}/start/").status_code == 302
     attempt = Attempt.objects.get(registration=registration)
@@ -49,7 +42,7 @@ def _saved(attempt, item):
     return Answer.objects.filter(attempt=attempt, item=item).values_list("response", flat=True).first()
 
 
-def test_the_page_binds_the_session_and_a_click_is_one_statement(pg, client, registration, candidate):
+def test_the_page_binds_the_session_and_a_click_is_one_statement(client, registration, candidate):
     client.force_login(candidate)
     attempt, item = _open(client, registration)
     key = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -59,7 +52,7 @@ def test_the_page_binds_the_session_and_a_click_is_one_statement(pg, client, reg
     assert len(queries) == 1 and "django_session" in queries[0] and 'INSERT INTO "exams_answer"' in queries[0]
 
 
-def test_a_signed_out_session_saves_nothing(pg, client, registration, candidate):
+def test_a_signed_out_session_saves_nothing(client, registration, candidate):
     client.force_login(candidate)
     attempt, item = _open(client, registration)
     key = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -71,7 +64,7 @@ def test_a_signed_out_session_saves_nothing(pg, client, registration, candidate)
     assert r.status_code == 401 and _saved(attempt, item) == item.option_order[0]
 
 
-def test_an_expired_session_row_saves_nothing_by_this_path(pg, client, registration, candidate):
+def test_an_expired_session_row_saves_nothing_by_this_path(client, registration, candidate):
     client.force_login(candidate)
     attempt, item = _open(client, registration)
     key = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -81,7 +74,7 @@ def test_an_expired_session_row_saves_nothing_by_this_path(pg, client, registrat
     assert _saved(attempt, item) is None
 
 
-def test_another_candidates_session_cannot_save_into_the_attempt(pg, client, registration, candidate, make_member):
+def test_another_candidates_session_cannot_save_into_the_attempt(client, registration, candidate, make_member):
     client.force_login(candidate)
     attempt, item = _open(client, registration)
     other = make_member(Role.WORKER, identity_verified=True)
@@ -96,7 +89,7 @@ def test_another_candidates_session_cannot_save_into_the_attempt(pg, client, reg
     assert _saved(attempt, item) is None
 
 
-def test_a_deactivated_candidate_saves_nothing(pg, client, registration, candidate):
+def test_a_deactivated_candidate_saves_nothing(client, registration, candidate):
     client.force_login(candidate)
     attempt, item = _open(client, registration)
     # a bulk update, which no signal sees: the statement itself reads is_active
@@ -106,7 +99,7 @@ def test_a_deactivated_candidate_saves_nothing(pg, client, registration, candida
     assert r.status_code == 401 and _saved(attempt, item) is None
 
 
-def test_a_password_change_drops_the_binding_and_the_old_session(pg, client, registration, candidate):
+def test_a_password_change_drops_the_binding_and_the_old_session(client, registration, candidate):
     client.force_login(candidate)
     attempt, item = _open(client, registration)
     candidate.set_password("a-new-password-2026")
@@ -116,7 +109,7 @@ def test_a_password_change_drops_the_binding_and_the_old_session(pg, client, reg
     assert r.status_code == 401 and _saved(attempt, item) is None
 
 
-def test_a_new_sign_in_rebinds_on_the_first_ordinary_save(pg, client, registration, candidate):
+def test_a_new_sign_in_rebinds_on_the_first_ordinary_save(client, registration, candidate):
     client.force_login(candidate)
     attempt, item = _open(client, registration)
     first = Attempt.objects.get(pk=attempt.pk).save_session
@@ -131,7 +124,7 @@ def test_a_new_sign_in_rebinds_on_the_first_ordinary_save(pg, client, registrati
     assert _saved(attempt, item) == item.option_order[1] and len(queries) == 1
 
 
-def test_a_submitted_attempt_takes_no_click_by_session(pg, client, registration, candidate):
+def test_a_submitted_attempt_takes_no_click_by_session(client, registration, candidate):
     client.force_login(candidate)
     attempt, item = _open(client, registration)
     Attempt.objects.filter(pk=attempt.pk).update(status=Attempt.Status.MARKING)
@@ -139,14 +132,30 @@ def test_a_submitted_attempt_takes_no_click_by_session(pg, client, registration,
     assert _saved(attempt, item) is None and "已保存" not in r.content.decode()
 
 
-def test_sqlite_neither_binds_nor_writes_by_session(client, registration, candidate):
-    if connection.vendor == "postgresql":
-        pytest.skip("on PostgreSQL the statement runs: the other tests of this file")
+def test_the_session_table_is_checked_on_both_databases(client, registration, candidate):
+    """The same statement shape on SQLite (the embedded default): the binding, then one query."""
     client.force_login(candidate)
     attempt, item = _open(client, registration)
-    assert attempt.save_session == ""
+    assert attempt.save_session
+    r, queries = _click(client, attempt, item, item.option_order[0])
+    assert "已保存" in r.content.decode() and len(queries) == 1 and "django_session" in queries[0]
+
+
+def test_a_session_with_address_ranges(client, registration, candidate):
+    """PostgreSQL's statement checks the ranges itself; SQLite's covers only sessions without
+    ranges and leaves the click to the two-step path, which checks them."""
+    exam_session = registration.session
+    exam_session.allowed_ip_ranges = "127.0.0.1/32"
+    exam_session.save()
+    client.force_login(candidate)
+    attempt, item = _open(client, registration)
     key = client.cookies[settings.SESSION_COOKIE_NAME].value
-    assert not services.answer_choice_by_session(session_key=key, attempt_id=attempt.pk, item_id=item.pk,
-                                                 response=item.option_order[0], ip="127.0.0.1", now=timezone.now())
-    r, _queries = _click(client, attempt, item, item.option_order[0])
-    assert "已保存" in r.content.decode() and _saved(attempt, item) == item.option_order[0]
+    by_session = services.answer_choice_by_session(session_key=key, attempt_id=attempt.pk, item_id=item.pk,
+                                                   response=item.option_order[0], ip="127.0.0.1", now=timezone.now())
+    assert by_session == (connection.vendor == "postgresql")
+    r, _queries = _click(client, attempt, item, item.option_order[1])
+    assert "已保存" in r.content.decode() and _saved(attempt, item) == item.option_order[1]
+    exam_session.allowed_ip_ranges = "10.9.0.0/16"
+    exam_session.save()
+    r, _queries = _click(client, attempt, item, item.option_order[2])
+    assert "已保存" not in r.content.decode() and _saved(attempt, item) == item.option_order[1]
