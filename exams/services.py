@@ -867,44 +867,32 @@ def _choice_at_once_sql() -> str:
     return _CHOICE_AT_ONCE_SQL
 
 
-_CHOICE_BY_SESSION_SQL: str | None = None
+_BY_SESSION_SQL: dict[str, str] = {}
 
 
-def _by_session(sql: str, owner: str) -> str:
-    """A one-statement save's SQL with the candidate known by the bound session their click
-    presents instead of by a signed-in user (``owner``: the user condition it replaces)."""
-    from django.contrib.sessions.models import Session
+def _choice_sql(vendor: str, *, by_session: bool = False) -> str:
+    """The one-statement save of this database (``_choice_at_once_sql``, or SQLite's plainest
+    click, ``_choice_at_once_sqlite_sql``). ``by_session``: with the candidate known by the bound
+    session their click presents rather than by a signed-in user — the attempt must be bound to that
+    session (its digest), the session row must exist and not have expired (on SQLite datetimes
+    compare as it stores them: UTC text), and the attempt's owner must be active (exams/sessions.py)."""
+    sql = _choice_at_once_sql() if vendor == "postgresql" else _choice_at_once_sqlite_sql()
+    if not by_session:
+        return sql
+    found = _BY_SESSION_SQL.get(vendor)
+    if found is None:
+        from django.contrib.sessions.models import Session
 
-    from accounts.models import User
+        from accounts.models import User
 
-    assert sql.count(owner) == 1 and sql.count(" WHERE i.id = ") == 1
-    sql = sql.replace(owner, "AND a.save_session = %(digest)s ")
-    return sql.replace(" WHERE i.id = ", (
-        f' INNER JOIN "{Session._meta.db_table}" ds ON ds.session_key = %(session)s AND ds.expire_date > %(now)s'
-        f' INNER JOIN "{User._meta.db_table}" u ON u.id = a.user_id AND u.is_active'
-        " WHERE i.id = "), 1)
-
-
-def _choice_by_session_sql() -> str:
-    """``_choice_at_once_sql`` with the candidate known by the session their click presents rather
-    than by a signed-in user: the attempt must be bound to that session (its digest), the session
-    row must exist and not have expired, and the attempt's owner must be active (exams/sessions.py)."""
-    global _CHOICE_BY_SESSION_SQL
-    if _CHOICE_BY_SESSION_SQL is None:
-        _CHOICE_BY_SESSION_SQL = _by_session(_choice_at_once_sql(), "AND a.user_id = %(user)s ")
-    return _CHOICE_BY_SESSION_SQL
-
-
-_CHOICE_BY_SESSION_SQLITE: str | None = None
-
-
-def _choice_by_session_sqlite_sql() -> str:
-    """``_choice_at_once_sqlite_sql`` (the plainest click) for a click from the bound session, with
-    the same session checks as on PostgreSQL (datetimes compare as SQLite stores them: UTC text)."""
-    global _CHOICE_BY_SESSION_SQLITE
-    if _CHOICE_BY_SESSION_SQLITE is None:
-        _CHOICE_BY_SESSION_SQLITE = _by_session(_choice_at_once_sqlite_sql(), "AND a.user_id = %(user)s ")
-    return _CHOICE_BY_SESSION_SQLITE
+        owner = "AND a.user_id = %(user)s "
+        assert sql.count(owner) == 1 and sql.count(" WHERE i.id = ") == 1
+        found = _BY_SESSION_SQL[vendor] = sql.replace(owner, "AND a.save_session = %(digest)s ").replace(
+            " WHERE i.id = ",
+            f' INNER JOIN "{Session._meta.db_table}" ds ON ds.session_key = %(session)s AND ds.expire_date > %(now)s'
+            f' INNER JOIN "{User._meta.db_table}" u ON u.id = a.user_id AND u.is_active'
+            " WHERE i.id = ", 1)
+    return found
 
 
 def answer_choice_by_session(*, session_key: str | None, attempt_id: int, item_id: int, response: str,
@@ -915,28 +903,10 @@ def answer_choice_by_session(*, session_key: str | None, attempt_id: int, item_i
     path that decides and gives the reason."""
     from . import sessions
 
-    if not session_key or not sessions.enabled():
+    if not session_key or not sessions.uses_table():
         return False
-    conn = connections[router.db_for_write(Answer)]
-    if conn.vendor == "sqlite":
-        if attempt_id in _RANGED_ATTEMPTS:
-            return False
-        return _sqlite_rowcount(conn, _choice_by_session_sqlite_sql(), {
-            "item": item_id, "attempt": attempt_id, "digest": sessions.digest(session_key), "session": session_key,
-            "response": normalise_response(response), "now": conn.ops.adapt_datetimefield_value(now)})
-    try:
-        ip = str(ipaddress.ip_address(ip)) if ip else None
-    except ValueError:
-        ip = None
-    params = {"item": item_id, "attempt": attempt_id, "digest": sessions.digest(session_key), "session": session_key,
-              "response": normalise_response(response), "now": now, "ip": ip}
-    try:
-        written = prepared.rowcount(conn, _choice_by_session_sql(), params)  # one statement, safe to run twice
-    except DatabaseError:
-        if conn.in_atomic_block:
-            raise
-        return False
-    return written == 1
+    return _save_choice_at_once({"digest": sessions.digest(session_key), "session": session_key},
+                                attempt_id=attempt_id, item_id=item_id, response=response, ip=ip, now=now)
 
 
 # Attempts whose session limits client addresses, as this process last saw them in the two-step
@@ -965,28 +935,36 @@ def answer_choice_at_once(*, user, attempt_id: int, item_id: int, response: str,
     wrote; False when it did not (the item is not the candidate's, a check failed, another
     database, a lost connection): the caller then saves through the two-step path, which decides
     and gives the reason."""
+    return _save_choice_at_once({"user": user.pk}, attempt_id=attempt_id, item_id=item_id, response=response,
+                                ip=ip, now=now or timezone.now())
+
+
+def _save_choice_at_once(owner: dict, *, attempt_id: int, item_id: int, response: str, ip: str | None,
+                         now: dt.datetime) -> bool:
+    """Run this database's one-statement save for the candidate ``owner`` names (``{"user": id}``,
+    or the bound session's ``digest`` and ``session`` key): whether it wrote the answer."""
     conn = connections[router.db_for_write(Answer)]
-    if conn.vendor == "sqlite":
-        if attempt_id in _RANGED_ATTEMPTS:
-            return False
-        return _choice_at_once_sqlite(conn, user=user, attempt_id=attempt_id, item_id=item_id, response=response,
-                                      now=now or timezone.now())
-    if conn.vendor != "postgresql":
+    vendor = conn.vendor
+    if vendor not in ("postgresql", "sqlite") or (vendor == "sqlite" and attempt_id in _RANGED_ATTEMPTS):
         return False
-    now = now or timezone.now()
-    try:  # an address PostgreSQL can read, or none (then only a session without ranges is written at once)
-        ip = str(ipaddress.ip_address(ip)) if ip else None
-    except ValueError:
-        ip = None
-    params = {"item": item_id, "attempt": attempt_id, "user": user.pk, "response": normalise_response(response),
-              "now": now, "ip": ip}
+    sql = _choice_sql(vendor, by_session="session" in owner)
+    params = {"item": item_id, "attempt": attempt_id, "response": normalise_response(response), **owner}
     try:
-        written = prepared.rowcount(conn, _choice_at_once_sql(), params)  # one statement, safe to run twice
+        if vendor == "sqlite":
+            params["now"] = conn.ops.adapt_datetimefield_value(now)
+            with conn.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.rowcount == 1
+        try:  # an address PostgreSQL can read, or none (then only a session without ranges is written at once)
+            params["ip"] = str(ipaddress.ip_address(ip)) if ip else None
+        except ValueError:
+            params["ip"] = None
+        params["now"] = now
+        return prepared.rowcount(conn, sql, params) == 1  # one statement, safe to run twice
     except DatabaseError:
         if conn.in_atomic_block:
             raise
         return False
-    return written == 1
 
 
 _CHOICE_AT_ONCE_SQLITE: str | None = None
@@ -1021,25 +999,6 @@ def _choice_at_once_sqlite_sql() -> str:
             f'"response" = excluded."response"'
         ).replace("%s", "%(item)s", 1).replace("%s", "%(attempt)s", 1).replace("%s", "%(user)s", 1)
     return _CHOICE_AT_ONCE_SQLITE
-
-
-def _choice_at_once_sqlite(conn, *, user, attempt_id: int, item_id: int, response: str, now: dt.datetime):
-    """answer_choice_at_once on SQLite: whether it wrote (when not, the two-step path decides)."""
-    return _sqlite_rowcount(conn, _choice_at_once_sqlite_sql(), {
-        "item": item_id, "attempt": attempt_id, "user": user.pk, "response": normalise_response(response),
-        "now": conn.ops.adapt_datetimefield_value(now)})
-
-
-def _sqlite_rowcount(conn, sql: str, params: dict) -> bool:
-    """Run one of SQLite's one-statement saves: whether it wrote one row."""
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.rowcount == 1
-    except DatabaseError:
-        if conn.in_atomic_block:
-            raise
-        return False
 
 
 _UPSERT_SQL: dict[tuple[str, ...], str] = {}
