@@ -410,11 +410,12 @@ def registration_create(*, actor, session: ExamSession, candidate, override_reas
     if taken >= session.seats:
         raise ValidationError(_("本场次座位已满（%(n)d 座）。") % {"n": session.seats})
     seat = taken + 1
+    override = _("破格")  # outside the f-string below, where the message extraction finds it
     reg = Registration.objects.create(
         session=session, candidate=candidate, seat=seat, registered_by=actor if getattr(actor, "pk", None) else None,
         ticket_number=f"ZK{session.starts_at:%Y%m%d}{session.pk:04d}{seat:03d}{uuid.uuid4().hex[:3].upper()}",
         identity_checked_at=timezone.now() if candidate.identity_verified else None,
-        eligibility_notes="；".join(problems) + (f"（{_('破格')}：{override_reason}）" if problems else ""),
+        eligibility_notes="；".join(problems) + (f"（{override}：{override_reason}）" if problems else ""),
     )
     audit_record(actor=actor, action="exam_registration.create", target=reg,
                  after={"session": session.pk, "candidate": candidate.username}, reason=override_reason)

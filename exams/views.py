@@ -7,11 +7,13 @@ import random
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -159,7 +161,7 @@ def autosave(request, pk: int, item_id: int):
             response="".join(post.getlist("choice")), ip=ip, now=now):
         return _saved_reply(request, pk, item_id, now)
     if not request.user.is_authenticated:
-        return HttpResponse(_("请先登录。"), status=401, headers=NO_STORE)
+        return _signed_out_reply(request, pk)
     if choice:
         # signed in the ordinary way: one statement checks and writes, and the session is bound
         # so that the candidate's next clicks take the path above
@@ -214,9 +216,24 @@ def _saved_reply(request, pk: int, item_id: int, saved_at, position: int | None 
     return response
 
 
+def _signed_out_reply(request, attempt_id: int):
+    """A save from a browser whose sign-in has ended (signed out in another tab, expired, the
+    password changed): nothing was saved. The badge says so and leads to the sign-in, which comes
+    back to the paper; without scripts the sign-in page itself."""
+    back = redirect_to_login(reverse("exams:attempt", kwargs={"pk": attempt_id}))
+    back["Cache-Control"] = NO_STORE["Cache-Control"]
+    if not request.htmx:
+        return back
+    message, again = _("登录已失效，本题答案未保存。"), _("重新登录后继续作答")
+    # 200 so htmx swaps the message in; the status code is in a header for scripts.
+    return HttpResponse(f'<span class="badge bad" role="alert">{message}</span> <a href="{escape(back.url)}">{again}</a>',
+                        headers={"X-Anxun-Status": "401", **NO_STORE})
+
+
 def _save_reply(request, attempt_id: int, message: str, status: int, late: bool = False):
     if request.htmx:
-        link = f' <a href="{reverse("exams:result", kwargs={"pk": attempt_id})}">{_("查看交卷结果")}</a>' if late else ""
+        result = _("查看交卷结果")  # outside the f-string, where the message extraction finds it
+        link = f' <a href="{reverse("exams:result", kwargs={"pk": attempt_id})}">{result}</a>' if late else ""
         # 200 so htmx swaps the message in; the status code is in a header for scripts.
         return HttpResponse(f'<span class="badge bad" role="alert">{message}</span>{link}',
                             headers={"X-Anxun-Status": str(status), **NO_STORE})

@@ -37,6 +37,13 @@ def _click(client, attempt, item, choice):
     return r, [q["sql"] for q in ctx.captured_queries]
 
 
+def _signed_out(r) -> bool:
+    """The badge of a save whose sign-in has ended: nothing saved, a way back through the sign-in."""
+    body = r.content.decode()
+    return (r.status_code == 200 and r["X-Anxun-Status"] == "401" and "登录已失效" in body
+            and "/accounts/login/?next=/exams/attempts/" in body)
+
+
 def _saved(attempt, item):
     return Answer.objects.filter(attempt=attempt, item=item).values_list("response", flat=True).first()
 
@@ -60,7 +67,7 @@ def test_a_signed_out_session_saves_nothing(client, registration, candidate):
     assert not Session.objects.filter(session_key=key).exists()
     client.cookies[settings.SESSION_COOKIE_NAME] = key  # the old cookie, sent again
     r, _queries = _click(client, attempt, item, item.option_order[1])
-    assert r.status_code == 401 and _saved(attempt, item) == item.option_order[0]
+    assert _signed_out(r) and _saved(attempt, item) == item.option_order[0]
 
 
 def test_an_expired_session_row_saves_nothing_by_this_path(client, registration, candidate):
@@ -95,7 +102,7 @@ def test_a_deactivated_candidate_saves_nothing(client, registration, candidate):
     User.objects.filter(pk=candidate.pk).update(is_active=False)
     cache.clear()
     r, _queries = _click(client, attempt, item, item.option_order[0])
-    assert r.status_code == 401 and _saved(attempt, item) is None
+    assert _signed_out(r) and _saved(attempt, item) is None
 
 
 def test_a_password_change_drops_the_binding_and_the_old_session(client, registration, candidate):
@@ -105,7 +112,7 @@ def test_a_password_change_drops_the_binding_and_the_old_session(client, registr
     candidate.save()  # elsewhere: this session is not the one that changed it
     assert Attempt.objects.get(pk=attempt.pk).save_session == ""
     r, _queries = _click(client, attempt, item, item.option_order[0])
-    assert r.status_code == 401 and _saved(attempt, item) is None
+    assert _signed_out(r) and _saved(attempt, item) is None
 
 
 def test_a_new_sign_in_rebinds_on_the_first_ordinary_save(client, registration, candidate):
@@ -150,3 +157,11 @@ def test_a_session_with_address_ranges(client, registration, candidate):
     r, _queries = _click(client, attempt, item, item.option_order[2])
     assert "已保存" not in r.content.decode() and _saved(attempt, item) == item.option_order[1]
 
+
+def test_a_signed_out_page_without_scripts_goes_to_the_sign_in(client, registration, candidate):
+    client.force_login(candidate)
+    attempt, item = _open(client, registration)
+    client.logout()
+    r = client.post(f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/", {"choice": item.option_order[0]})
+    assert r.status_code == 302 and r["Location"].startswith("/accounts/login/?next=")
+    assert f"/exams/attempts/{attempt.pk}/" in r["Location"] and _saved(attempt, item) is None
