@@ -18,10 +18,10 @@ class CertificatesConfig(AppConfig):
 
         from django.db.models.signals import post_delete, post_save
 
-        from . import public_index
+        from . import selectors
         from .models import Certificate, CertificateKind, OperationCategory, OperationItem
 
-        post_save.connect(public_index.on_certificate_saved, sender=Certificate, dispatch_uid="cert-public-save")
-        post_delete.connect(public_index.on_certificate_deleted, sender=Certificate, dispatch_uid="cert-public-delete")
+        post_save.connect(selectors.on_certificate_changed, sender=Certificate, dispatch_uid="cert-card-save")
+        post_delete.connect(selectors.on_certificate_changed, sender=Certificate, dispatch_uid="cert-card-delete")
         for model in (CertificateKind, OperationItem, OperationCategory):
-            post_save.connect(public_index.on_catalogue_saved, sender=model, dispatch_uid=f"cert-public-{model.__name__}")
+            post_save.connect(selectors.on_catalogue_changed, sender=model, dispatch_uid=f"cert-card-{model.__name__}")

@@ -1,5 +1,3 @@
-import datetime as dt
-
 from celery.schedules import crontab
 
 SCHEDULE = {
@@ -12,14 +10,5 @@ SCHEDULE = {
     "certificates-render-missing-pdfs": {
         "task": "certificates.tasks.render_missing_pdfs",
         "schedule": crontab(minute="*/10"),
-    },
-    # Public verification: queued log entries into the database, and the public index repaired.
-    "certificates-drain-verification-log": {
-        "task": "certificates.tasks.drain_verification_log",
-        "schedule": dt.timedelta(seconds=10),
-    },
-    "certificates-sync-public-index": {
-        "task": "certificates.tasks.sync_public_index",
-        "schedule": dt.timedelta(minutes=1),
     },
 }

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import weakref
+import datetime as dt
 
-from django.db import connections, router
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from accounts import pii
 from accounts.roles import BUREAU_ROLES, ENTERPRISE_MANAGERS, Role
 from accounts.selectors import has_role, org_ids_with_role, people_visible_to
 
-from config import prepared
-
 from . import numbers
-from .models import (Certificate, CertificateBatch, CertificateKind, CertificateReview, OperationCategory,
-                     OperationItem, RosterCheck)
+from .models import Certificate, CertificateBatch, CertificateReview, RosterCheck, live_status
 
 
 def _base() -> QuerySet[Certificate]:
@@ -104,82 +104,103 @@ def batches_of(user) -> QuerySet[CertificateBatch]:
 # --- public verification -------------------------------------------------------------------
 
 
-class _CodeLookup:
-    """The public lookup by verification code as one prepared SQL statement (built once per
-    database connection from the models' metadata), so a lookup costs the round trip and the
-    row, not the ORM's query compilation. It reads the certificate with its kind, operation item
-    and category, all columns, exactly what ``select_related("kind", "operation_item__category")``
-    reads, and applies the backend's converters the same way."""
-
-    JOINS = (("k", CertificateKind, "kind", "c"), ("i", OperationItem, "operation_item", "c"),
-             ("g", OperationCategory, "category", "i"))
-
-    def __init__(self, connection):
-        qn = connection.ops.quote_name
-        columns, self.converters, self.parts = [], [], []
-        for alias, model in (("c", Certificate), *((a, m) for a, m, _f, _o in self.JOINS)):
-            fields = model._meta.concrete_fields
-            start = len(columns)
-            for f in fields:
-                col = f.get_col(alias)
-                converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-                if converters:
-                    self.converters.append((len(columns), col, converters))
-                columns.append(f"{alias}.{qn(f.column)}")
-            self.parts.append((model, [f.attname for f in fields], start, len(columns)))
-        joins = []
-        owners = {"c": Certificate, "i": OperationItem}
-        outer = set()  # a join below an outer join is outer too (a certificate without operation item)
-        for alias, model, fk_name, owner in self.JOINS:
-            fk = owners[owner]._meta.get_field(fk_name)
-            if fk.null or owner in outer:
-                outer.add(alias)
-            kind = "LEFT OUTER JOIN" if alias in outer else "INNER JOIN"
-            joins.append(f"{kind} {qn(model._meta.db_table)} {alias} "
-                         f"ON ({owner}.{qn(fk.column)} = {alias}.{qn(fk.target_field.column)})")
-        self.sql = (f"SELECT {', '.join(columns)} FROM {qn(Certificate._meta.db_table)} c {' '.join(joins)} "
-                    f"WHERE c.{qn(Certificate._meta.get_field('verification_code').column)} = %s")
-        self.kind_field = Certificate._meta.get_field("kind")
-        self.item_field = Certificate._meta.get_field("operation_item")
-        self.category_field = OperationItem._meta.get_field("category")
-
-    def __call__(self, connection, using: str, code: str) -> Certificate | None:
-        # config.prepared: bound and prepared on the server (planned once per connection; planning
-        # was most of this lookup's server time), logged and counted like any Django cursor.
-        row = prepared.fetchone(connection, self.sql, [code])  # a read: safe to run twice
-        if row is None:
-            return None
-        if self.converters:
-            row = list(row)
-            for i, col, converters in self.converters:
-                for converter in converters:
-                    row[i] = converter(row[i], col, connection)
-        (cm, cnames, c0, c1), (km, knames, k0, k1), (im, inames, i0, i1), (gm, gnames, g0, g1) = self.parts
-        certificate = cm.from_db(using, cnames, row[c0:c1])
-        self.kind_field.set_cached_value(certificate, km.from_db(using, knames, row[k0:k1]))
-        item = None
-        if row[i0] is not None:
-            item = im.from_db(using, inames, row[i0:i1])
-            self.category_field.set_cached_value(item, gm.from_db(using, gnames, row[g0:g1]))
-        self.item_field.set_cached_value(certificate, item)
-        return certificate
+def card_cache_key(code: str) -> str:
+    return f"certificates:card:v1:{code}"
 
 
-_code_lookups: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+def card_of(c: Certificate) -> dict:
+    """What a visitor may see of a certificate (its public card): masked holder, the catalogue
+    names, numbers (the national number masked), dates and state. Never an unmasked ID number."""
+    item = c.operation_item if c.operation_item_id else None
+    return {
+        "id": c.pk, "code": c.verification_code, "state": c.state,
+        "reason": c.state_reason if c.state == Certificate.State.REVOKED else "",
+        "name": c.masked_holder_name, "idn": c.masked_holder_id, "kind": c.kind.name, "kc": c.kind.code,
+        "ic": item.code if item else "", "cat": item.category.name if item else "", "item": item.name if item else "",
+        "no": c.number, "nat": c.masked_national_number, "auth": c.issuing_authority,
+        "first": _iso(c.first_issued_on), "from": _iso(c.valid_from), "until": _iso(c.valid_until),
+        "due": _iso(c.next_review_due), "due_from": _iso(c.review_window_starts), "reviewed": _iso(c.last_reviewed_on),
+    }
+
+
+def _iso(value) -> str:
+    return value.isoformat() if value else ""
+
+
+def card_status(card: dict, on: dt.date | None = None) -> str:
+    """The live status of the card's certificate on day ``on`` (today in Asia/Shanghai by default),
+    computed for every lookup from the card's state and dates, never kept."""
+    day = (on or timezone.localdate()).isoformat()
+    return live_status(card["state"], card["from"], card["until"], card["due"], card["due_from"], day)
 
 
 def certificate_by_code(code: str) -> Certificate | None:
     code = numbers.normalize_code(code)
     if not code or len(code) > 16:
         return None
-    # The public page and API show only the certificate's own fields (the ID number as recorded on
-    # it) and its catalogue rows; the code is unique.
-    using = router.db_for_read(Certificate)
-    connection = connections[using]
-    lookup = _code_lookups.get(connection)
-    if lookup is None:
-        lookup = _code_lookups[connection] = _CodeLookup(connection)
-    return lookup(connection, using, code)
+    # The code is unique; the certificate's own fields and its catalogue rows.
+    return Certificate.objects.select_related("kind", "operation_item__category").filter(
+        verification_code=code).order_by().first()
+
+
+def public_card(code: str) -> dict | None:
+    """The public card for a verification code, or None. Kept in Django's cache; every change to
+    the certificate drops it once committed (certificates.apps), so a revocation or suspension is
+    visible on the very next lookup. Only a cache every app process shares keeps cards
+    (``ANXUN_CARD_CACHE_SECONDS``, off without Redis)."""
+    code = numbers.normalize_code(code)
+    if not code or len(code) > 16:
+        return None
+    seconds = settings.ANXUN_CARD_CACHE_SECONDS
+    key = card_cache_key(code)
+    card = cache.get(key) if seconds else None
+    if card is None:
+        certificate = certificate_by_code(code)
+        if certificate is None:
+            return None
+        card = card_of(certificate)
+        if seconds:
+            cache.set(key, card, seconds)
+    return card
+
+
+def drop_cards(codes) -> None:
+    """Forget the cached public cards of these verification codes."""
+    keys = [card_cache_key(c) for c in codes if c]
+    if keys:
+        cache.delete_many(keys)
+
+
+def on_certificate_changed(sender, instance: Certificate, **kwargs) -> None:
+    """A certificate was saved or deleted: its card is dropped once the change is committed (and
+    now, so that a lookup inside the same transaction does not keep the old card either)."""
+    code = instance.verification_code
+    drop_cards([code])
+    transaction.on_commit(lambda: drop_cards([code]))
+
+
+_CATALOGUE_FIELDS = {"CertificateKind": "kind", "OperationItem": "operation_item",
+                     "OperationCategory": "operation_item__category"}
+
+
+def on_catalogue_changed(sender, instance, created: bool = False, **kwargs) -> None:
+    """A certificate kind, operation item or category was renamed: the cards naming it are dropped
+    once committed."""
+    if created:
+        return
+    field = _CATALOGUE_FIELDS[sender.__name__]
+
+    def drop() -> None:
+        codes = Certificate.objects.filter(**{field: instance.pk}).values_list("verification_code", flat=True)
+        batch = []
+        for code in codes.iterator(chunk_size=2000):
+            batch.append(code)
+            if len(batch) == 1000:
+                drop_cards(batch)
+                batch = []
+        drop_cards(batch)
+
+    transaction.on_commit(drop)
 
 
 def certificate_by_name_and_number(name: str, number: str) -> Certificate | None:

@@ -88,32 +88,5 @@ def run_certificate_batch(batch_id: int) -> int:
     return batch.done
 
 
-@shared_task(name="certificates.tasks.drain_verification_log")
-def drain_verification_log() -> int:
-    """Write the queued public-verification log entries (public_index.drain_log). Periodic."""
-    from . import public_index
-
-    return public_index.drain_log()
-
-
-@shared_task(name="certificates.tasks.sync_public_index")
-def sync_public_index() -> int:
-    """Rewrite the public cards of certificates changed since the last run. Periodic; idempotent."""
-    from . import public_index
-
-    return public_index.sync() if public_index.enabled() else 0
-
-
-@shared_task(name="certificates.tasks.republish_public_cards", autoretry_for=(Exception,), retry_backoff=5,
-             retry_backoff_max=600, max_retries=6, soft_time_limit=3000, time_limit=3300)
-def republish_public_cards(field: str, pk: int) -> int:
-    """A kind, operation item or category changed: rewrite the cards of the certificates naming it."""
-    from . import public_index
-
-    if field not in ("kind_id", "operation_item_id", "operation_item__category_id") or not public_index.enabled():
-        return 0
-    return public_index.publish_where(**{field: pk})
-
-
-__all__ = ["render_certificate_pdf", "drain_verification_log", "sync_public_index", "republish_public_cards", "render_missing_pdfs", "send_certificate_reminders", "run_certificate_batch",
+__all__ = ["render_certificate_pdf", "render_missing_pdfs", "send_certificate_reminders", "run_certificate_batch",
            "transaction"]

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,7 +18,7 @@ from accounts.audit import audit_trail
 from accounts.roles import Role
 from accounts.selectors import has_role, organizations_of
 
-from . import public_index, selectors, services, signing, verify_page
+from . import selectors, services, signing
 from .forms import ReasonForm, UploadForm, VerifyCodeForm, VerifyNameNumberForm
 from .models import Certificate, CertificateBatch, CertificateReview, LiveStatus, RosterCheck
 from .verification import allow, log_verification, masked_query
@@ -31,14 +30,10 @@ from .verification import allow, log_verification, masked_query
 
 def _limited(request, channel: str, query: str):
     log_verification(request=request, channel=channel, query=query, rate_limited=True)
-    return _limited_page(request)
-
-
-def _limited_page(request):
     response = render(request, "certificates/verify.html", {
         "code_form": VerifyCodeForm(), "name_form": VerifyNameNumberForm(), "limited": True}, status=429)
     response["Retry-After"] = "60"
-    return verify_page.no_store(response)
+    return response
 
 
 @never_cache
@@ -51,13 +46,7 @@ def verify(request):
         if mode == "code":
             code_form = VerifyCodeForm(request.POST, prefix="c")
             if code_form.is_valid():
-                code = code_form.cleaned_data["code"]
-                query = masked_query(code=code)
-                if not allow(request):
-                    return _limited(request, "code", query)
-                certificate = selectors.certificate_by_code(code)
-                log_verification(request=request, channel="code", query=query, certificate=certificate)
-                return _result(request, certificate, searched=True)
+                return _lookup_code(request, code_form.cleaned_data["code"], payload="", channel="code")
         else:
             name_form = VerifyNameNumberForm(request.POST, prefix="n")
             if name_form.is_valid():
@@ -66,74 +55,47 @@ def verify(request):
                 if not allow(request):
                     return _limited(request, "name_number", query)
                 certificate = selectors.certificate_by_name_and_number(name, number)
-                log_verification(request=request, channel="name_number", query=query, certificate=certificate)
-                return _result(request, certificate, searched=True)
+                card = selectors.card_of(certificate) if certificate is not None else None
+                return _result(request, card, channel="name_number", query=query)
         context.update(code_form=code_form, name_form=name_form, mode=mode)
     return render(request, "certificates/verify.html", context)
 
 
-def verify_code(request, code: str):  # every response: verify_page.no_store
-    redis = public_index.connection_if_enabled()
-    if redis is not None:
-        return _verify_from_index(request, code, redis)
+@never_cache
+def verify_code(request, code: str):
+    """The page behind every certificate's QR code (``?p=`` carries the signed payload)."""
     payload = request.GET.get("p", "")
-    return _verify_from_database(request, code, payload, "qr" if payload else "code", masked_query(code=code))
+    return _lookup_code(request, code, payload=payload, channel="qr" if payload else "code")
 
 
-def verify_code_early(request, code: str, redis):
-    """The result page for ``certificates.middleware.VerificationMiddleware``, or None when the
-    ordinary stack must answer (the lookup made here is then left on the request for the view)."""
-    return _verify_from_index(request, code, redis, early=True)
-
-
-def _verify_from_index(request, code: str, redis, *, early: bool = False):
-    # The public index (Redis): the count, the card and the log entry in one round trip; a QR
-    # payload's signature is checked against the card (and again by the log's drain).
-    payload = request.GET.get("p", "")
-    channel = "qr" if payload else "code"
+def _lookup_code(request, code: str, *, payload: str, channel: str):
     query = masked_query(code=code)
-    found = getattr(request, "_anxun_verify_lookup", None)
-    if found is None:
-        found = request._anxun_verify_lookup = public_index.lookup(request, code, channel=channel, query=query,
-                                                                   payload=payload, redis=redis)
-    if found.limited:
-        return None if early else _limited_page(request)
-    if early and found.card is None:
-        return None  # "not found" is a 404: the ordinary stack answers (Wagtail's redirects apply to 404s)
-    check = None
-    if payload:
-        check = signing.check_against_card(payload, code=found.code, card=found.card)
-        if check is None:  # another certificate's QR payload under this code: the database decides
-            return None if early else _verify_from_database(request, code, payload, channel, query, counted=True)
-    # Early, only the security-header middleware has run: nothing can have activated another time
-    # zone than the site's (Asia/Shanghai), which localtime() would look up.
-    now = dt.datetime.now(timezone.get_default_timezone()) if early else timezone.localtime()
-    status = public_index.card_status(found.card, now.date()) if found.card is not None else ""
-    return verify_page.result_response(request, found.card, check=check, status=status,
-                                       checked_at=now, searched=True, early=early)
-
-
-def _verify_from_database(request, code: str, payload: str, channel: str, query: str, counted: bool = False):
-    if not counted and not allow(request):
+    if not allow(request):
         return _limited(request, channel, query)
-    certificate = selectors.certificate_by_code(code)
+    card = selectors.public_card(code)
     check = None
     if payload:
-        check = signing.verify_payload(payload)
-        if check.outcome == signing.VALID and (check.certificate is None or check.certificate.pk != getattr(certificate, "pk", None)):
-            check = signing.PayloadCheck(signing.ALTERED, check.fields, None, _("二维码内容与查验码不一致。"))
-    status = certificate.status if certificate is not None else ""
-    log_verification(request=request, channel=channel, query=query, certificate=certificate,
+        check = signing.check_against_card(payload, code=card["code"] if card else code, card=card)
+        if check is None:  # the payload names another code: the database tells unknown from altered
+            check = signing.verify_payload(payload)
+            if check.outcome == signing.VALID:
+                check = signing.PayloadCheck(signing.ALTERED, check.fields, None, _("二维码内容与查验码不一致。"))
+    return _result(request, card, channel=channel, query=query, check=check)
+
+
+def _result(request, card: dict | None, *, channel: str, query: str, check=None):
+    """Log the lookup and show the result: the public card (masked data only), its live status
+    and the signature check; 404 when nothing was found."""
+    now = timezone.localtime()
+    status = selectors.card_status(card, now.date()) if card is not None else ""
+    log_verification(request=request, channel=channel, query=query, certificate_id=card["id"] if card else None,
                      signature=check.outcome if check else "", status=status)
-    return _result(request, certificate, check=check, searched=True, status=status)
-
-
-def _result(request, certificate, *, check=None, searched=False, status=None):
-    if status is None:
-        status = certificate.status if certificate else ""
-    card = public_index.card_of(certificate) if certificate is not None else None
-    return verify_page.result_response(request, card, check=check, status=status,
-                                       checked_at=timezone.localtime(), searched=searched)
+    found = card is not None or check is not None
+    return render(request, "certificates/verify_result.html", {
+        "card": card, "check": check, "status": status, "checked_at": now,
+        "status_label": LiveStatus(status).label if status else "",
+        "bad": status not in (LiveStatus.VALID, LiveStatus.REVIEW_DUE),
+    }, status=200 if found else 404)
 
 
 def public_key(request):

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
+from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
@@ -13,7 +12,7 @@ from rest_framework.response import Response
 from accounts.audit import client_ip
 
 from . import selectors, services
-from .models import Attempt, AttemptItem, Question
+from .models import Attempt, Question
 
 
 class BankSerializer(serializers.Serializer):
@@ -104,22 +103,18 @@ def attempt_answer(request, pk: int):
     """Save one answer (the same idempotent upsert as the exam page). 409 after the deadline."""
     data = AnswerInSerializer(data=request.data)
     data.is_valid(raise_exception=True)
-    item = get_object_or_404(
-        # a paper prepared ahead of time is nobody's attempt until it is started
-        AttemptItem.objects.select_related("attempt", "question", "attempt__registration__session")
-        .exclude(attempt__status=Attempt.Status.PREPARED),
-        pk=data.validated_data["item"], attempt_id=pk, attempt__user_id=request.user.pk,
-    )
-    registration = item.attempt.registration
-    if registration is not None and not registration.session.ip_allowed(client_ip(request)):
-        return Response({"error": {"code": "ip", "message": _("当前 IP 不在允许范围内，答案未保存。"), "details": None}},
-                        status=status.HTTP_403_FORBIDDEN)
+    item_id = data.validated_data["item"]
+    target = selectors.save_target(request.user, attempt_id=pk, item_id=item_id)
+    if target is None:
+        raise Http404
     try:
-        answer = services.answer_save(item=item, response=data.validated_data.get("response"),
-                                      text=data.validated_data.get("text"), flagged=data.validated_data.get("flagged"))
+        saved = services.answer_record(target=target, response=data.validated_data.get("response"),
+                                       text=data.validated_data.get("text"), flagged=data.validated_data.get("flagged"),
+                                       ip=client_ip(request))
     except services.LateSave as exc:
-        services.autosubmit_if_due(item.attempt)
+        services.autosubmit_if_due(Attempt.objects.get(pk=pk))
         return Response({"error": {"code": exc.code, "message": exc.message, "details": None}}, status=status.HTTP_409_CONFLICT)
     except services.ExamError as exc:
-        return Response({"error": {"code": exc.code, "message": exc.message, "details": None}}, status=status.HTTP_400_BAD_REQUEST)
-    return Response({"item": item.pk, "saved_at": answer.saved_at})
+        code = status.HTTP_403_FORBIDDEN if exc.code == "ip" else status.HTTP_400_BAD_REQUEST
+        return Response({"error": {"code": exc.code, "message": exc.message, "details": None}}, status=code)
+    return Response({"item": item_id, "saved_at": saved["saved_at"]})

@@ -420,12 +420,6 @@ class Attempt(models.Model):
     # The bank's pool token when the paper was drawn: a prepared paper whose bank has changed since
     # (a question edited or retired) is discarded at start and a fresh one drawn.
     pool_token = models.UUIDField(null=True, blank=True, editable=False)
-    # SHA-256 of the key of the sign-in session the candidate is answering from, set by a request
-    # that Django signed in as this candidate (exams/sessions.py). An autosave that presents this
-    # session, still alive in the session table, is written by one statement that checks the
-    # session as well; anything else goes through the ordinary sign-in. Only the digest is kept,
-    # so the table never holds a usable session key.
-    save_session = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects = AttemptManager()
     all_objects = models.Manager()

@@ -10,14 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Count, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
 from accounts.roles import EXAM_CENTRE_ROLES, Role
 from accounts.selectors import has_role, org_ids_with_role, testing_org_ids
-from config import prepared
 
 from .models import (
     Attempt,
@@ -156,39 +154,6 @@ def candidate_attempt(user, pk: int) -> Attempt | None:
     return found[0] if found else None
 
 
-def _save_lookup_sql() -> str:
-    """The autosave lookup as one hand-written statement (built once from the models' table and
-    column names): compiling the equivalent ORM query cost more than running it."""
-    global _SAVE_SQL
-    if _SAVE_SQL is None:
-        t = {m.__name__: m._meta.db_table for m in (AttemptItem, Attempt, Question, Registration, ExamSession)}
-        _SAVE_SQL = (
-            f'SELECT i.position, i.option_order, q.type, a.status, a.deadline, a.registration_id, s.allowed_ip_ranges '
-            f'FROM "{t["AttemptItem"]}" i '
-            f'INNER JOIN "{t["Attempt"]}" a ON a.id = i.attempt_id '
-            f'INNER JOIN "{t["Question"]}" q ON q.id = i.question_id '
-            f'LEFT OUTER JOIN "{t["Registration"]}" r ON r.id = a.registration_id '
-            f'LEFT OUTER JOIN "{t["ExamSession"]}" s ON s.id = r.session_id '
-            f'WHERE i.id = %s AND i.attempt_id = %s AND a.user_id = %s '
-            # a paper prepared ahead of time is nobody's attempt until it is started
-            f"AND a.status <> '{Attempt.Status.PREPARED}'"
-        )
-    return _SAVE_SQL
-
-
-_SAVE_SQL: str | None = None
-
-
-def _aware(value):
-    """A datetime column read through a plain cursor: aware on PostgreSQL; on SQLite a naive UTC
-    datetime or its text."""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if timezone.is_naive(value):
-        value = value.replace(tzinfo=dt.UTC)
-    return value
-
-
 @dataclass(slots=True)
 class SaveTarget:
     """What saving one answer needs to know about the item, its attempt and its session."""
@@ -208,18 +173,21 @@ class SaveTarget:
 
 def save_target(user, *, attempt_id: int, item_id: int) -> SaveTarget | None:
     """The item an autosave writes to, with just what saving needs (status and deadline of the
-    attempt, question type, option order, the session's allowed addresses), in one narrow query —
-    autosave is the request an exam day sends most. Only the candidate's own attempt."""
+    attempt, question type, option order, the session's allowed addresses), in one query. Only the
+    candidate's own started attempt: a paper prepared ahead of time is nobody's until started."""
     if not _authenticated(user):
         return None
-    with prepared.cursor(connection) as cursor:
-        cursor.execute(_save_lookup_sql(), [item_id, attempt_id, user.pk])
-        row = cursor.fetchone()
+    row = (AttemptItem.objects.filter(pk=item_id, attempt_id=attempt_id, attempt__user=user)
+           .exclude(attempt__status=Attempt.Status.PREPARED)
+           .values_list("position", "option_order", "question__type", "attempt__status", "attempt__deadline",
+                        "attempt__registration__session__allowed_ip_ranges")
+           .order_by()[:1])
+    row = next(iter(row), None)
     if row is None:
         return None
-    position, option_order, qtype, status, deadline, _registration_id, ip_ranges = row
+    position, option_order, qtype, status, deadline, ip_ranges = row
     return SaveTarget(attempt_id=attempt_id, item_id=item_id, position=position, option_order=option_order or "",
-                      qtype=qtype, status=status, deadline=_aware(deadline), ip_ranges=ip_ranges or "")
+                      qtype=qtype, status=status, deadline=deadline, ip_ranges=ip_ranges or "")
 
 
 PAPER_CACHE_SECONDS = 24 * 3600

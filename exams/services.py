@@ -4,7 +4,6 @@ answers, grading, marking, practical results and practice. Keyword-only, typed."
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import random
 import uuid
 from dataclasses import dataclass
@@ -12,13 +11,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, IntegrityError, connections, router, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config import prepared
 from config.decimals import finite_decimal
 from accounts.roles import OrgKind
 
@@ -501,95 +499,6 @@ def attempt_start(*, user, registration: Registration, ip: str | None = None, no
     return attempt
 
 
-_START_AT_ONCE_SQL: str | None = None
-
-
-def _start_at_once_sql() -> str:
-    """Claiming a prepared paper as one PostgreSQL statement: everything ``attempt_start`` checks on
-    this path is in its WHERE clauses — the candidate's own registration, still registered, under
-    its row lock; the session open and without address ranges; no attempt of the registration in
-    progress; the rules on earlier attempts (none passed, none being marked, attempts left); the
-    paper prepared under the session's blueprint and the bank as it is now. The claim, the audit
-    entry and the asynchronous commit (see ``_commit_without_waiting_for_disk``) go together. When
-    anything does not hold, nothing is written and no row comes back; the caller then takes the
-    ordinary path, which decides and says why."""
-    global _START_AT_ONCE_SQL
-    if _START_AT_ONCE_SQL is None:
-        from django.contrib.contenttypes.models import ContentType  # noqa: F401 — the audit's target type
-
-        from accounts.models import AuditLog
-        from certificates.models import CertificateKind
-
-        t = {m.__name__: m._meta.db_table for m in (Registration, ExamSession, Blueprint, Attempt, AuditLog)}
-        bank = Attempt._meta.get_field("bank").related_model._meta.db_table
-        kind = CertificateKind._meta.db_table
-        _START_AT_ONCE_SQL = f"""
-WITH reg AS (
-  SELECT r.id, s.ends_at, bp.id AS blueprint_id, bp.bank_id, bp.duration_minutes, bp.attempts_allowed,
-         bp.name AS blueprint_name, COALESCE(bp.pass_mark, ck.theory_pass_mark::numeric, 80) AS pass_mark
-  FROM "{t['Registration']}" r
-  JOIN "{t['ExamSession']}" s ON s.id = r.session_id
-  JOIN "{t['Blueprint']}" bp ON bp.id = s.blueprint_id
-  LEFT JOIN "{kind}" ck ON ck.id = bp.certificate_kind_id
-  WHERE r.id = %(registration)s::bigint AND r.candidate_id = %(user)s::bigint AND r.status = 'registered'
-    AND s.starts_at <= %(now)s::timestamptz AND %(now)s::timestamptz < s.ends_at
-    AND btrim(s.allowed_ip_ranges, E' \t\r\n') = ''
-  FOR UPDATE OF r
-), previous AS (
-  SELECT count(*) AS n, COALESCE(bool_or(a.passed), false) AS passed,
-         COALESCE(bool_or(a.status = 'marking'), false) AS marking
-  FROM "{t['Attempt']}" a JOIN reg ON a.blueprint_id = reg.blueprint_id
-  WHERE a.user_id = %(user)s::bigint AND a.mode = 'exam' AND a.status <> 'prepared'
-), claim AS (
-  UPDATE "{t['Attempt']}" a
-  SET status = 'in_progress', number = previous.n + 1, started_at = %(now)s::timestamptz,
-      deadline = LEAST(%(now)s::timestamptz + make_interval(mins => reg.duration_minutes), reg.ends_at),
-      client_ip = %(ip)s::inet, pass_mark = reg.pass_mark
-  FROM reg, previous, "{bank}" b
-  WHERE a.registration_id = reg.id AND a.status = 'prepared' AND a.user_id = %(user)s::bigint
-    AND a.blueprint_id = reg.blueprint_id AND a.bank_id = reg.bank_id
-    AND b.id = reg.bank_id AND a.pool_token = b.pool_token
-    AND NOT previous.passed AND NOT previous.marking AND previous.n < reg.attempts_allowed
-    AND NOT EXISTS (SELECT 1 FROM "{t['Attempt']}" o WHERE o.registration_id = reg.id AND o.status = 'in_progress')
-  RETURNING a.id, a.number, reg.blueprint_name
-), asynchronous AS (
-  SELECT set_config('synchronous_commit', 'off', true) FROM claim
-), audit AS (
-  INSERT INTO "{t['AuditLog']}" (created_at, actor_id, actor_repr, action, target_type_id, target_id, target_repr,
-                                 before, after, reason, ip)
-  SELECT %(now)s::timestamptz, %(user)s::bigint, %(actor_repr)s::text, 'attempt.start', %(target_type)s::int,
-         claim.id::text, left(%(user_repr)s::text || ' · ' || claim.blueprint_name || ' · #' || claim.number, 255),
-         NULL, jsonb_build_object('number', claim.number, 'ip', %(ip_text)s::text, 'prepared', true), '', NULL
-  FROM claim, asynchronous
-  RETURNING 1
-)
-SELECT claim.id FROM claim WHERE (SELECT count(*) FROM audit) = 1"""
-    return _START_AT_ONCE_SQL
-
-
-def attempt_start_at_once(*, user, registration_id: int, ip: str | None, now: dt.datetime | None = None) -> int | None:
-    """Start the candidate's prepared paper in one round trip (PostgreSQL); the attempt's id, or
-    None when this path does not apply or something does not hold — then ``attempt_start`` runs
-    and decides. Same checks, same rows written, same audit entry as ``attempt_start``."""
-    from django.contrib.contenttypes.models import ContentType
-
-    conn = connections[router.db_for_write(Attempt)]
-    if conn.vendor != "postgresql" or conn.in_atomic_block:
-        return None
-    try:
-        ip = str(ipaddress.ip_address(ip)) if ip else None
-    except ValueError:
-        return None  # the ordinary path deals with an address it cannot read
-    params = {"registration": registration_id, "user": user.pk, "now": now or timezone.now(), "ip": ip, "ip_text": ip,
-              "actor_repr": user.username[:150], "user_repr": str(user),
-              "target_type": ContentType.objects.get_for_model(Attempt).pk}
-    try:
-        row = prepared.fetchone(conn, _start_at_once_sql(), params)
-    except DatabaseError:
-        return None
-    return row[0] if row else None
-
-
 def _commit_without_waiting_for_disk() -> None:
     """Claiming a prepared paper commits without waiting for the disk (PostgreSQL's asynchronous
     commit for this one transaction): at the start of a session hundreds of candidates press
@@ -786,26 +695,30 @@ class LateSave(ExamError):
 
 
 def answer_save(*, item: AttemptItem, response: str | None = None, text: str | None = None,
-                flagged: bool | None = None, now: dt.datetime | None = None) -> Answer:
-    """Idempotent upsert of one answer. ``item.attempt`` must be loaded; the caller has checked
-    that it belongs to the candidate."""
+                flagged: bool | None = None, ip: str | None = None, now: dt.datetime | None = None) -> Answer:
+    """Save one answer to ``item`` (its attempt loaded; the caller has checked that it is the
+    candidate's): ``answer_record`` for a loaded item."""
     from .selectors import SaveTarget
 
     attempt = item.attempt
+    session = attempt.registration.session if attempt.registration_id else None
     target = SaveTarget(attempt_id=attempt.pk, item_id=item.pk, position=item.position,
                         option_order=item.option_order or "", qtype=item.question.type, status=attempt.status,
-                        deadline=attempt.deadline)
-    values = answer_record(target=target, response=response, text=text, flagged=flagged, now=now)
+                        deadline=attempt.deadline, ip_ranges=session.allowed_ip_ranges if session else "")
+    values = answer_record(target=target, response=response, text=text, flagged=flagged, ip=ip, now=now)
     return Answer(attempt_id=attempt.pk, item_id=item.pk, **values)
 
 
 def answer_record(*, target, response: str | None = None, text: str | None = None, flagged: bool | None = None,
-                  now: dt.datetime | None = None) -> dict:
-    """Save one answer for ``target`` (exams.selectors.SaveTarget, already scoped to the candidate):
-    refused once the attempt is submitted or past its deadline, validated against the frozen option
-    order, then one INSERT … ON CONFLICT DO UPDATE of the columns given. Returns what was written."""
+                  ip: str | None = None, now: dt.datetime | None = None) -> dict:
+    """Save one answer for ``target`` (exams.selectors.SaveTarget, already scoped to the candidate).
+    Every rule of a save is here, once: the client inside the session's allowed addresses, the
+    attempt in progress and before its deadline, a response made of the frozen paper's option keys
+    (one for single choice and true/false). Then one upsert of the columns given, under the
+    (attempt, item) constraint. Returns what was written."""
     now = now or timezone.now()
-    _note_ranges(target)
+    if not target.allowed_from(ip):
+        raise ExamError(_("当前 IP 不在允许范围内，答案未保存。"), code="ip")
     if target.status != Attempt.Status.IN_PROGRESS:
         raise LateSave(_("本答卷已交卷，答案未保存。"), code="submitted")
     if now >= target.deadline:
@@ -823,206 +736,11 @@ def answer_record(*, target, response: str | None = None, text: str | None = Non
         values["text"] = text[:5000]
     if flagged is not None:
         values["flagged"] = bool(flagged)
-    _upsert_answer(attempt_id=target.attempt_id, item_id=target.item_id, values=values)
+    Answer.objects.bulk_create(
+        [Answer(attempt_id=target.attempt_id, item_id=target.item_id, **values)],
+        update_conflicts=True, unique_fields=["attempt", "item"], update_fields=list(values),
+    )
     return values
-
-
-_CHOICE_AT_ONCE_SQL: str | None = None
-_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_IPV4_RANGE_RE = f"^({_OCTET}[.]){{3}}{_OCTET}(/([0-9]|[12][0-9]|3[0-2]))?$"
-
-
-def _choice_at_once_sql() -> str:
-    """Lookup and upsert of a choice answer as one PostgreSQL statement: the item, its attempt and
-    session are read, and the answer is written only when everything the two-step path checks holds
-    — the candidate's own started attempt, in progress and before its deadline, the client inside
-    the session's allowed addresses (none set, or one containing it), a response made only of the
-    frozen paper's option keys (one for single choice and true/false). The lookup is the INSERT's
-    source; the row count says whether it wrote. A save it did not write goes on through the
-    two-step path, which decides, with its reasons. (Written as a CTE that also returned the
-    lookup's row, the same work cost PostgreSQL about a quarter more per save.)"""
-    global _CHOICE_AT_ONCE_SQL
-    if _CHOICE_AT_ONCE_SQL is None:
-        from .selectors import _save_lookup_sql
-
-        answer = Answer._meta.db_table
-        lookup = _save_lookup_sql().replace('%s', '%(item)s', 1).replace('%s', '%(attempt)s', 1) \
-            .replace('%s', '%(user)s', 1)
-        _CHOICE_AT_ONCE_SQL = (
-            f'INSERT INTO "{answer}" ("attempt_id", "item_id", "response", "text", "flagged", "saved_at", "marker_comment") '
-            # OFFSET 0 keeps the checks below out of the lookup: pushed into it, "in progress" lets
-            # the planner find the attempt by walking the index of open attempts (one entry per
-            # candidate in the room) instead of by its key, in a plan the connection then keeps
-            f"SELECT %(attempt)s, %(item)s, %(response)s::text, '', false, %(now)s, '' FROM ({lookup} OFFSET 0) t "
-            f"WHERE t.status = '{Attempt.Status.IN_PROGRESS}' AND t.deadline > %(now)s AND t.type <> '{Question.Type.ESSAY}' "
-            f"AND translate(%(response)s::text, CASE WHEN t.type = '{Question.Type.TRUEFALSE}' THEN 'TF' ELSE t.option_order END, '') = '' "
-            f"AND (t.type = '{Question.Type.MULTIPLE}' OR length(%(response)s::text) <= 1) "
-            f"AND (btrim(COALESCE(t.allowed_ip_ranges, '')) = '' OR EXISTS (SELECT 1 FROM "
-            f"regexp_split_to_table(btrim(t.allowed_ip_ranges), '[[:space:]]+') AS x(cidr) WHERE "
-            # only ranges written as IPv4 addresses are cast (so the cast cannot fail); any other
-            # range leaves the decision to the two-step path
-            f"CASE WHEN x.cidr ~ '{_IPV4_RANGE_RE}' THEN %(ip)s::inet <<= x.cidr::inet ELSE false END)) "
-            f'ON CONFLICT ("attempt_id", "item_id") DO UPDATE SET "saved_at" = excluded."saved_at", '
-            f'"response" = excluded."response"'
-        )
-    return _CHOICE_AT_ONCE_SQL
-
-
-_BY_SESSION_SQL: dict[str, str] = {}
-
-
-def _choice_sql(vendor: str, *, by_session: bool = False) -> str:
-    """The one-statement save of this database (``_choice_at_once_sql``, or SQLite's plainest
-    click, ``_choice_at_once_sqlite_sql``). ``by_session``: with the candidate known by the bound
-    session their click presents rather than by a signed-in user — the attempt must be bound to that
-    session (its digest), the session row must exist and not have expired (on SQLite datetimes
-    compare as it stores them: UTC text), and the attempt's owner must be active (exams/sessions.py)."""
-    sql = _choice_at_once_sql() if vendor == "postgresql" else _choice_at_once_sqlite_sql()
-    if not by_session:
-        return sql
-    found = _BY_SESSION_SQL.get(vendor)
-    if found is None:
-        from django.contrib.sessions.models import Session
-
-        from accounts.models import User
-
-        owner = "AND a.user_id = %(user)s "
-        assert sql.count(owner) == 1 and sql.count(" WHERE i.id = ") == 1
-        found = _BY_SESSION_SQL[vendor] = sql.replace(owner, "AND a.save_session = %(digest)s ").replace(
-            " WHERE i.id = ",
-            f' INNER JOIN "{Session._meta.db_table}" ds ON ds.session_key = %(session)s AND ds.expire_date > %(now)s'
-            f' INNER JOIN "{User._meta.db_table}" u ON u.id = a.user_id AND u.is_active'
-            " WHERE i.id = ", 1)
-    return found
-
-
-def answer_choice_by_session(*, session_key: str | None, attempt_id: int, item_id: int, response: str,
-                             ip: str | None, now: dt.datetime) -> bool:
-    """Save a choice answer in one statement for the candidate whose bound session the click
-    presents (sessions kept in their table; exams/sessions.py). True when it wrote;
-    False otherwise — the caller then signs the candidate in the ordinary way and saves through the
-    path that decides and gives the reason."""
-    from . import sessions
-
-    if not session_key or not sessions.uses_table():
-        return False
-    return _save_choice_at_once({"digest": sessions.digest(session_key), "session": session_key},
-                                attempt_id=attempt_id, item_id=item_id, response=response, ip=ip, now=now)
-
-
-# Attempts whose session limits client addresses, as this process last saw them in the two-step
-# path (which every click the one statement did not write goes through). SQLite's one statement
-# writes only sessions without ranges, so their clicks go straight to the two-step path instead of
-# running a statement that writes nothing first. Only the order of the tries depends on this: ranges
-# given to a session mid-exam are enforced all the same (the one statement writes nothing, and the
-# two-step path decides and notes the attempt).
-_RANGED_ATTEMPTS: set[int] = set()
-_RANGED_KEPT = 20_000
-
-
-def _note_ranges(target) -> None:
-    if target.ip_ranges.strip():
-        if len(_RANGED_ATTEMPTS) >= _RANGED_KEPT:
-            _RANGED_ATTEMPTS.clear()
-        _RANGED_ATTEMPTS.add(target.attempt_id)
-    else:
-        _RANGED_ATTEMPTS.discard(target.attempt_id)
-
-
-def answer_choice_at_once(*, user, attempt_id: int, item_id: int, response: str, ip: str | None,
-                          now: dt.datetime | None = None):
-    """Save a choice answer in one round trip where the database can check everything itself
-    (PostgreSQL; on SQLite the plainest click, see ``_choice_at_once_sqlite_sql``). True when it
-    wrote; False when it did not (the item is not the candidate's, a check failed, another
-    database, a lost connection): the caller then saves through the two-step path, which decides
-    and gives the reason."""
-    return _save_choice_at_once({"user": user.pk}, attempt_id=attempt_id, item_id=item_id, response=response,
-                                ip=ip, now=now or timezone.now())
-
-
-def _save_choice_at_once(owner: dict, *, attempt_id: int, item_id: int, response: str, ip: str | None,
-                         now: dt.datetime) -> bool:
-    """Run this database's one-statement save for the candidate ``owner`` names (``{"user": id}``,
-    or the bound session's ``digest`` and ``session`` key): whether it wrote the answer."""
-    conn = connections[router.db_for_write(Answer)]
-    vendor = conn.vendor
-    if vendor not in ("postgresql", "sqlite") or (vendor == "sqlite" and attempt_id in _RANGED_ATTEMPTS):
-        return False
-    sql = _choice_sql(vendor, by_session="session" in owner)
-    params = {"item": item_id, "attempt": attempt_id, "response": normalise_response(response), **owner}
-    try:
-        if vendor == "sqlite":
-            params["now"] = conn.ops.adapt_datetimefield_value(now)
-            with conn.cursor() as cursor:
-                cursor.execute(sql, params)
-                return cursor.rowcount == 1
-        try:  # an address PostgreSQL can read, or none (then only a session without ranges is written at once)
-            params["ip"] = str(ipaddress.ip_address(ip)) if ip else None
-        except ValueError:
-            params["ip"] = None
-        params["now"] = now
-        return prepared.rowcount(conn, sql, params) == 1  # one statement, safe to run twice
-    except DatabaseError:
-        if conn.in_atomic_block:
-            raise
-        return False
-
-
-_CHOICE_AT_ONCE_SQLITE: str | None = None
-
-
-def _choice_at_once_sqlite_sql() -> str:
-    """The embedded default's one-statement save: the autosave lookup (the same statement the
-    two-step path runs) as the INSERT's source — SQLite has no data-modifying CTEs. It writes only
-    the plainest case — the candidate's own attempt in progress before its deadline, a session
-    without address ranges, one option key of the frozen paper — and leaves everything else to the
-    two-step path.
-
-    No RETURNING: SQLite commits a statement, and lets go of the database's one write lock, only
-    when the statement has run to its end. With RETURNING that end is a second step, after the
-    first has handed back a row and the thread has waited for the interpreter again — every other
-    writer waited too (and slept a millisecond at each try). Without it the whole save, commit
-    included, is one step; the row count says whether it wrote."""
-    global _CHOICE_AT_ONCE_SQLITE
-    if _CHOICE_AT_ONCE_SQLITE is None:
-        from .selectors import _save_lookup_sql
-
-        answer = Answer._meta.db_table
-        _CHOICE_AT_ONCE_SQLITE = (
-            f'INSERT INTO "{answer}" ("attempt_id", "item_id", "response", "text", "flagged", "saved_at", '
-            f'"marker_comment") '
-            f"SELECT %(attempt)s, %(item)s, %(response)s, '', 0, %(now)s, '' FROM ({_save_lookup_sql()}) t "
-            f"WHERE t.status = '{Attempt.Status.IN_PROGRESS}' AND t.deadline > %(now)s "
-            f"AND t.type <> '{Question.Type.ESSAY}' AND length(%(response)s) = 1 "
-            f"AND instr(CASE WHEN t.type = '{Question.Type.TRUEFALSE}' THEN 'TF' ELSE t.option_order END, "
-            f"%(response)s) > 0 AND trim(COALESCE(t.allowed_ip_ranges, '')) = '' "
-            f'ON CONFLICT ("attempt_id", "item_id") DO UPDATE SET "saved_at" = excluded."saved_at", '
-            f'"response" = excluded."response"'
-        ).replace("%s", "%(item)s", 1).replace("%s", "%(attempt)s", 1).replace("%s", "%(user)s", 1)
-    return _CHOICE_AT_ONCE_SQLITE
-
-
-_UPSERT_SQL: dict[tuple[str, ...], str] = {}
-
-
-def _upsert_answer(*, attempt_id: int, item_id: int, values: dict) -> None:
-    """INSERT … ON CONFLICT (attempt, item) DO UPDATE of just the given columns, as one statement
-    written out once per column set (PostgreSQL and SQLite share the syntax). The ORM's bulk_create
-    with update_conflicts does the same, at several times the cost of the statement itself."""
-    fields = tuple(values)
-    sql = _UPSERT_SQL.get(fields)
-    if sql is None:
-        table = Answer._meta.db_table
-        updates = ", ".join(f'"{f}" = excluded."{f}"' for f in fields)
-        sql = (f'INSERT INTO "{table}" ("attempt_id", "item_id", "response", "text", "flagged", "saved_at", '
-               f'"marker_comment") VALUES (%s, %s, %s, %s, %s, %s, \'\') '
-               f'ON CONFLICT ("attempt_id", "item_id") DO UPDATE SET {updates}')
-        _UPSERT_SQL[fields] = sql
-    conn = connections[router.db_for_write(Answer)]
-    params = [attempt_id, item_id, values.get("response", ""), values.get("text", ""), values.get("flagged", False),
-              conn.ops.adapt_datetimefield_value(values["saved_at"])]
-    with prepared.cursor(conn) as cursor:
-        cursor.execute(sql, params)
 
 
 @transaction.atomic

@@ -13,17 +13,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.audit import client_ip
-from config.responses import html_response
 
 from . import selectors, services
-from . import sessions as exam_sessions
 from .models import Attempt, PracticeRecord, Question, QuestionBank
 
 
@@ -76,12 +72,6 @@ def my_exams(request):
 @login_required
 @require_POST
 def start(request, registration_id: int):
-    # The press a session's opening sends hundreds of at once: a prepared paper is claimed in one
-    # statement (PostgreSQL); anything else goes the ordinary way below.
-    attempt_id = services.attempt_start_at_once(user=request.user, registration_id=registration_id,
-                                                ip=client_ip(request))
-    if attempt_id is not None:
-        return redirect("exams:attempt", pk=attempt_id)
     # Lean: one query, with only what starting reads (session, blueprint), no ORDER BY.
     reg = next(iter(selectors.my_registrations(request.user).filter(pk=registration_id)
                     .select_related(None).select_related("session__blueprint").order_by()[:1]), None)
@@ -122,7 +112,6 @@ def question(request, pk: int, position: int):
         raise Http404
     item = items[position - 1]
     total = len(items)
-    exam_sessions.bind(request, attempt)
     question_prefix = reverse("exams:question", kwargs={"pk": attempt.pk, "position": 1})[:-len("1/")]
     save_prefix = reverse("exams:autosave", kwargs={"pk": attempt.pk, "item_id": 1})[:-len("1/save/")]
     return render(request, "exams/question.html", {
@@ -134,47 +123,17 @@ def question(request, pk: int, position: int):
     })
 
 
-_SAVED_LABEL: dict[str, str] = {}
-
-
-def _saved_label() -> str:
-    language = get_language() or ""
-    label = _SAVED_LABEL.get(language)
-    if label is None:
-        label = _SAVED_LABEL[language] = _("已保存")
-    return label
-
-
 @require_POST
 def autosave(request, pk: int, item_id: int):
-    """Save one answer (htmx on every click). Lean: one narrow query for the item, its attempt and
-    session, one upsert. Its replies are never stored by caches (``no-store`` on each).
-
-    A choice click from the session the attempt is bound to is checked and written by one
-    statement, the session included, before the ordinary sign-in is needed (exams/sessions.py)."""
-    post = request.POST
-    ip = client_ip(request)
-    now = timezone.now()
-    choice = "choice" in post and "flag" not in post and "text" not in post
-    if choice and services.answer_choice_by_session(
-            session_key=exam_sessions.cookie_key(request), attempt_id=pk, item_id=item_id,
-            response="".join(post.getlist("choice")), ip=ip, now=now):
-        return _saved_reply(request, pk, item_id, now)
+    """Save one answer (htmx on every click): the candidate's item looked up, then
+    ``services.answer_record``, which holds every rule of a save. Its replies are never stored by
+    caches (``no-store`` on each). A click whose sign-in has ended saves nothing and says so."""
     if not request.user.is_authenticated:
         return _signed_out_reply(request, pk)
-    if choice:
-        # signed in the ordinary way: one statement checks and writes, and the session is bound
-        # so that the candidate's next clicks take the path above
-        if services.answer_choice_at_once(user=request.user, attempt_id=pk, item_id=item_id,
-                                          response="".join(post.getlist("choice")), ip=ip, now=now):
-            exam_sessions.bind_by_id(request, pk)
-            return _saved_reply(request, pk, item_id, now)
-    # anything else, or a click the one statement did not write: the two-step path decides
+    post = request.POST
     target = selectors.save_target(request.user, attempt_id=pk, item_id=item_id)
     if target is None:
         raise Http404
-    if not target.allowed_from(ip):
-        return _save_reply(request, pk, _("当前 IP 不在允许范围内，答案未保存。"), status=403)
     response = text = flagged = None
     if "flag" in post:
         flagged = post.get("flag") in ("1", "true", "on")
@@ -184,36 +143,24 @@ def autosave(request, pk: int, item_id: int):
     elif "choice" in post or post.get("clear"):
         response = "".join(post.getlist("choice"))
     try:
-        saved = services.answer_record(target=target, response=response, text=text, flagged=flagged, now=now)
+        saved = services.answer_record(target=target, response=response, text=text, flagged=flagged,
+                                       ip=client_ip(request))
     except services.LateSave as exc:
         services.autosubmit_if_due(Attempt.objects.get(pk=pk))
         return _save_reply(request, pk, exc.message, status=409, late=True)
     except services.ExamError as exc:
-        return _save_reply(request, pk, exc.message, status=400)
-    return _saved_reply(request, pk, item_id, saved["saved_at"], position=target.position)
-
-
-def _saved_reply(request, pk: int, item_id: int, saved_at, position: int | None = None):
-    """The answer is saved: the badge for htmx, else the page the form asked for (the question's
-    own page when it named none; its position read here if the caller did not have it)."""
-    # the header itself rather than request.htmx, which builds request.headers from every header
-    if request.META.get("HTTP_HX_REQUEST") == "true":
-        stamp = timezone.localtime(saved_at).strftime("%H:%M:%S")
-        return html_response(f'<span class="badge ok" role="status">{_saved_label()} {stamp}</span>', headers=NO_STORE)
-    nxt = request.POST.get("go")
+        return _save_reply(request, pk, exc.message, status=403 if exc.code == "ip" else 400)
+    if request.htmx:
+        return _badge(request, {"saved_at": saved["saved_at"]})
+    nxt = post.get("go")
     if nxt and nxt.isdigit():
-        response = redirect("exams:question", pk=pk, position=int(nxt))
+        reply = redirect("exams:question", pk=pk, position=int(nxt))
     elif nxt == "overview":
-        response = redirect("exams:overview", pk=pk)
+        reply = redirect("exams:overview", pk=pk)
     else:
-        if position is None:
-            target = selectors.save_target(request.user, attempt_id=pk, item_id=item_id)
-            if target is None:
-                raise Http404
-            position = target.position
-        response = redirect("exams:question", pk=pk, position=position)
-    response["Cache-Control"] = NO_STORE["Cache-Control"]
-    return response
+        reply = redirect("exams:question", pk=pk, position=target.position)
+    reply["Cache-Control"] = NO_STORE["Cache-Control"]
+    return reply
 
 
 def _signed_out_reply(request, attempt_id: int):
@@ -224,19 +171,22 @@ def _signed_out_reply(request, attempt_id: int):
     back["Cache-Control"] = NO_STORE["Cache-Control"]
     if not request.htmx:
         return back
-    message, again = _("登录已失效，本题答案未保存。"), _("重新登录后继续作答")
-    # 200 so htmx swaps the message in; the status code is in a header for scripts.
-    return HttpResponse(f'<span class="badge bad" role="alert">{message}</span> <a href="{escape(back.url)}">{again}</a>',
-                        headers={"X-Anxun-Status": "401", **NO_STORE})
+    return _badge(request, {"signed_out": True, "login_url": back.url}, status=401)
+
+
+def _badge(request, context: dict, status: int | None = None):
+    """The save status badge htmx swaps in (200, so htmx swaps it; a refusal's status code is in
+    the X-Anxun-Status header for scripts)."""
+    response = render(request, "exams/_save_status.html", context)
+    response["Cache-Control"] = NO_STORE["Cache-Control"]
+    if status is not None:
+        response["X-Anxun-Status"] = str(status)
+    return response
 
 
 def _save_reply(request, attempt_id: int, message: str, status: int, late: bool = False):
     if request.htmx:
-        result = _("查看交卷结果")  # outside the f-string, where the message extraction finds it
-        link = f' <a href="{reverse("exams:result", kwargs={"pk": attempt_id})}">{result}</a>' if late else ""
-        # 200 so htmx swaps the message in; the status code is in a header for scripts.
-        return HttpResponse(f'<span class="badge bad" role="alert">{message}</span>{link}',
-                            headers={"X-Anxun-Status": str(status), **NO_STORE})
+        return _badge(request, {"error": message, "late": late, "attempt_id": attempt_id}, status=status)
     if not late:
         return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8", headers=NO_STORE)
     messages.error(request, message)

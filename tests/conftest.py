@@ -44,17 +44,6 @@ def _clean_cache():
     clear_cache()
 
 
-@pytest.fixture(autouse=True)
-def _forget_ranged_attempts():
-    """The attempts a process has seen with address ranges are kept by id; a rolled-back test
-    database hands the same ids out again."""
-    from exams import services
-
-    services._RANGED_ATTEMPTS.clear()
-    yield
-    services._RANGED_ATTEMPTS.clear()
-
-
 @pytest.fixture
 def make_member(db):
     """make_member(role, org=None, **user_fields) → user holding that role in org (created if None)."""

@@ -66,8 +66,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # A cookie-free visitor's verification result, answered here (certificates/middleware.py).
-    "certificates.middleware.VerificationMiddleware",
     # Below Django's CSP middleware: the editors' admin gets its own policy (config/security.py).
     "config.security.AdminContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -155,6 +153,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "anxun"}}
 
+# Public verification: how long a certificate's public card is kept in the cache (every change to the
+# certificate drops it on commit). Only a cache shared by every app process may keep cards.
+ANXUN_CARD_CACHE_SECONDS = env.int("ANXUN_CARD_CACHE_SECONDS", default=24 * 3600 if REDIS_URL else 0)
+
 # Celery: a broker when configured, eager execution otherwise (embedded default).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -168,11 +170,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A stuck task is stopped rather than holding a worker forever (seconds).
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
-
-# Public verification: the page reads certificates' public cards from Redis (certificates/public_index.py)
-# and queues its log rows there for a periodic task; off, or without Redis, every lookup reads the database.
-ANXUN_VERIFY_INDEX = env.bool("ANXUN_VERIFY_INDEX", default=bool(REDIS_URL))
-ANXUN_VERIFY_INDEX_TTL = env.int("ANXUN_VERIFY_INDEX_TTL", default=7 * 24 * 3600)
 
 # Exams: papers of a session are prepared (drawn and frozen) this many minutes before it opens.
 EXAMS_PREPARE_PAPERS_AHEAD_MINUTES = env.int("ANXUN_PREPARE_PAPERS_AHEAD_MINUTES", default=60)

@@ -10,9 +10,6 @@ STORAGES = {
 }
 PII_ENCRYPTION_KEY = env("ANXUN_PII_ENCRYPTION_KEY", default="test-pii-encryption-key")
 PII_HASH_KEY = env("ANXUN_PII_HASH_KEY", default="test-pii-hash-key")
-# The public index of certificates is tested on its own (tests/certificates/test_public_index.py);
-# elsewhere tests change rows behind the ORM's back and read the page straight from the database.
-ANXUN_VERIFY_INDEX = False
 # Tests exercise the task code paths synchronously unless a test starts real workers itself.
 CELERY_TASK_ALWAYS_EAGER = True
 

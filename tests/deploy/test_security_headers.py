@@ -258,7 +258,7 @@ def page_kinds(demo) -> list[tuple[str, str | None, str, dict, int]]:
         ("home", None, "/", SITE, 200),
         ("login", None, reverse("login"), SITE, 200),
         ("verification page", None, reverse("certificates:verify"), SITE, 200),
-        # the result page loads no script (certificates/verify_page.py): the policy needs no nonce
+        # the result page loads no script (templates/certificates/verify_result.html): the policy needs no nonce
         ("verification result", None, reverse("certificates:verify_code", args=[demo["certificate"].verification_code]), SITE_NO_NONCE, 200),
         ("verification: not found", None, reverse("certificates:verify_code", args=["XXXXXXXXXX"]), SITE_NO_NONCE, 404),
         ("CMS standard", None, demo["standard"].url, SITE, 200),

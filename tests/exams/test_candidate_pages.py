@@ -233,10 +233,9 @@ def test_saves_from_outside_the_allowed_rooms_are_refused_by_page_and_api(client
     assert Answer.objects.get(attempt=attempt, item=item).response == "B"
 
 
-def test_a_click_is_saved_by_one_statement_and_every_other_case_by_the_two_step_path(client, registration, candidate):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
+def test_every_save_rule_holds_on_the_one_path(client, registration, candidate):
+    """Address ranges (IPv4 and IPv6), option validity and the single-choice rule, all decided by
+    services.answer_record: the page's click and the API go the same way."""
     client.force_login(candidate)
     attempt = _start(client, registration)
     item = AttemptItem.objects.filter(attempt=attempt, question__type="single").select_related("question").first()
@@ -244,53 +243,51 @@ def test_a_click_is_saved_by_one_statement_and_every_other_case_by_the_two_step_
     other = next(k for k in item.option_order if k != key)
     session = registration.session
     url = f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/"
-    # the exam page, as the candidate's browser opens it first (on PostgreSQL it binds the session)
-    assert client.get(reverse("exams:question", kwargs={"pk": attempt.pk, "position": 1})).status_code == 200
 
     def save(choice, ip):
-        with CaptureQueriesContext(connection) as ctx:
-            r = client.post(url, {"choice": choice}, HTTP_HX_REQUEST="true", REMOTE_ADDR=ip)
-        return r.content.decode(), [q["sql"] for q in ctx.captured_queries if "exams_answer" in q["sql"]]
+        return client.post(url, {"choice": choice}, HTTP_HX_REQUEST="true", REMOTE_ADDR=ip)
 
-    # a session without address ranges: lookup, checks and upsert in one statement on both databases
-    body, writes = save(other, "10.8.9.9")
-    assert "已保存" in body and Answer.objects.get(attempt=attempt, item=item).response == other
-    assert len(writes) == 1 and " FROM (SELECT " in writes[0]  # the lookup is the INSERT's source
+    def saved():
+        return Answer.objects.get(attempt=attempt, item=item).response
 
+    assert "已保存" in save(other, "10.8.9.9").content.decode() and saved() == other
     session.allowed_ip_ranges = "10.8.0.0/16\n192.168.5.7"
     session.save()
-    body, writes = save(key, "10.8.9.9")
-    assert "已保存" in body and Answer.objects.get(attempt=attempt, item=item).response == key
-    if connection.vendor == "postgresql":  # PostgreSQL reads the ranges in the one statement
-        assert len(writes) == 1 and " FROM (SELECT " in writes[0]
-    else:  # SQLite's statements (by the bound session, then by the signed-in user) write nothing
-        # when ranges are set; the two-step path checks them and saves
-        assert len(writes) == 3 and "django_session" in writes[0] and " FROM (SELECT " in writes[1]
-        assert "django_session" not in writes[1] and "VALUES (" in writes[2]
-        # and notes the attempt: its next clicks go to the two-step path at once
-        body, writes = save(other, "10.8.9.9")
-        assert "已保存" in body and Answer.objects.get(attempt=attempt, item=item).response == other
-        assert len(writes) == 1 and "VALUES (" in writes[0]
-        body, writes = save(key, "10.8.9.9")
-        assert len(writes) == 1 and Answer.objects.get(attempt=attempt, item=item).response == key
-    # a letter that is no option of the item: the two-step path drops it and saves the rest
-    body, writes = save(other + "Z", "192.168.5.7")
-    assert "已保存" in body and Answer.objects.get(attempt=attempt, item=item).response == other
-    # an address outside the rooms is refused, whichever path looked first
-    body, _writes = save(key, "10.9.0.1")
-    assert "IP" in body and Answer.objects.get(attempt=attempt, item=item).response == other
-    # a range the one statement does not read (IPv6) is decided by the two-step path
+    assert "已保存" in save(key, "10.8.9.9").content.decode() and saved() == key
+    # a letter that is no option of the item is dropped and the rest saved
+    assert "已保存" in save(other + "Z", "192.168.5.7").content.decode() and saved() == other
+    # two letters for a single-choice question are refused, the previous answer kept
+    r = save(key + other, "192.168.5.7")
+    assert r["X-Anxun-Status"] == "400" and saved() == other
+    # an address outside the rooms is refused
+    r = save(key, "10.9.0.1")
+    assert "IP" in r.content.decode() and r["X-Anxun-Status"] == "403" and saved() == other
     session.allowed_ip_ranges = "2001:db8::/32"
     session.save()
-    body, _writes = save(key, "2001:db8::5")
-    assert "已保存" in body and Answer.objects.get(attempt=attempt, item=item).response == key
-    # the ranges lifted: at most one more click by the two-step path, then the one statement again
+    assert "已保存" in save(key, "2001:db8::5").content.decode() and saved() == key
+    assert save(other, "10.8.9.9")["X-Anxun-Status"] == "403" and saved() == key
     session.allowed_ip_ranges = ""
     session.save()
-    save(other, "172.16.0.1")
-    body, writes = save(key, "172.16.0.1")
-    assert "已保存" in body and Answer.objects.get(attempt=attempt, item=item).response == key
-    assert len(writes) == 1 and " FROM (SELECT " in writes[0]
+    assert "已保存" in save(other, "172.16.0.1").content.decode() and saved() == other
+
+
+def test_a_click_is_one_lookup_and_one_upsert(client, registration, candidate, django_assert_max_num_queries):
+    """A click passes the ordinary sign-in (session and user, from the cache where there is one),
+    then reads the item with its attempt and session and writes the answer."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(candidate)
+    attempt = _start(client, registration)
+    item = AttemptItem.objects.filter(attempt=attempt, question__type="single").first()
+    url = f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/"
+    client.post(url, {"choice": item.option_order[1]}, HTTP_HX_REQUEST="true")
+    with CaptureQueriesContext(connection) as ctx, django_assert_max_num_queries(4):
+        r = client.post(url, {"choice": item.option_order[0]}, HTTP_HX_REQUEST="true")
+    assert "已保存" in r.content.decode()
+    exam_queries = [q["sql"] for q in ctx.captured_queries if "exams_" in q["sql"]]
+    assert len(exam_queries) == 2 and 'INSERT INTO "exams_answer"' in exam_queries[1]
+    assert Answer.objects.get(attempt=attempt, item=item).response == item.option_order[0]
 
 
 def test_the_saved_badge_speaks_the_page_language(client, registration, candidate):
@@ -302,54 +299,3 @@ def test_the_saved_badge_speaks_the_page_language(client, registration, candidat
     assert "Saved " in english.content.decode() and "已保存" not in english.content.decode()
     chinese = client.post(url, {"choice": item.option_order[1]}, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "已保存 " in chinese.content.decode()
-
-
-def test_a_click_answered_by_the_badge_reads_nothing_after_its_statement(client, registration, candidate):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    client.force_login(candidate)
-    attempt = _start(client, registration)
-    item = AttemptItem.objects.filter(attempt=attempt, question__type="single").first()
-    url = f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/"
-    client.get(reverse("exams:question", kwargs={"pk": attempt.pk, "position": 1}))
-    with CaptureQueriesContext(connection) as ctx:
-        r = client.post(url, {"choice": item.option_order[0]}, HTTP_HX_REQUEST="true")
-    assert "已保存" in r.content.decode()
-    exam_queries = [q["sql"] for q in ctx.captured_queries if "exams_" in q["sql"]]
-    assert len(exam_queries) == 1 and 'INSERT INTO "exams_answer"' in exam_queries[0]
-    if connection.vendor == "postgresql":  # the bound session is checked in that statement: nothing else is read
-        assert len(ctx.captured_queries) == 1 and "django_session" in ctx.captured_queries[0]["sql"]
-
-
-def test_the_one_statement_finds_the_attempt_by_key_not_among_every_open_one(candidates):
-    """The save is planned once per connection (a prepared statement on PostgreSQL) and that plan
-    serves the whole exam: it must find the attempt by its key, never by walking the index of open
-    attempts (one entry per candidate in the room), which the outer "in progress" check would let
-    PostgreSQL's planner pick while the tables are young or small. Each database's own statement."""
-    from django.db import connection
-
-    from config.prepared import _server_sql
-
-    attempts = [services.attempt_start(user=r.candidate, registration=r, ip="10.0.0.1") for r in candidates]
-    item = AttemptItem.objects.filter(attempt=attempts[0]).first()
-    values = {"item": item.pk, "attempt": attempts[0].pk, "user": attempts[0].user_id, "response": "A",
-              "now": timezone.now(), "ip": "10.0.0.1"}
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            sql, order = _server_sql(services._choice_at_once_sql())
-            cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-            cursor.execute(b"PREPARE anxun_plan_check AS " + sql)
-            try:
-                cursor.execute(f"EXPLAIN EXECUTE anxun_plan_check({', '.join(['%s'] * len(order))})",
-                               [values[k] for k in order])
-                plan = "\n".join(row[0] for row in cursor.fetchall())
-            finally:
-                cursor.execute("DEALLOCATE anxun_plan_check")
-            assert "exams_attempt" in plan
-        else:
-            values["now"] = connection.ops.adapt_datetimefield_value(values["now"])
-            cursor.execute("EXPLAIN QUERY PLAN " + services._choice_at_once_sqlite_sql(), values)
-            plan = "\n".join(row[-1] for row in cursor.fetchall())
-            assert "SEARCH a USING INTEGER PRIMARY KEY" in plan
-    assert "exams_one_open_attempt_per_registration" not in plan, plan
