@@ -1,6 +1,6 @@
 """Production settings for benchmarking: same apps, middleware and session engine as production.
 
-Differences, all forced by the loopback setup and documented in README:
+Differences, all forced by the loopback setup and documented in docs/benchmarks.md:
 - plain HTTP on 127.0.0.1 (no TLS terminator), so no HTTPS redirect and cookies are not marked Secure;
 - the database is a dedicated one the harness creates and drops (``BENCH_DATABASE_URL``), PostgreSQL
   by default; ``BENCH_DB=sqlite`` runs the same site on SQLite for the side-by-side peer comparison;
