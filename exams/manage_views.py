@@ -79,6 +79,16 @@ def _errors(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
+def _add_errors(form, exc: ValidationError) -> None:
+    """A service's refusal on the form: at the field it names, else above the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        for e in exc.messages:
+            form.add_error(None, e)
+
+
 @exam_staff_required()
 def dashboard(request):
     user = request.user
@@ -211,7 +221,7 @@ def blueprint_edit(request, code: str | None = None):
         blueprint = selectors.blueprints_manageable_by(request.user).filter(code=code).first()
         if blueprint is None:
             raise Http404
-    in_use = blueprint is not None and blueprint.attempts.exists()
+    in_use = blueprint is not None and services.blueprint_in_use(blueprint)
     testing = selectors.banks_manageable_by(request.user).filter(kind=QuestionBank.Kind.TESTING, is_active=True)
     training = selectors.banks_visible_to(request.user).filter(kind=QuestionBank.Kind.TRAINING)
     initial, section_initial = {}, []
@@ -234,30 +244,20 @@ def blueprint_edit(request, code: str | None = None):
             s["title"], s["question_type"], s["count"], s["points"], tags=tuple(t.code for t in s["tags"]),
             difficulty_min=s["difficulty_min"], difficulty_max=s["difficulty_max"], partial_credit=s["partial_credit"])
             for s in sections.cleaned_data if s and not s.get("DELETE")]
-        taken = Blueprint.objects.filter(code=d["code"])
-        if blueprint is not None and not in_use:
-            taken = taken.exclude(pk=blueprint.pk)
-        if taken.exists():
-            form.add_error("code", _("该代码已被其他组卷策略使用。"))
-        elif not specs:
-            form.add_error(None, _("至少需要一个题组。"))
+        try:
+            saved = services.blueprint_save(
+                actor=request.user, owner=d["bank"].owner, code=d["code"], name=d["name"], bank=d["bank"],
+                sections=specs, training_bank=d["training_bank"], certificate_kind=d["certificate_kind"],
+                pass_mark=d["pass_mark"], duration_minutes=d["duration_minutes"],
+                shuffle_questions=d["shuffle_questions"], shuffle_options=d["shuffle_options"],
+                review_policy=d["review_policy"], review_when=d["review_when"],
+                attempts_allowed=d["attempts_allowed"], editing=blueprint, new=blueprint is None,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
         else:
-            try:
-                saved = services.blueprint_save(
-                    actor=request.user, owner=d["bank"].owner, code=d["code"], name=d["name"], bank=d["bank"],
-                    sections=specs, training_bank=d["training_bank"], certificate_kind=d["certificate_kind"],
-                    pass_mark=d["pass_mark"], duration_minutes=d["duration_minutes"],
-                    shuffle_questions=d["shuffle_questions"], shuffle_options=d["shuffle_options"],
-                    review_policy=d["review_policy"], review_when=d["review_when"],
-                    attempts_allowed=d["attempts_allowed"],
-                    rename_from=blueprint.code if blueprint is not None and not in_use else None,
-                )
-            except ValidationError as exc:
-                for e in _errors(exc):
-                    form.add_error(None, e)
-            else:
-                messages.success(request, _("组卷策略“%(name)s”已保存。") % {"name": saved.name})
-                return redirect("exams:manage_blueprints")
+            messages.success(request, _("组卷策略“%(name)s”已保存。") % {"name": saved.name})
+            return redirect("exams:manage_blueprints")
     return render(request, "exams/manage/blueprint_form.html", {
         "form": form, "sections": sections, "blueprint": blueprint, "in_use": in_use})
 
@@ -300,27 +300,15 @@ def session_detail(request, pk: int):
     session = _session(request, pk)
     form = RegistrationAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        from accounts.models import User
-
-        who = form.cleaned_data["who"].strip()
-        candidate = User.objects.filter(username=who).first()
-        if candidate is None:
-            try:
-                candidate = User.objects.by_id_number(who).first()
-            except Exception:  # noqa: BLE001 - malformed numbers simply find nobody
-                candidate = None
-        if candidate is None:
-            form.add_error("who", _("找不到该考生。"))
+        try:
+            registration = services.registration_create_for(
+                actor=request.user, session=session, who=form.cleaned_data["who"],
+                override_reason=form.cleaned_data["override_reason"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
         else:
-            try:
-                services.registration_create(actor=request.user, session=session, candidate=candidate,
-                                             override_reason=form.cleaned_data["override_reason"])
-            except ValidationError as exc:
-                for e in _errors(exc):
-                    form.add_error(None, e)
-            else:
-                messages.success(request, _("已为 %(n)s 报名。") % {"n": candidate.display_name})
-                return redirect("exams:manage_session", pk=session.pk)
+            messages.success(request, _("已为 %(n)s 报名。") % {"n": registration.candidate.display_name})
+            return redirect("exams:manage_session", pk=session.pk)
     regs = list(session.registrations.select_related("candidate", "practical_result", "session__certificate_kind")
                 .prefetch_related("attempts").order_by("seat"))
     return render(request, "exams/manage/session.html", {
@@ -383,10 +371,9 @@ def session_tickets(request, pk: int):
 
 @exam_staff_required(Role.PROCTOR)
 def console(request, pk: int):
+    """The live list of the session's attempts. Only reads: an attempt past its deadline shows as
+    such and is submitted by the beat job (every 30 s) or the candidate's next request."""
     session = _session(request, pk, Role.PROCTOR)
-    # Overdue attempts are submitted on this request too (the beat job does the same every 30 s).
-    for attempt in Attempt.objects.filter(registration__session=session, status="in_progress", deadline__lte=timezone.now()):
-        services.autosubmit_if_due(attempt)
     attempts = list(selectors.attempts_in_session(request.user, session))
     now = timezone.now()
     for a in attempts:

@@ -226,10 +226,25 @@ class SectionSpec:
 def blueprint_save(
     *, actor, owner, code: str, name: str, bank: QuestionBank, sections: list[SectionSpec],
     training_bank: QuestionBank | None = None, certificate_kind=None, pass_mark: Decimal | None = None,
-    duration_minutes: int = 90, rename_from: str | None = None, **options,
+    duration_minutes: int = 90, editing: Blueprint | None = None, new: bool = False, **options,
 ) -> Blueprint:
-    """Create or replace a blueprint and its sections (``rename_from``: the code of the blueprint
-    being edited, when its code changes). Every section must be drawable from the bank as it is."""
+    """Create or replace a blueprint and its sections. ``editing``: the blueprint being edited (its
+    code may change); ``new``: a blueprint created under a code of its own; with neither, the
+    blueprint of ``code`` is replaced, or created.
+
+    A blueprint candidates have already sat is never changed (their papers refer to it): editing it
+    saves a copy, which needs a code of its own. Every section must be drawable from the bank as
+    it is, and the pass mark may not exceed the total."""
+    if not sections:
+        raise ValidationError(_("至少需要一个题组。"))
+    if editing is not None and blueprint_in_use(editing):
+        editing, new = None, True  # a copy
+    same_code = Blueprint.objects.filter(code=code).exclude(pk=getattr(editing, "pk", None)).first()
+    if same_code is not None:
+        if new or editing is not None:
+            raise ValidationError({"code": _("该代码已被其他组卷策略使用。")})
+        if blueprint_in_use(same_code):
+            raise ValidationError({"code": _("已有考生作答的组卷策略不能修改；请以新的代码另存。")})
     if bank.kind != QuestionBank.Kind.TESTING:
         raise ValidationError(_("组卷策略的考试题库必须是考试题库。"))
     if training_bank is not None and training_bank.kind != QuestionBank.Kind.TRAINING:
@@ -252,8 +267,8 @@ def blueprint_save(
                          % {"section": s.title, "count": s.count, "bank": bank.name, "n": found})
     if short:
         raise ValidationError(short)
-    if rename_from and rename_from != code:
-        Blueprint.objects.filter(code=rename_from).update(code=code)
+    if editing is not None and editing.code != code:
+        Blueprint.objects.filter(pk=editing.pk).update(code=code)
     bp, created = Blueprint.objects.update_or_create(
         code=code,
         defaults={"name": name, "owner": owner, "bank": bank, "training_bank": training_bank,
@@ -274,6 +289,11 @@ def blueprint_save(
     audit_record(actor=actor, action="blueprint.create" if created else "blueprint.update", target=bp,
                  after={"sections": len(sections), "pass_mark": pass_mark})
     return bp
+
+
+def blueprint_in_use(blueprint: Blueprint) -> bool:
+    """Whether candidates have sat (or are sitting) papers of this blueprint."""
+    return blueprint.attempts.exists()
 
 
 def draw_paper(*, blueprint: Blueprint, bank: QuestionBank, rng: random.Random | None = None,
@@ -390,6 +410,19 @@ def eligibility_problems(*, session: ExamSession, candidate) -> list[str]:
             if not has_completed_course(candidate, session.required_course_code):
                 problems.append(_("未完成规定课程（%(code)s）") % {"code": session.required_course_code})
     return problems
+
+
+def registration_create_for(*, actor, session: ExamSession, who: str, override_reason: str = "") -> Registration:
+    """Register the person ``who`` names (a username or a resident ID number) for the session."""
+    from accounts.models import User
+
+    who = (who or "").strip()
+    candidate = User.objects.filter(username=who).first() if who else None
+    if candidate is None and who:
+        candidate = User.objects.by_id_number(who).first()
+    if candidate is None:
+        raise ValidationError({"who": _("找不到该考生。")})
+    return registration_create(actor=actor, session=session, candidate=candidate, override_reason=override_reason)
 
 
 @transaction.atomic

@@ -274,3 +274,51 @@ def test_only_item_writers_edit_blueprints(client, make_member, centre, blueprin
     client.force_login(user)
     assert client.get("/exams/manage/blueprints/new/").status_code == 404
     assert client.get(f"/exams/manage/blueprints/{blueprint.code}/edit/").status_code == 404
+
+
+def test_the_console_only_reads_an_overdue_attempt_is_shown_not_submitted(client, examiner, session, registration,
+                                                                          candidate):
+    attempt = services.attempt_start(user=candidate, registration=registration)
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - dt.timedelta(seconds=5))
+    client.force_login(examiner)
+    page = client.get(reverse("exams:manage_console", kwargs={"pk": session.pk})).content.decode()
+    assert "已到时，系统即将自动交卷" in page
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.IN_PROGRESS  # a GET changes nothing
+    assert services.autosubmit_due_attempts() == 1  # the beat job submits it
+    attempt.refresh_from_db()
+    assert attempt.status != Attempt.Status.IN_PROGRESS and attempt.submitted_by == "deadline"
+
+
+def test_a_blueprint_candidates_sat_is_never_changed_by_the_service(centre, testing_bank, special_kind, session,
+                                                                    registration, candidate):
+    from django.core.exceptions import ValidationError
+
+    from tests.exams.conftest import small_sections
+
+    _sit(candidate, registration)
+    bp = session.blueprint
+    with pytest.raises(ValidationError) as refused:
+        services.blueprint_save(actor=None, owner=centre, code=bp.code, name="改名", bank=testing_bank,
+                                certificate_kind=special_kind, sections=small_sections())
+    assert "不能修改" in str(refused.value)
+    with pytest.raises(ValidationError):  # editing it saves a copy, which needs a code of its own
+        services.blueprint_save(actor=None, owner=centre, code=bp.code, name="改名", bank=testing_bank,
+                                certificate_kind=special_kind, sections=small_sections(), editing=bp)
+    copy = services.blueprint_save(actor=None, owner=centre, code=f"{bp.code}-2", name="改名", bank=testing_bank,
+                                   certificate_kind=special_kind, sections=small_sections(), editing=bp)
+    bp.refresh_from_db()
+    assert copy.pk != bp.pk and bp.name != "改名" and copy.name == "改名"
+    with pytest.raises(ValidationError):
+        services.blueprint_save(actor=None, owner=centre, code="bp-empty", name="空", bank=testing_bank, sections=[])
+
+
+def test_registering_by_username_or_id_number(examiner, session, make_member):
+    from django.core.exceptions import ValidationError
+
+    person = make_member(Role.WORKER, real_name="赵报名", id_number="110101199003071233", identity_verified=True)
+    reg = services.registration_create_for(actor=examiner, session=session, who="110101199003071233")
+    assert reg.candidate_id == person.pk
+    with pytest.raises(ValidationError) as refused:
+        services.registration_create_for(actor=examiner, session=session, who="nobody-here")
+    assert "找不到该考生" in str(refused.value)
