@@ -5,7 +5,7 @@ bureau account, nor exam-centre staff of another centre; back-office pages answe
 """
 
 import pytest
-from django.urls import reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.roles import OrgKind, Role
 from exams import services
@@ -21,8 +21,13 @@ OUTSIDERS = [
 
 
 @pytest.fixture
-def world(registration, candidate, testing_bank, training_bank, session, examiner):
+def world(registration, candidate, testing_bank, training_bank, session, examiner, centre, special_kind):
     """A submitted attempt with an essay awaiting marking, so every page has real ids."""
+    from tests.exams.conftest import small_sections
+
+    services.blueprint_save(actor=None, owner=centre, code=session.blueprint.code, name=session.blueprint.name,
+                            bank=testing_bank, training_bank=training_bank, certificate_kind=special_kind,
+                            sections=small_sections(essay=True), duration_minutes=60)
     attempt = services.attempt_start(user=candidate, registration=registration)
     for it in AttemptItem.objects.filter(attempt=attempt).select_related("question", "attempt"):
         services.answer_save(item=it, response=it.question.answer)
@@ -30,46 +35,87 @@ def world(registration, candidate, testing_bank, training_bank, session, examine
     q = Question.objects.filter(bank=testing_bank, type="single").first()
     essay_answer = Answer.objects.filter(item__question__type="essay").first()
     reg = registration
-    urls = [
-        reverse("exams:my_exams"), reverse("exams:practice"), reverse("exams:notebook"),
-        reverse("exams:practice_bank", kwargs={"code": training_bank.code}),
-        reverse("exams:practice_bank", kwargs={"code": testing_bank.code}),
-        reverse("exams:attempt", kwargs={"pk": attempt.pk}),
-        reverse("exams:question", kwargs={"pk": attempt.pk, "position": 1}),
-        reverse("exams:overview", kwargs={"pk": attempt.pk}),
-        reverse("exams:result", kwargs={"pk": attempt.pk}),
-        reverse("exams:my_ticket", kwargs={"registration_id": reg.pk}),
-        reverse("exams:manage"), reverse("exams:manage_bank", kwargs={"code": testing_bank.code}),
-        reverse("exams:manage_bank", kwargs={"code": training_bank.code}),
-        reverse("exams:manage_question_add", kwargs={"code": testing_bank.code}),
-        reverse("exams:manage_question_edit", kwargs={"code": testing_bank.code, "pk": q.pk}),
-        reverse("exams:manage_import", kwargs={"code": testing_bank.code}),
-        reverse("exams:manage_import_template"), reverse("exams:manage_blueprints"),
-        reverse("exams:manage_sessions"), reverse("exams:manage_session_create"),
-        reverse("exams:manage_session", kwargs={"pk": session.pk}),
-        reverse("exams:manage_tickets", kwargs={"pk": session.pk}),
-        reverse("exams:manage_console", kwargs={"pk": session.pk}),
-        reverse("exams:manage_stats", kwargs={"pk": session.pk}),
-        reverse("exams:manage_stats", kwargs={"pk": session.pk}) + "?format=xlsx",
-        reverse("exams:manage_practical", kwargs={"pk": reg.pk}),
-        reverse("exams:manage_marking"),
-        "/api/v1/exams/banks/", f"/api/v1/exams/banks/{testing_bank.code}/questions/",
-        f"/api/v1/exams/banks/{training_bank.code}/questions/", "/api/v1/exams/attempts/",
-    ]
-    if essay_answer is not None:
-        urls.append(reverse("exams:manage_mark", kwargs={"answer_id": essay_answer.pk}))
-    posts = [
-        reverse("exams:manage_question_retire", kwargs={"code": testing_bank.code, "pk": q.pk}),
-        reverse("exams:manage_registration_cancel", kwargs={"pk": reg.pk}),
-        reverse("exams:manage_extend", kwargs={"pk": session.pk, "attempt_id": attempt.pk}),
-        reverse("exams:manage_force_submit", kwargs={"pk": session.pk, "attempt_id": attempt.pk}),
-        reverse("exams:start", kwargs={"registration_id": reg.pk}),
-        f"/api/v1/exams/attempts/{attempt.pk}/answers/",
-    ]
+    bp = session.blueprint
+    gets = {
+        "exams:home": reverse("exams:home"),
+        "exams:my_exams": reverse("exams:my_exams"), "exams:practice": reverse("exams:practice"),
+        "exams:notebook": reverse("exams:notebook"),
+        "exams:practice_bank": reverse("exams:practice_bank", kwargs={"code": training_bank.code}),
+        "exams:practice_bank testing": reverse("exams:practice_bank", kwargs={"code": testing_bank.code}),
+        "exams:attempt": reverse("exams:attempt", kwargs={"pk": attempt.pk}),
+        "exams:question": reverse("exams:question", kwargs={"pk": attempt.pk, "position": 1}),
+        "exams:overview": reverse("exams:overview", kwargs={"pk": attempt.pk}),
+        "exams:result": reverse("exams:result", kwargs={"pk": attempt.pk}),
+        "exams:my_ticket": reverse("exams:my_ticket", kwargs={"registration_id": reg.pk}),
+        "exams:manage": reverse("exams:manage"),
+        "exams:manage_bank": reverse("exams:manage_bank", kwargs={"code": testing_bank.code}),
+        "exams:manage_bank training": reverse("exams:manage_bank", kwargs={"code": training_bank.code}),
+        "exams:manage_question_add": reverse("exams:manage_question_add", kwargs={"code": testing_bank.code}),
+        "exams:manage_question_edit": reverse("exams:manage_question_edit", kwargs={"code": testing_bank.code, "pk": q.pk}),
+        "exams:manage_import": reverse("exams:manage_import", kwargs={"code": testing_bank.code}),
+        "exams:manage_import_template": reverse("exams:manage_import_template"),
+        "exams:manage_blueprints": reverse("exams:manage_blueprints"),
+        "exams:manage_blueprint_add": reverse("exams:manage_blueprint_add"),
+        "exams:manage_blueprint_edit": reverse("exams:manage_blueprint_edit", kwargs={"code": bp.code}),
+        "exams:manage_sessions": reverse("exams:manage_sessions"),
+        "exams:manage_session_create": reverse("exams:manage_session_create"),
+        "exams:manage_session": reverse("exams:manage_session", kwargs={"pk": session.pk}),
+        "exams:manage_tickets": reverse("exams:manage_tickets", kwargs={"pk": session.pk}),
+        "exams:manage_console": reverse("exams:manage_console", kwargs={"pk": session.pk}),
+        "exams:manage_stats": reverse("exams:manage_stats", kwargs={"pk": session.pk}),
+        "exams:manage_stats xlsx": reverse("exams:manage_stats", kwargs={"pk": session.pk}) + "?format=xlsx",
+        "exams:manage_practical": reverse("exams:manage_practical", kwargs={"pk": reg.pk}),
+        "exams:manage_marking": reverse("exams:manage_marking"),
+        "exams-api-banks": "/api/v1/exams/banks/",
+        "exams-api-bank-questions": f"/api/v1/exams/banks/{testing_bank.code}/questions/",
+        "exams-api-bank-questions training": f"/api/v1/exams/banks/{training_bank.code}/questions/",
+        "exams-api-attempts": "/api/v1/exams/attempts/",
+    }
+    gets["exams:manage_mark"] = reverse("exams:manage_mark", kwargs={"answer_id": essay_answer.pk})
+    item = AttemptItem.objects.filter(attempt=attempt).first()
+    posts = {
+        "exams:manage_question_retire": reverse("exams:manage_question_retire", kwargs={"code": testing_bank.code, "pk": q.pk}),
+        "exams:manage_registration_cancel": reverse("exams:manage_registration_cancel", kwargs={"pk": reg.pk}),
+        "exams:manage_prepare_papers": reverse("exams:manage_prepare_papers", kwargs={"pk": session.pk}),
+        "exams:manage_extend": reverse("exams:manage_extend", kwargs={"pk": session.pk, "attempt_id": attempt.pk}),
+        "exams:manage_force_submit": reverse("exams:manage_force_submit", kwargs={"pk": session.pk, "attempt_id": attempt.pk}),
+        "exams:start": reverse("exams:start", kwargs={"registration_id": reg.pk}),
+        "exams:submit": reverse("exams:submit", kwargs={"pk": attempt.pk}),
+        "exams:autosave": reverse("exams:autosave", kwargs={"pk": attempt.pk, "item_id": item.pk}),
+        "exams-api-answer": f"/api/v1/exams/attempts/{attempt.pk}/answers/",
+    }
     secrets = [(s, a) for s, a in Question.objects.filter(bank=testing_bank).values_list("stem", "explanation")]
-    generic = {reverse("exams:manage"), reverse("exams:manage_import_template"), reverse("exams:manage_blueprints"),
-               reverse("exams:manage_sessions"), reverse("exams:manage_session_create"), reverse("exams:manage_marking")}
-    return {"urls": urls, "posts": posts, "generic": generic, "secrets": secrets, "attempt": attempt, "testing_bank": testing_bank}
+    generic = {reverse(n) for n in ("exams:manage", "exams:manage_import_template", "exams:manage_blueprints",
+                                    "exams:manage_blueprint_add", "exams:manage_sessions",
+                                    "exams:manage_session_create", "exams:manage_marking")}
+    return {"urls": list(gets.values()), "posts": list(posts.values()), "names": {n.split(" ")[0] for n in gets} |
+            set(posts), "generic": generic, "secrets": secrets, "attempt": attempt, "testing_bank": testing_bank}
+
+
+# exams URLs the matrix does not call, each with the reason
+EXEMPT = {
+    "exams:notebook_remove": "removes an entry of the caller's own wrong-answer notebook (training banks only)",
+    "exams:mock_start": "starts a mock exam drawn from a training bank; covered by test_candidate_pages",
+}
+
+
+def _names(patterns, namespace="") -> set[str]:
+    out = set()
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            inner = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            out |= _names(p.url_patterns, inner)
+        elif isinstance(p, URLPattern) and p.name:
+            out.add(namespace + p.name)
+    return out
+
+
+def test_every_exams_url_is_in_the_matrix_or_exempt(world):
+    """A new exams page or endpoint joins the matrix (or EXEMPT, with its reason) the day it is added."""
+    names = {n for n in _names(get_resolver().url_patterns) if n.startswith(("exams:", "exams-api-"))}
+    assert names, "no exams URLs found"
+    assert names - world["names"] - set(EXEMPT) == set()
+    assert set(EXEMPT) <= names  # no stale exemption
 
 
 def _member(make_member, role, key):
