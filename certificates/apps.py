@@ -7,7 +7,7 @@ class CertificatesConfig(AppConfig):
     verbose_name = _("证书")
 
     def ready(self) -> None:
-        from accounts.navigation import NavItem, register
+        from core.navigation import NavItem, register
         from accounts.roles import BUREAU_ROLES, LEARNER_ROLES, Role
 
         register(NavItem("certificates:mine", _("我的证书"), roles=frozenset(LEARNER_ROLES), order=40, superuser=False))
@@ -19,7 +19,8 @@ class CertificatesConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from . import public_index
-        from .models import Certificate, CertificateKind, OperationCategory, OperationItem
+        from catalogue.models import CertificateKind, OperationCategory, OperationItem
+        from .models import Certificate
 
         post_save.connect(public_index.on_certificate_saved, sender=Certificate, dispatch_uid="cert-public-save")
         post_delete.connect(public_index.on_certificate_deleted, sender=Certificate, dispatch_uid="cert-public-delete")

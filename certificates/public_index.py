@@ -44,7 +44,8 @@ from django.core.cache import caches
 from django.utils import timezone
 
 from . import numbers
-from .models import Certificate, CertificateKind, OperationCategory, OperationItem, VerificationLog, live_status
+from catalogue.models import CertificateKind, OperationCategory, OperationItem
+from .models import Certificate, VerificationLog, live_status
 
 logger = logging.getLogger("anxun.verify")
 

@@ -14,8 +14,9 @@ from accounts.selectors import has_role, org_ids_with_role, people_visible_to
 from config import prepared
 
 from . import numbers
-from .models import (Certificate, CertificateBatch, CertificateKind, CertificateReview, OperationCategory,
-                     OperationItem, RosterCheck)
+from catalogue.models import CertificateKind, OperationCategory, OperationItem
+
+from .models import Certificate, CertificateBatch, CertificateReview, RosterCheck
 
 
 def _base() -> QuerySet[Certificate]:

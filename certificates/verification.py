@@ -21,7 +21,7 @@ from django.db import connections, router
 from django.utils import timezone
 
 from accounts import pii
-from accounts.audit import client_ip
+from core.audit import client_ip
 
 from .models import Certificate, VerificationLog
 
@@ -63,7 +63,7 @@ def _request_client(request) -> str:
 
 def _redis_client(backend):
     """The redis-py client behind Django's Redis cache backend, or None for any other backend (one
-    per connection pool, reused: config.cache)."""
+    per connection pool, reused: core.cache)."""
     from django.core.cache.backends.redis import RedisCache
 
     if not isinstance(backend, RedisCache):

@@ -7,7 +7,7 @@ class CoursesConfig(AppConfig):
     verbose_name = _("培训课程")
 
     def ready(self) -> None:
-        from accounts.navigation import NavItem, register
+        from core.navigation import NavItem, register
         from accounts.roles import BUREAU_ROLES, ENTERPRISE_MANAGERS, LEARNER_ROLES, Role
 
         from . import signals

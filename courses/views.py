@@ -220,7 +220,7 @@ def enterprise_export(request):
 def coverage_view(request):
     if not selectors.can_view_coverage(request.user):
         raise Http404
-    from reports.charts import Datum, bar_chart
+    from core.ui.charts import Datum, bar_chart
 
     form = CoverageFilterForm(request.GET or None)
     dimension, course = "industry", None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from certificates.models import CertificateKind, OperationItem
+from catalogue.models import CertificateKind, OperationItem
 
 from . import pools, services
 from .models import (

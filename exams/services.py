@@ -17,9 +17,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
+from core.audit import audit_record
 from config import prepared
-from config.decimals import finite_decimal
+from core.decimals import finite_decimal
 from accounts.roles import OrgKind
 
 from . import pools
@@ -517,8 +517,8 @@ def _start_at_once_sql() -> str:
     if _START_AT_ONCE_SQL is None:
         from django.contrib.contenttypes.models import ContentType  # noqa: F401 — the audit's target type
 
-        from accounts.models import AuditLog
-        from certificates.models import CertificateKind
+        from core.models import AuditLog
+        from catalogue.models import CertificateKind
 
         t = {m.__name__: m._meta.db_table for m in (Registration, ExamSession, Blueprint, Attempt, AuditLog)}
         bank = Attempt._meta.get_field("bank").related_model._meta.db_table

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.audit import client_ip
+from core.audit import client_ip
 from config.responses import html_response
 
 from . import selectors, services

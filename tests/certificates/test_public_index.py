@@ -38,7 +38,7 @@ def indexed(settings):
                     f"see test_off_without_redis); no Redis server answers at {REDIS_URL} on this machine — "
                     f"CI has Redis in both passes and fails above instead of skipping")
     prefix = f"anxun-test-idx-{uuid.uuid4().hex[:12]}"
-    settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": prefix}}
+    settings.CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": prefix}}
     settings.ANXUN_VERIFY_INDEX = True
     assert public_index.enabled()
     backend, client = public_index._redis()

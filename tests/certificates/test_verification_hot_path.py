@@ -28,7 +28,7 @@ def _redis_backend():
     (never a skip in CI's PostgreSQL + Redis pass)."""
     import redis
 
-    from config.cache import RedisCache
+    from core.cache import RedisCache
 
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()

@@ -118,7 +118,7 @@ def test_scoping(world, client, make_member):
 
 
 def test_nav_entries_by_role(world, client, make_member):
-    from accounts.navigation import items_for
+    from core.navigation import items_for
     from accounts.selectors import roles_of
 
     def labels(user):

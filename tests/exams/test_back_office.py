@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditLog
+from core.models import AuditLog
 from accounts.roles import Role
 from exams import services, stats
 from exams.models import Answer, Attempt, AttemptItem, PracticalTask, Question

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from accounts.models import AuditLog
+from core.models import AuditLog
 from accounts.roles import Role
 from exams import services
 from exams.models import Attempt, QuestionBank, Registration
