@@ -8,7 +8,7 @@ hypothesis_settings.register_profile(
 )
 hypothesis_settings.load_profile("anxun")
 
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory  # noqa: E402
 
 
 def clear_cache() -> None:

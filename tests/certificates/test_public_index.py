@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from certificates import public_index, selectors, verification, verify_page
+from certificates import public_index, selectors, verification
 from certificates.models import Certificate, LiveStatus, VerificationLog
 from certificates.services import certificate_revoke
 
