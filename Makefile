@@ -6,15 +6,22 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup sysdeps migrate demo worker beat lint
+.PHONY: run test setup setup-dev sysdeps migrate demo worker beat lint
 
+# What runs the site (make run), and on top of it the test, browser and lint tools (make test, make lint).
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || "$$(scripts/find_python.sh)" -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
 	@touch $@
 
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
 setup: $(VENV)/.installed
+
+setup-dev: $(VENV)/.installed-dev
 
 sysdeps:
 	@scripts/sysdeps.sh
@@ -29,10 +36,15 @@ run: sysdeps demo
 	@echo "安训已启动: http://$(HOST):$(PORT)/  (Ctrl-C 停止)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: setup
+test: setup-dev
 	@scripts/sysdeps.sh --required
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+
+# Static checks: ruff (mistakes) and import-linter (the allowed imports between apps, pyproject.toml).
+lint: setup-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 worker: setup
 	$(VENV)/bin/celery -A config worker -l info

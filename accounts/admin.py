@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import AuditLog, HazardTag, Industry, Membership, Organization, ProcessTag, Region, User
+from .models import HazardTag, Industry, Membership, Organization, ProcessTag, Region, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -24,22 +24,6 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_filter = ["kind", "industry"]
     search_fields = ["name", "credit_code"]
     filter_horizontal = ["hazard_tags", "process_tags"]
-
-
-@admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor_repr", "action", "target_repr"]
-    list_filter = ["action"]
-    search_fields = ["actor_repr", "target_repr", "action"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 admin.site.register([Region, Industry, HazardTag, ProcessTag])

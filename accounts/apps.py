@@ -8,8 +8,12 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import backends  # noqa: F401  (drops a user's cached row when it changes)
-        from .navigation import NavItem, register
+        from core.navigation import NavItem, register, set_roles_provider
+
         from .roles import BUREAU_ROLES, ENTERPRISE_MANAGERS
+        from .selectors import roles_of
+
+        set_roles_provider(roles_of)
 
         register(NavItem("home", _("首页"), order=0, public=True))
         register(NavItem("accounts:people", _("人员"), roles=frozenset(ENTERPRISE_MANAGERS | BUREAU_ROLES), order=80))

@@ -1,4 +1,5 @@
-from .navigation import items_for
+from core.navigation import items_for
+
 from .selectors import memberships_of, roles_of
 
 

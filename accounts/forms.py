@@ -3,7 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from . import throttling
-from .audit import client_ip
+from core.audit import client_ip
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):

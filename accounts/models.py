@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -219,28 +218,3 @@ class Membership(models.Model):
                 {"role": _("角色“%(role)s”只能属于%(kind)s。") % {
                     "role": self.get_role_display(), "kind": OrgKind(expected).label}}
             )
-
-
-class AuditLog(models.Model):
-    """Who did what to which record, when, with the state before and after."""
-
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(User, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    actor_repr = models.CharField(_("操作人"), max_length=150, blank=True)
-    action = models.CharField(_("操作"), max_length=64, db_index=True)
-    target_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
-    target_id = models.CharField(max_length=64, blank=True, db_index=True)
-    target_repr = models.CharField(_("对象"), max_length=255, blank=True)
-    before = models.JSONField(_("变更前"), null=True, blank=True)
-    after = models.JSONField(_("变更后"), null=True, blank=True)
-    reason = models.TextField(_("原因"), blank=True)
-    ip = models.GenericIPAddressField(_("IP"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("审计日志")
-        verbose_name_plural = _("审计日志")
-        indexes = [models.Index(fields=["target_type", "target_id"])]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_repr} {self.action} {self.target_repr}"

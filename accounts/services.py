@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from .audit import audit_record
+from core.audit import audit_record
 from .models import Membership, Organization, User
 from .selectors import forget_memberships
 

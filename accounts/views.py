@@ -1,23 +1,18 @@
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
-from django.db import connection
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 
-from .audit import audit_record
+from core.audit import audit_record
+
 from .forms import ProfileForm, ThrottledAuthenticationForm
-from .navigation import items_for
-from .selectors import memberships_of, people_visible_to, roles_of
+from .selectors import memberships_of, people_visible_to
 
 
 class LoginView(auth_views.LoginView):
@@ -45,11 +40,6 @@ def switch_language(request):
                             secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
                             samesite=settings.LANGUAGE_COOKIE_SAMESITE)
     return response
-
-
-def home(request):
-    tiles = items_for(request.user, roles_of(request.user), "") if request.user.is_authenticated else []
-    return render(request, "home.html", {"tiles": [t for t in tiles if t["url"] != "/"]})
 
 
 @login_required
@@ -89,41 +79,3 @@ def person_detail(request, pk: int):
         raise Http404
     return render(request, "accounts/person.html", {"person": person,
                                                     "memberships": person.memberships.select_related("organization")})
-
-
-@never_cache
-def healthz(request):
-    """Database, cache and broker status as JSON; 503 when any configured dependency fails."""
-    report: dict = {}
-    ok = True
-    start = time.perf_counter()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-        report["database"] = {"status": "ok", "vendor": connection.vendor}
-    except Exception as exc:  # noqa: BLE001 - health reports any failure
-        ok = False
-        report["database"] = {"status": "error", "error": exc.__class__.__name__}
-    try:
-        cache.set("anxun:healthz", "1", 10)
-        assert cache.get("anxun:healthz") == "1"
-        report["cache"] = {"status": "ok", "backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
-    except Exception as exc:  # noqa: BLE001
-        ok = False
-        report["cache"] = {"status": "error", "error": exc.__class__.__name__}
-    if settings.CELERY_TASK_ALWAYS_EAGER or not settings.CELERY_BROKER_URL:
-        report["broker"] = {"status": "ok", "mode": "eager"}
-    else:
-        from config.celery import app
-
-        try:
-            with app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
-                conn.ensure_connection(max_retries=1, timeout=2)
-            report["broker"] = {"status": "ok", "mode": "celery", "last_beat": cache.get("anxun:beat:last")}
-        except Exception as exc:  # noqa: BLE001
-            ok = False
-            report["broker"] = {"status": "error", "error": exc.__class__.__name__}
-    report["status"] = "ok" if ok else "error"
-    report["elapsed_ms"] = round((time.perf_counter() - start) * 1000, 1)
-    return JsonResponse(report, status=200 if ok else 503)

@@ -93,7 +93,7 @@ def blueprint(*, code: str, bank, sections: list[tuple[str, str, int, str, tuple
 
 
 def certificate_kind():
-    from certificates.models import CertificateKind
+    from catalogue.models import CertificateKind
 
     return (CertificateKind.objects.filter(requires_operation_item=False).order_by("id").first()
             or CertificateKind.objects.order_by("id").first())
@@ -106,7 +106,7 @@ def exam_session(*, bp, name: str, seats: int):
     ck = bp.certificate_kind
     op = None
     if ck.requires_operation_item:
-        from certificates.models import OperationItem
+        from catalogue.models import OperationItem
 
         op = OperationItem.objects.filter(category__rule_version=ck.rule_version).first()
     return ExamSession.objects.create(

@@ -342,7 +342,7 @@ GIVEN = ["建国", "秀梅", "志强", "丽华", "伟", "芳", "娜", "敏", "�
 def template_certificate(holder):
     """One certificate made by the product's own issuing service; bulk copies are cloned from it."""
     from certificates import services
-    from certificates.models import CertificateKind, OperationItem
+    from catalogue.models import CertificateKind, OperationItem
 
     kind = CertificateKind.objects.filter(requires_operation_item=True).order_by("id").first()
     item = OperationItem.objects.filter(category__rule_version=kind.rule_version).order_by("id").first()
@@ -522,7 +522,7 @@ def certificates_scale(quick: bool, arg: str = "") -> dict:
     people = holders("bench-roster-", roster_n, start=5_000_000)
     certified = int(roster_n * 0.8)  # 80 % hold a certificate (one each), 20 % hold none
     clone_certificates(template, first=small, count=certified, holder_prefix="bench-roster-")
-    from certificates.models import OperationItem
+    from catalogue.models import OperationItem
 
     out["setup_roster_s"] = round(time.perf_counter() - t0, 1)
     settle_tables()

@@ -7,7 +7,7 @@ class CertificatesConfig(AppConfig):
     verbose_name = _("证书")
 
     def ready(self) -> None:
-        from accounts.navigation import NavItem, register
+        from core.navigation import NavItem, register
         from accounts.roles import BUREAU_ROLES, LEARNER_ROLES, Role
 
         register(NavItem("certificates:mine", _("我的证书"), roles=frozenset(LEARNER_ROLES), order=40, superuser=False))
@@ -18,8 +18,10 @@ class CertificatesConfig(AppConfig):
 
         from django.db.models.signals import post_delete, post_save
 
+        from catalogue.models import CertificateKind, OperationCategory, OperationItem
+
         from . import selectors
-        from .models import Certificate, CertificateKind, OperationCategory, OperationItem
+        from .models import Certificate
 
         post_save.connect(selectors.on_certificate_changed, sender=Certificate, dispatch_uid="cert-card-save")
         post_delete.connect(selectors.on_certificate_changed, sender=Certificate, dispatch_uid="cert-card-delete")

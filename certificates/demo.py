@@ -19,7 +19,8 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.services import membership_grant
 
-from .models import Certificate, CertificateKind, OperationItem, RuleVersion
+from catalogue.models import CertificateKind, OperationItem, RuleVersion
+from .models import Certificate
 from .services import certificate_issue, default_dates
 
 AUTHORITY = "江门市应急管理局（演示）"
@@ -35,7 +36,8 @@ EXTRA_HOLDERS = [
 
 
 def _version_on(day: dt.date) -> RuleVersion:
-    return RuleVersion.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
+    return RuleVersion.objects.filter(scope=RuleVersion.Scope.SPECIAL_OPERATION, effective_from__lte=day).order_by(
+        "-effective_from").first()
 
 
 def _kind(code: str, day: dt.date) -> CertificateKind:

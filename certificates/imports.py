@@ -13,7 +13,8 @@ from accounts import pii
 from accounts.models import Organization, User
 from accounts.validators import validate_credit_code, validate_id_number
 
-from .models import Certificate, CertificateKind, OperationItem, RuleVersion
+from catalogue.models import CertificateKind, OperationItem, RuleVersion
+from .models import Certificate
 
 COLUMN_ALIASES = {
     "name": ("姓名", "name"),
@@ -77,7 +78,7 @@ def certificate_import(*, officer, rows: list[dict], dry_run: bool = False) -> I
     from .services import certificate_issue
 
     report = ImportReport()
-    versions = list(RuleVersion.objects.order_by("effective_from"))
+    versions = list(RuleVersion.objects.filter(scope=RuleVersion.Scope.SPECIAL_OPERATION).order_by("effective_from"))
     kinds = list(CertificateKind.objects.select_related("rule_version"))
     items = list(OperationItem.objects.select_related("category"))
     seen: set[tuple] = set()

@@ -1,9 +1,6 @@
-"""The regulatory catalogue, as versioned data with effective dates.
+"""Certificates, their reviews, reminders, verification log, roster checks and batches.
 
-A ``RuleVersion`` is one state of the rules (the 2010 special-operation rules, the 2026 rules …).
-Operation categories/items and certificate kinds hang off a version; every certificate and exam
-records the version it was made under. Nothing here is a constant in code.
-"""
+Certificate kinds, operation items and rule versions are regulation data: catalogue/models.py."""
 
 from __future__ import annotations
 
@@ -13,129 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from config.jsonstore import UnicodeJSONEncoder
-
-
-class RuleVersion(models.Model):
-    code = models.CharField(_("版本代码"), max_length=32, unique=True)
-    name = models.CharField(_("名称"), max_length=128)
-    document = models.CharField(_("依据文件"), max_length=255, blank=True)
-    effective_from = models.DateField(_("施行日期"))
-    effective_until = models.DateField(_("废止日期"), null=True, blank=True)
-    notes = models.TextField(_("说明"), blank=True)
-
-    class Meta:
-        ordering = ["-effective_from"]
-        verbose_name = _("规则版本")
-        verbose_name_plural = _("规则版本")
-
-    def __str__(self) -> str:
-        return f"{self.name}（{self.code}）"
-
-    @classmethod
-    def in_force(cls, on: dt.date | None = None) -> "RuleVersion | None":
-        from django.utils import timezone
-
-        on = on or timezone.localdate()
-        return (
-            cls.objects.filter(effective_from__lte=on)
-            .filter(Q(effective_until__isnull=True) | Q(effective_until__gt=on))
-            .order_by("-effective_from")
-            .first()
-        )
-
-
-def ensure_version_editable(version: "RuleVersion | None") -> None:
-    """Versions that have ended are kept as they were: records made under them refer to them."""
-    from django.core.exceptions import ValidationError
-    from django.utils import timezone
-
-    if version is not None and version.effective_until and version.effective_until <= timezone.localdate():
-        raise ValidationError(
-            _("规则版本“%(v)s”已于 %(d)s 废止，不能再修改；请在新版本中调整。") % {"v": version.code, "d": version.effective_until}
-        )
-
-
-class OperationCategory(models.Model):
-    rule_version = models.ForeignKey(RuleVersion, on_delete=models.PROTECT, related_name="categories")
-    code = models.SlugField(_("类别代码"), max_length=32)
-    name = models.CharField(_("作业类别"), max_length=64)
-    order = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["rule_version", "order", "code"]
-        verbose_name = _("作业类别")
-        verbose_name_plural = _("作业类别")
-        constraints = [models.UniqueConstraint(fields=["rule_version", "code"], name="unique_category_code_per_version")]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def clean(self) -> None:
-        ensure_version_editable(self.rule_version if self.rule_version_id else None)
-
-
-class OperationItem(models.Model):
-    category = models.ForeignKey(OperationCategory, on_delete=models.PROTECT, related_name="items")
-    code = models.SlugField(_("操作项目代码"), max_length=32)
-    name = models.CharField(_("操作项目"), max_length=64)
-    real_equipment_required = models.BooleanField(
-        _("实操须用实际设备"), default=False,
-        help_text=_("电工、焊接与热切割、高处、制冷与空调、烟花爆竹等项目的实操考试须在实际设备上进行。"),
-    )
-    order = models.PositiveSmallIntegerField(default=0)
-    is_active = models.BooleanField(_("有效"), default=True)
-
-    class Meta:
-        ordering = ["category__order", "order", "code"]
-        verbose_name = _("操作项目")
-        verbose_name_plural = _("操作项目")
-        constraints = [models.UniqueConstraint(fields=["category", "code"], name="unique_item_code_per_category")]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def rule_version_id(self) -> int:
-        return self.category.rule_version_id
-
-    def clean(self) -> None:
-        ensure_version_editable(self.category.rule_version if self.category_id else None)
-
-
-class CertificateKind(models.Model):
-    class Family(models.TextChoices):
-        SPECIAL_OPERATION = "special_operation", _("特种作业操作证")
-        MANAGEMENT = "management", _("安全生产知识和管理能力考核合格证")
-        TRAINING = "training", _("培训合格证明")
-
-    rule_version = models.ForeignKey(RuleVersion, on_delete=models.PROTECT, related_name="certificate_kinds")
-    code = models.SlugField(_("代码"), max_length=32)
-    family = models.CharField(_("证书类型"), max_length=24, choices=Family.choices)
-    name = models.CharField(_("名称"), max_length=128)
-    validity_months = models.PositiveSmallIntegerField(_("有效期（月）"))
-    review_interval_months = models.PositiveSmallIntegerField(_("复审周期（月）"), null=True, blank=True)
-    review_window_days = models.PositiveSmallIntegerField(_("复审申请期（到期前天数）"), default=60)
-    review_refresher_hours = models.PositiveSmallIntegerField(_("复审前培训学时"), default=0)
-    theory_pass_mark = models.PositiveSmallIntegerField(_("理论考试合格分"), default=80)
-    theory_full_mark = models.PositiveSmallIntegerField(_("理论考试满分"), default=100)
-    practical_pass_mark = models.PositiveSmallIntegerField(
-        _("实操考试合格分"), null=True, blank=True, help_text=_("待核实：按实际规定调整。")
-    )
-    makeup_attempts = models.PositiveSmallIntegerField(_("补考次数"), default=1, help_text=_("待核实：按实际规定调整。"))
-    requires_operation_item = models.BooleanField(_("须指定操作项目"), default=False)
-
-    class Meta:
-        ordering = ["rule_version", "family", "code"]
-        verbose_name = _("证书种类")
-        verbose_name_plural = _("证书种类")
-        constraints = [models.UniqueConstraint(fields=["rule_version", "code"], name="unique_kind_code_per_version")]
-
-    def __str__(self) -> str:
-        return f"{self.name}（{self.rule_version.code}）"
-
-    def clean(self) -> None:
-        ensure_version_editable(self.rule_version if self.rule_version_id else None)
+from catalogue.models import CertificateKind, OperationItem, RuleVersion
+from core.jsonstore import UnicodeJSONEncoder
 
 
 # --------------------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ from django.utils.translation import gettext_noop as N_
 from accounts import pii
 from accounts.validators import validate_id_number
 
-from .models import Certificate, CertificateKind, LiveStatus, OperationItem
+from catalogue.models import CertificateKind, OperationItem
+from .models import Certificate, LiveStatus
 
 MAX_ROWS = 10_000
 

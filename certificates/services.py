@@ -19,22 +19,19 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
 from accounts.models import Organization, User
+from catalogue.models import CertificateKind, OperationItem
+from core.audit import audit_record
 
 from . import numbers
 from .models import (
     Certificate,
     CertificateBatch,
-    CertificateKind,
     CertificateNumberSequence,
     CertificateReview,
     LiveStatus,
-    OperationCategory,
-    OperationItem,
     Reminder,
     RosterCheck,
-    RuleVersion,
 )
 from .selectors import can_manage_certificate, officer_org_ids
 
@@ -448,40 +445,6 @@ def batch_create(*, user: User, action: str, item_ids: list[int], organization: 
     transaction.on_commit(lambda: run_certificate_batch.delay(batch.pk))
     return batch
 
-
-# ---------------------------------------------------------------------------------------------
-# Catalogue
-# ---------------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def catalogue_copy_version(*, actor, source: RuleVersion, code: str, name: str, effective_from: dt.date,
-                           document: str = "") -> RuleVersion:
-    """Start a new rule version (e.g. "2026") as a copy of another, to be edited by authorised staff.
-    The source version ends the day the new one starts."""
-    if RuleVersion.objects.filter(code=code).exists():
-        raise ValidationError({"code": _("版本代码“%(c)s”已存在。") % {"c": code}})
-    if effective_from <= source.effective_from:
-        raise ValidationError({"effective_from": _("新版本的施行日期须晚于原版本。")})
-    version = RuleVersion.objects.create(code=code, name=name, document=document, effective_from=effective_from)
-    if source.effective_until is None or source.effective_until > effective_from:
-        source.effective_until = effective_from
-        source.save(update_fields=["effective_until"])
-    for category in source.categories.prefetch_related("items"):
-        new_category = OperationCategory.objects.create(
-            rule_version=version, code=category.code, name=category.name, order=category.order)
-        OperationItem.objects.bulk_create([
-            OperationItem(category=new_category, code=i.code, name=i.name, order=i.order,
-                          real_equipment_required=i.real_equipment_required, is_active=i.is_active)
-            for i in category.items.all()
-        ])
-    for kind in source.certificate_kinds.all():
-        kind.pk = None
-        kind.rule_version = version
-        kind.save()
-    audit_record(actor=actor, action="catalogue.version_create", target=version,
-                 after={"code": code, "from": source.code, "effective_from": effective_from})
-    return version
 
 
 # ---------------------------------------------------------------------------------------------

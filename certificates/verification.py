@@ -16,7 +16,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts import pii
-from accounts.audit import client_ip
+from core.audit import client_ip
 
 from .models import Certificate, VerificationLog
 

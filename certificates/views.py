@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.audit import audit_trail
+from core.audit import audit_trail
 from accounts.roles import Role
 from accounts.selectors import has_role, organizations_of
 

@@ -7,7 +7,7 @@ class CmsConfig(AppConfig):
     verbose_name = _("内容发布")
 
     def ready(self) -> None:
-        from accounts.navigation import NavItem, register
+        from core.navigation import NavItem, register
         from accounts.roles import BUREAU_ROLES, Role
 
         from . import signals

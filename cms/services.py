@@ -13,7 +13,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from wagtail.models import Page, Site
 
-from accounts.audit import audit_record
+from core.audit import audit_record
 from accounts.models import Membership, Organization
 from accounts.roles import OrgKind, Role
 

@@ -1,7 +1,5 @@
 import importlib
 
-from config import converters  # noqa: F401  (registers <id:…> before the apps' URLs load)
-
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -14,11 +12,12 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as account_views
 from accounts.urls import auth_urlpatterns
-from config.errors import api_not_found
+from core import views as core_views
+from core.errors import api_not_found
 
 # REST API v1: each app contributes ``<app>/api_urls.py`` with ``urlpatterns``.
 api_v1 = []
-for _app in ("accounts", "cms", "courses", "exams", "certificates", "reports"):
+for _app in settings.ANXUN_APPS:
     try:
         api_v1 += importlib.import_module(f"{_app}.api_urls").urlpatterns
     except ModuleNotFoundError as exc:
@@ -31,9 +30,9 @@ urlpatterns = [
     # then the public verification page (behind every certificate's QR code) and the certificate
     # pages, which own top-level paths of their own (verify/, certificates/)
     path("", include("certificates.urls")),
-    path("", account_views.home, name="home"),
-    path("healthz", account_views.healthz, name="healthz"),
-    path("ops/", include("config.ops")),
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("ops/", include("core.ops")),
     path("accounts/", include(auth_urlpatterns)),
     path("accounts/", include("accounts.urls")),
     path("i18n/switch/", account_views.switch_language, name="switch_language"),
@@ -58,6 +57,6 @@ if settings.DEBUG:
 # Wagtail pages last: standards, clauses, guides, cases and notices live under the site root.
 urlpatterns += [path("", include(wagtail_urls))]
 
-handler404 = "config.errors.page_not_found"
-handler403 = "config.errors.permission_denied"
-handler500 = "config.errors.server_error"
+handler404 = "core.errors.page_not_found"
+handler403 = "core.errors.permission_denied"
+handler500 = "core.errors.server_error"

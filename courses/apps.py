@@ -7,14 +7,17 @@ class CoursesConfig(AppConfig):
     verbose_name = _("培训课程")
 
     def ready(self) -> None:
-        from accounts.navigation import NavItem, register
-        from accounts.roles import BUREAU_ROLES, ENTERPRISE_MANAGERS, LEARNER_ROLES, Role
+        from core.navigation import NavItem, register
+        from accounts.roles import ENTERPRISE_MANAGERS, LEARNER_ROLES, Role
+
+        from exams import eligibility
 
         from . import signals
+        from .selectors import required_course_problems
 
         signals.connect_guards()
+        eligibility.register(eligibility.REQUIRED_COURSE, required_course_problems)
 
         register(NavItem("courses:my_courses", _("我的课程"), roles=frozenset(LEARNER_ROLES), order=20))
         register(NavItem("courses:enterprise", _("培训进度"), roles=frozenset(ENTERPRISE_MANAGERS), order=45))
-        register(NavItem("courses:coverage", _("培训覆盖"), roles=frozenset(BUREAU_ROLES), order=46))
         register(NavItem("courses:offline_sessions", _("线下培训"), roles=frozenset({Role.INSTRUCTOR}), order=47))

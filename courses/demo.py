@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import HazardTag, Industry, Membership
 from accounts.roles import Role
 
+from catalogue.models import StudyHourRequirement, TrainingKind
 from .models import (
     AssignmentRule,
     Course,
@@ -18,8 +19,6 @@ from .models import (
     LessonProgress,
     OfflineAttendance,
     OfflineSession,
-    StudyHourRequirement,
-    TrainingKind,
 )
 from .services import AttendanceRow, offline_attendance_record, rule_create, rule_sync
 

@@ -79,11 +79,3 @@ class AttendanceImportForm(forms.Form):
         if f.size > 5 * 1024 * 1024:
             raise forms.ValidationError(_("文件不能超过5MB。"))
         return f
-
-
-class CoverageFilterForm(forms.Form):
-    dimension = forms.ChoiceField(label=_("统计维度"), required=False, choices=[
-        ("industry", _("行业")), ("hazard", _("风险特征")), ("region", _("地区")), ("role", _("角色")),
-        ("enterprise", _("企业"))])
-    course = forms.ModelChoiceField(label=_("课程"), required=False, queryset=Course.objects.all(),
-                                    empty_label=_("全部必修课程"))

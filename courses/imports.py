@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.validators import validate_id_number
-from config.decimals import finite_decimal
+from core.decimals import finite_decimal
 
 from .services import AttendanceRow
 

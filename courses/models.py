@@ -1,8 +1,8 @@
 """Courses, lessons, assignment rules, enrolments, study time and training records.
 
-Regulatory figures (required 学时, the length of one 学时) are data: ``StudyHourRequirement`` is a
-versioned table with effective dates, and every course and training record keeps the requirement it
-was made under.
+Regulatory figures (required 学时, the length of one 学时) are data: ``catalogue.StudyHourRequirement``
+is a versioned table with effective dates, and every course and training record keeps the requirement
+it was made under.
 """
 
 from __future__ import annotations
@@ -25,64 +25,7 @@ from wagtail.models import Orderable
 
 from accounts.models import HazardTag, Industry, Organization
 from accounts.roles import Role
-
-
-class Population(models.TextChoices):
-    MANAGER = "manager", _("主要负责人和安全生产管理人员")
-    NEW_WORKER = "new_worker", _("新上岗从业人员")
-    WORKER = "worker", _("从业人员")
-    SPECIAL_OPERATOR = "special_operator", _("特种作业人员")
-
-
-class TrainingKind(models.TextChoices):
-    INITIAL = "initial", _("初次培训")
-    REFRESHER = "refresher", _("再培训（每年）")
-    TOPIC = "topic", _("专题培训")
-
-
-class StudyHourRequirement(models.Model):
-    """Minimum 学时 one population must reach for one kind of training, valid from a date.
-
-    Rows are versions: a new regulation adds rows with a later ``effective_from``; old rows stay so
-    records made under them keep their meaning."""
-
-    version = models.CharField(_("依据版本"), max_length=64, help_text=_("例如“生产经营单位安全培训规定（2015修正）”"))
-    population = models.CharField(_("人员类别"), max_length=24, choices=Population.choices)
-    kind = models.CharField(_("培训类型"), max_length=16, choices=TrainingKind.choices)
-    high_risk = models.BooleanField(_("高危行业"), default=False)
-    hours = models.DecimalField(_("最低学时"), max_digits=6, decimal_places=1, validators=[MinValueValidator(0)])
-    minutes_per_hour = models.PositiveSmallIntegerField(
-        _("每学时分钟数"), default=45, validators=[MinValueValidator(20), MaxValueValidator(60)],
-        help_text=_("各地规定不一，常见为45分钟。"))
-    effective_from = models.DateField(_("生效日期"))
-    effective_to = models.DateField(_("失效日期"), null=True, blank=True)
-    verified = models.BooleanField(_("已核实"), default=True, help_text=_("未核实的数值请在说明中注明来源。"))
-    note = models.CharField(_("说明"), max_length=255, blank=True)
-
-    class Meta:
-        ordering = ["population", "kind", "high_risk", "-effective_from"]
-        verbose_name = _("学时要求")
-        verbose_name_plural = _("学时要求")
-        constraints = [
-            models.UniqueConstraint(fields=["population", "kind", "high_risk", "effective_from"],
-                                    name="courses_requirement_unique_version"),
-            models.CheckConstraint(condition=Q(effective_to__isnull=True) | Q(effective_to__gt=models.F("effective_from")),
-                                   name="courses_requirement_dates"),
-        ]
-
-    def __str__(self) -> str:
-        risk = _("高危") if self.high_risk else _("一般")
-        return f"{self.get_population_display()}·{self.get_kind_display()}·{risk} ≥{self.hours}学时（{self.version}）"
-
-    @classmethod
-    def in_force(cls, *, population: str, kind: str, high_risk: bool, on: dt.date | None = None):
-        on = on or timezone.localdate()
-        return (
-            cls.objects.filter(population=population, kind=kind, high_risk=high_risk, effective_from__lte=on)
-            .filter(Q(effective_to__isnull=True) | Q(effective_to__gt=on))
-            .order_by("-effective_from")
-            .first()
-        )
+from catalogue.models import StudyHourRequirement, TrainingKind
 
 
 class Course(ClusterableModel):

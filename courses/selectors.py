@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Membership, Organization
 from accounts.roles import BUREAU_ROLES, ENTERPRISE_MANAGERS, OrgKind, Role
@@ -32,6 +33,14 @@ def has_completed_course(user, course_code: str) -> bool:
     if user is None or not getattr(user, "pk", None):
         return False
     return TrainingRecord.objects.filter(person_id=user.pk, course__code=course_code).exists()
+
+
+def required_course_problems(session, candidate) -> list[str]:
+    """Exams' eligibility check "the session's required course is completed" (registered in apps.py)."""
+    code = session.required_course_code
+    if code and not has_completed_course(candidate, code):
+        return [gettext("未完成规定课程（%(code)s）") % {"code": code}]
+    return []
 
 
 def refresher_hours(user, since: dt.date) -> Decimal:
@@ -251,96 +260,25 @@ def roles_in(org: Organization, user_ids) -> dict[int, list[str]]:
     return out
 
 
-# ---------------------------------------------------------------- bureau coverage
+# ---------------------------------------------------------------- enrolments as other apps count them
 
-def can_view_coverage(user) -> bool:
-    return user.is_superuser or has_role(user, *BUREAU_ROLES)
-
-
-@dataclass
-class CoverageRow:
-    key: str
-    label: str
-    target: int = 0
-    completed: int = 0
-    overdue: int = 0
-    href: str = ""
-
-    @property
-    def rate(self) -> Decimal:
-        if not self.target:
-            return Decimal("0")
-        return (Decimal(self.completed) * 100 / Decimal(self.target)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+def coverage_enrolments(user_ids, *, course: Course | None = None):
+    """(user id, course id, completed, due date) of the enrolments that count towards training
+    coverage: not withdrawn; of ``course``, or of every mandatory course when none is given."""
+    qs = Enrolment.objects.filter(user_id__in=list(user_ids)).exclude(status=Enrolment.Status.WITHDRAWN)
+    qs = qs.filter(course=course) if course is not None else qs.filter(course__is_mandatory=True)
+    for uid, course_id, status, due in qs.values_list("user_id", "course_id", "status", "due_date"):
+        yield uid, course_id, status == Enrolment.Status.COMPLETED, due
 
 
-DIMENSIONS = ("industry", "hazard", "region", "role", "enterprise")
+def open_enrolment_q() -> Q:
+    """An enrolment still being worked on (neither completed nor withdrawn)."""
+    return Q(status=Enrolment.Status.ACTIVE)
 
 
-def coverage(user, *, course: Course | None = None, dimension: str = "industry", enterprise_filter: dict | None = None,
-             today: dt.date | None = None) -> dict:
-    """Share of each target population that completed its assigned training.
-
-    The target population is every person with an (assigned or self-chosen) enrolment who currently
-    works in a visible enterprise; a person counts once per group (industry, hazard tag, region,
-    role, enterprise) and per course. Completed = the enrolment is completed."""
-    today = today or timezone.localdate()
-    orgs_qs = enterprises_visible_to(user)
-    if enterprise_filter:
-        orgs_qs = orgs_qs.filter(**enterprise_filter)
-    orgs = {
-        o.pk: o for o in orgs_qs.select_related("industry", "region").prefetch_related("hazard_tags")
-    }
-    memberships = list(
-        Membership.objects.filter(organization_id__in=list(orgs), is_active=True).values_list(
-            "user_id", "organization_id", "role")
-    )
-    person_groups: dict[int, set[tuple[str, str]]] = defaultdict(set)
-    labels: dict[str, str] = {}
-    for uid, org_id, role in memberships:
-        org = orgs[org_id]
-        keys: list[tuple[str, str]] = []
-        if dimension == "industry":
-            keys.append((f"i{org.industry_id or 0}", org.industry.name if org.industry else "未分类"))
-        elif dimension == "hazard":
-            for tag in org.hazard_tags.all():
-                keys.append((f"h{tag.pk}", tag.name))
-        elif dimension == "region":
-            keys.append((f"r{org.region_id}", org.region.name))
-        elif dimension == "role":
-            keys.append((f"o{role}", str(Role(role).label)))
-        else:
-            keys.append((f"e{org.pk}", org.name))
-        for key, label in keys:
-            labels[key] = label
-            person_groups[uid].add((key, str(org.pk)))
-    enrol_qs = Enrolment.objects.filter(user_id__in=list(person_groups)).exclude(status=Enrolment.Status.WITHDRAWN)
-    if course is not None:
-        enrol_qs = enrol_qs.filter(course=course)
-    else:
-        enrol_qs = enrol_qs.filter(course__is_mandatory=True)
-    rows: dict[str, CoverageRow] = {}
-    counted: set[tuple] = set()
-    totals = CoverageRow("all", "合计")
-    total_counted: set[tuple] = set()
-    for uid, course_id, status, due in enrol_qs.values_list("user_id", "course_id", "status", "due_date"):
-        done = status == Enrolment.Status.COMPLETED
-        late = not done and due is not None and due < today
-        if (uid, course_id) not in total_counted:
-            total_counted.add((uid, course_id))
-            totals.target += 1
-            totals.completed += done
-            totals.overdue += late
-        for key, _org in person_groups[uid]:
-            marker = (key, uid, course_id)
-            if marker in counted:
-                continue
-            counted.add(marker)
-            row = rows.setdefault(key, CoverageRow(key, labels[key]))
-            row.target += 1
-            row.completed += done
-            row.overdue += late
-    ordered = sorted(rows.values(), key=lambda r: (-r.target, r.label))
-    return {"rows": ordered, "total": totals, "orgs": orgs}
+def overdue_enrolment_q(today: dt.date) -> Q:
+    """An open enrolment whose due date has passed."""
+    return open_enrolment_q() & Q(due_date__lt=today)
 
 
 def visible_offline_sessions(user) -> QuerySet[OfflineSession]:

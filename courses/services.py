@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
+from core.audit import audit_record
 from accounts.models import Membership, Organization, region_prefix
 from accounts.roles import OrgKind
 

@@ -13,7 +13,6 @@ urlpatterns = [
     path("lesson/<id:pk>/heartbeat/", views.heartbeat, name="heartbeat"),
     path("enterprise/", views.enterprise_progress, name="enterprise"),
     path("enterprise/export.xlsx", views.enterprise_export, name="enterprise_export"),
-    path("coverage/", views.coverage_view, name="coverage"),
     path("rules/", views.rules, name="rules"),
     path("rules/<id:pk>/deactivate/", views.rule_deactivate, name="rule_deactivate"),
     path("offline/", views.offline_sessions, name="offline_sessions"),

@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,7 +16,7 @@ from accounts.roles import BUREAU_ROLES, OrgKind, Role
 from accounts.selectors import has_role, organizations_of
 
 from . import selectors, services
-from .forms import AssignmentRuleForm, AttendanceImportForm, CoverageFilterForm, OfflineSessionForm
+from .forms import AssignmentRuleForm, AttendanceImportForm, OfflineSessionForm
 from .imports import parse_attendance, template_workbook
 from .models import Course, Enrolment, Lesson, LessonProgress
 
@@ -212,58 +211,6 @@ def enterprise_export(request):
                         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     resp["Content-Disposition"] = f'attachment; filename="training-progress-{org.pk}-{today:%Y%m%d}.xlsx"'
     return resp
-
-
-# ---------------------------------------------------------------- bureau
-
-@login_required
-def coverage_view(request):
-    if not selectors.can_view_coverage(request.user):
-        raise Http404
-    from reports.charts import Datum, bar_chart
-
-    form = CoverageFilterForm(request.GET or None)
-    dimension, course = "industry", None
-    if form.is_valid():
-        dimension = form.cleaned_data.get("dimension") or "industry"
-        course = form.cleaned_data.get("course")
-    data = selectors.coverage(request.user, course=course, dimension=dimension)
-    base = reverse("courses:coverage")
-    course_q = f"&course={course.pk}" if course else ""
-    chart = bar_chart(
-        [Datum(r.label, float(r.rate), href=f"{base}?dimension=enterprise{course_q}&group={r.key}")
-         for r in data["rows"][:20]],
-        title=_("完成率（%）"), unit="%", max_value=100, width=640,
-    )
-    # drill-down: enterprises of one group
-    group = request.GET.get("group", "")
-    enterprise_rows = []
-    if dimension == "enterprise":
-        flt = _group_filter(group)
-        enterprise_rows = selectors.coverage(request.user, course=course, dimension="enterprise",
-                                             enterprise_filter=flt)["rows"] if flt is not None else data["rows"]
-        for r in enterprise_rows:
-            r.href = reverse("courses:enterprise") + f"?org={r.key[1:]}" + (f"&course={course.code}" if course else "")
-    return render(request, "courses/coverage.html", {
-        "form": form, "data": data, "chart": chart, "dimension": dimension, "course": course,
-        "enterprise_rows": enterprise_rows, "group": group,
-    })
-
-
-def _group_filter(group: str):
-    """Coverage group key → enterprise filter for the drill-down (i=industry, h=hazard, r=region)."""
-    if not group or len(group) < 2:
-        return None
-    kind, value = group[0], group[1:]
-    if kind == "i" and value.isdigit():
-        return {"industry_id": int(value) or None}
-    if kind == "h" and value.isdigit():
-        return {"hazard_tags": int(value)}
-    if kind == "r" and value.isdigit():
-        return {"region_id": value}
-    if kind == "o" and value in Role.values:
-        return {"memberships__role": value, "memberships__is_active": True}
-    return None
 
 
 # ---------------------------------------------------------------- assignment rules

@@ -1,4 +1,4 @@
-"""Back office for courses in Wagtail: courses with their lessons, and the study-hour requirement table."""
+"""Back office for courses in Wagtail: courses with their lessons (study-hour requirements: catalogue)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +9,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from accounts.roles import Role
 
-from .models import Course, StudyHourRequirement
+from .models import Course
 
 
 class CourseForm(WagtailAdminModelForm):
@@ -43,16 +43,8 @@ class CourseViewSet(SnippetViewSet):
     ], base_form_class=CourseForm)
 
 
-class RequirementViewSet(SnippetViewSet):
-    model = StudyHourRequirement
-    icon = "time"
-    menu_label = _("学时要求")
-    list_display = ["__str__", "effective_from", "effective_to", "verified"]
-    list_filter = ["population", "kind", "high_risk"]
-
-
 class CoursesGroup(SnippetViewSetGroup):
-    items = (CourseViewSet, RequirementViewSet)
+    items = (CourseViewSet,)
     menu_icon = "doc-full"
     menu_label = _("培训课程")
     menu_name = "courses"

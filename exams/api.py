@@ -9,7 +9,7 @@ from rest_framework.decorators import api_view
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from accounts.audit import client_ip
+from core.audit import client_ip
 
 from . import selectors, services
 from .models import Attempt, Question

@@ -8,7 +8,7 @@ class ExamsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import pools  # noqa: F401  (signals that renew a bank's pool token)
-        from accounts.navigation import NavItem, register
+        from core.navigation import NavItem, register
         from accounts.roles import EXAM_CENTRE_ROLES, LEARNER_ROLES
 
         learners = frozenset(LEARNER_ROLES)

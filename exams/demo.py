@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from certificates.models import CertificateKind, OperationItem
+from catalogue.models import CertificateKind, OperationItem
 
 from . import pools, services
 from .models import (
@@ -139,8 +139,7 @@ CLAUSES = [
 
 def _link_clauses(banks: list[QuestionBank]) -> int:
     """Cite the 工贸 criteria clauses (from the cms demo) on the 工贸 questions. Idempotent."""
-    from cms.models import Clause
-
+    Clause = Question.clauses.field.related_model  # the questions' own relation: exams imports nothing of cms
     clauses = {c.code: c.pk for c in Clause.objects.filter(code__in=[code for code, _w in CLAUSES])}
     if not clauses:
         return 0

@@ -59,7 +59,7 @@ class SessionForm(forms.Form):
 
     def __init__(self, *args, blueprints=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from certificates.models import OperationItem
+        from catalogue.models import OperationItem
 
         self.fields["blueprint"].queryset = blueprints if blueprints is not None else Blueprint.objects.none()
         self.fields["operation_item"].queryset = OperationItem.objects.filter(is_active=True).select_related("category")
@@ -124,7 +124,7 @@ class BlueprintForm(forms.Form):
 
     def __init__(self, *args, testing_banks=None, training_banks=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from certificates.models import CertificateKind
+        from catalogue.models import CertificateKind
 
         self.fields["bank"].queryset = testing_banks
         self.fields["training_bank"].queryset = training_banks

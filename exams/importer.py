@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
+from core.audit import audit_record
 
 from .models import OPTION_KEYS, KnowledgeTag, Question, QuestionBank, stem_digest, truefalse_options
 from . import pools

@@ -36,7 +36,7 @@ from .forms import (
     SessionForm,
 )
 from .importer import MAX_FILE_BYTES, ImportFileError, import_questions, template_workbook
-from .models import Answer, Attempt, Blueprint, PracticalTask, Question, QuestionBank
+from .models import Answer, Attempt, PracticalTask, Question, QuestionBank
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

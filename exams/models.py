@@ -41,7 +41,7 @@ class QuestionBank(models.Model):
         "accounts.Organization", verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="question_banks"
     )
     operation_item = models.ForeignKey(
-        "certificates.OperationItem", verbose_name=_("操作项目"), null=True, blank=True,
+        "catalogue.OperationItem", verbose_name=_("操作项目"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="question_banks",
     )
     description = models.TextField(_("说明"), blank=True)
@@ -182,7 +182,7 @@ class Blueprint(models.Model):
         help_text=_("模拟考试按本策略的结构只从练习题库抽题。"),
     )
     certificate_kind = models.ForeignKey(
-        "certificates.CertificateKind", verbose_name=_("证书种类"), null=True, blank=True, on_delete=models.PROTECT
+        "catalogue.CertificateKind", verbose_name=_("证书种类"), null=True, blank=True, on_delete=models.PROTECT
     )
     pass_mark = models.DecimalField(
         _("合格分"), max_digits=6, decimal_places=1, null=True, blank=True,
@@ -254,14 +254,14 @@ class ExamSession(models.Model):
     name = models.CharField(_("场次名称"), max_length=128)
     blueprint = models.ForeignKey(Blueprint, verbose_name=_("组卷策略"), on_delete=models.PROTECT, related_name="sessions")
     certificate_kind = models.ForeignKey(
-        "certificates.CertificateKind", verbose_name=_("证书种类"), on_delete=models.PROTECT, related_name="exam_sessions"
+        "catalogue.CertificateKind", verbose_name=_("证书种类"), on_delete=models.PROTECT, related_name="exam_sessions"
     )
     operation_item = models.ForeignKey(
-        "certificates.OperationItem", verbose_name=_("操作项目"), null=True, blank=True, on_delete=models.PROTECT,
+        "catalogue.OperationItem", verbose_name=_("操作项目"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="exam_sessions",
     )
     rule_version = models.ForeignKey(
-        "certificates.RuleVersion", verbose_name=_("规则版本"), on_delete=models.PROTECT, related_name="exam_sessions"
+        "catalogue.RuleVersion", verbose_name=_("规则版本"), on_delete=models.PROTECT, related_name="exam_sessions"
     )
     required_course_code = models.CharField(_("须完成的课程代码"), max_length=64, blank=True)
     require_identity_verified = models.BooleanField(_("须已核验身份"), default=True)
@@ -505,7 +505,7 @@ class Answer(models.Model):
 class PracticalTask(models.Model):
     """A practical exam task for an operation item (实操考试项目), with its points, as data."""
 
-    operation_item = models.ForeignKey("certificates.OperationItem", verbose_name=_("操作项目"), on_delete=models.PROTECT,
+    operation_item = models.ForeignKey("catalogue.OperationItem", verbose_name=_("操作项目"), on_delete=models.PROTECT,
                                        related_name="practical_tasks")
     code = models.SlugField(_("代码"), max_length=40)
     title = models.CharField(_("考试项目"), max_length=128)

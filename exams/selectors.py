@@ -371,3 +371,31 @@ def notebook(user, bank: QuestionBank | None = None) -> QuerySet[PracticeRecord]
     if bank is not None:
         qs = qs.filter(bank=bank)
     return qs.order_by("-answered_at")
+
+
+# ---------------------------------------------------------------- registrations as other apps count them
+# Conditions on Registration rows, so reports (and anyone else) count sittings and passes the way exams
+# decides them, without repeating its status values.
+
+def registered_q() -> Q:
+    """A registration that stands (not cancelled)."""
+    return Q(status=Registration.Status.REGISTERED)
+
+
+def sat_q() -> Q:
+    """The candidate handed in a paper of the real exam (being marked or marked)."""
+    attempts = Attempt.objects.filter(registration_id=OuterRef("pk"), mode=Attempt.Mode.EXAM,
+                                      status__in=(Attempt.Status.MARKING, Attempt.Status.GRADED))
+    return Q(Exists(attempts))
+
+
+def passed_q() -> Q:
+    """The theory exam was passed."""
+    return Q(Exists(Attempt.objects.filter(registration_id=OuterRef("pk"), mode=Attempt.Mode.EXAM, passed=True)))
+
+
+def qualified_q() -> Q:
+    """Theory passed, and the practical passed where the certificate kind has a practical exam."""
+    practical_ok = (Q(session__certificate_kind__practical_pass_mark__isnull=True)
+                    | Q(practical_result__passed=True))
+    return passed_q() & practical_ok

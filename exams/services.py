@@ -16,11 +16,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
-from config.decimals import finite_decimal
+from core.audit import audit_record
+from core.decimals import finite_decimal
 from accounts.roles import OrgKind
 
 from . import pools
+from .eligibility import problems as eligibility_problems
 from .grading import normalise_response, score_objective
 from .models import (
     OPTION_KEYS,
@@ -394,22 +395,6 @@ def session_create(
     audit_record(actor=actor, action="exam_session.create", target=session,
                  after={"blueprint": blueprint.code, "starts_at": starts_at, "ends_at": ends_at})
     return session
-
-
-def eligibility_problems(*, session: ExamSession, candidate) -> list[str]:
-    """Why a candidate may not sit this session (empty when eligible)."""
-    problems = []
-    if session.require_identity_verified and not candidate.identity_verified:
-        problems.append(_("考生身份尚未核验"))
-    if session.required_course_code:
-        try:
-            from courses.selectors import has_completed_course
-        except ImportError:
-            problems.append(_("无法核对课程完成情况"))
-        else:
-            if not has_completed_course(candidate, session.required_course_code):
-                problems.append(_("未完成规定课程（%(code)s）") % {"code": session.required_course_code})
-    return problems
 
 
 def registration_create_for(*, actor, session: ExamSession, who: str, override_reason: str = "") -> Registration:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.audit import client_ip
+from core.audit import client_ip
 
 from . import selectors, services
 from .models import Attempt, PracticeRecord, Question, QuestionBank

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import HazardTag
 
-from . import charts
+from core.ui import charts
 from .metrics import METRICS, SOURCES, breakdown, compute, metric_url, monthly
 from .scope import Scope, add_months, month_end, month_start
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from accounts.roles import OrgKind
+from courses.models import Course
 
 
 class _BureauForm(forms.Form):
@@ -53,3 +54,11 @@ class ProgressGenerateForm(_BureauForm):
         if day > timezone.localdate().replace(day=1):
             raise forms.ValidationError(_("不能生成未来月份的调度表。"))
         return day
+
+
+class CoverageFilterForm(forms.Form):
+    dimension = forms.ChoiceField(label=_("统计维度"), required=False, choices=[
+        ("industry", _("行业")), ("hazard", _("风险特征")), ("region", _("地区")), ("role", _("角色")),
+        ("enterprise", _("企业"))])
+    course = forms.ModelChoiceField(label=_("课程"), required=False, queryset=Course.objects.all(),
+                                    empty_label=_("全部必修课程"))

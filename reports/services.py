@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.audit import audit_record
+from core.audit import audit_record
 from accounts.models import Organization
 from accounts.roles import OrgKind
 

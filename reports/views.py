@@ -7,13 +7,17 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization
-from accounts.roles import OrgKind
+from accounts.roles import OrgKind, Role
+from core.ui.charts import Datum, bar_chart
 
+from . import coverage as coverage_data
 from . import dashboards
+from .forms import CoverageFilterForm
 from .metrics import METRICS, SOURCES, metric_rows
 from .scope import ReportKind, add_months, build_scope, is_bureau_viewer, managed_enterprises, month_end
 
@@ -193,3 +197,53 @@ def progress_export(request):
     name = quote(f"调度表-{bureau.name}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
     resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
     return resp
+
+
+# ---------------------------------------------------------------- training coverage
+
+@login_required
+def coverage(request):
+    if not coverage_data.can_view_coverage(request.user):
+        raise Http404
+    form = CoverageFilterForm(request.GET or None)
+    dimension, course = "industry", None
+    if form.is_valid():
+        dimension = form.cleaned_data.get("dimension") or "industry"
+        course = form.cleaned_data.get("course")
+    data = coverage_data.coverage(request.user, course=course, dimension=dimension)
+    base = reverse("reports:coverage")
+    course_q = f"&course={course.pk}" if course else ""
+    chart = bar_chart(
+        [Datum(r.label, float(r.rate), href=f"{base}?dimension=enterprise{course_q}&group={r.key}")
+         for r in data["rows"][:20]],
+        title=_("完成率（%）"), unit="%", max_value=100, width=640,
+    )
+    # drill-down: enterprises of one group
+    group = request.GET.get("group", "")
+    enterprise_rows = []
+    if dimension == "enterprise":
+        flt = _group_filter(group)
+        enterprise_rows = coverage_data.coverage(request.user, course=course, dimension="enterprise",
+                                             enterprise_filter=flt)["rows"] if flt is not None else data["rows"]
+        for r in enterprise_rows:
+            r.href = reverse("courses:enterprise") + f"?org={r.key[1:]}" + (f"&course={course.code}" if course else "")
+    return render(request, "reports/coverage.html", {
+        "form": form, "data": data, "chart": chart, "dimension": dimension, "course": course,
+        "enterprise_rows": enterprise_rows, "group": group,
+    })
+
+
+def _group_filter(group: str):
+    """Coverage group key → enterprise filter for the drill-down (i=industry, h=hazard, r=region)."""
+    if not group or len(group) < 2:
+        return None
+    kind, value = group[0], group[1:]
+    if kind == "i" and value.isdigit():
+        return {"industry_id": int(value) or None}
+    if kind == "h" and value.isdigit():
+        return {"hazard_tags": int(value)}
+    if kind == "r" and value.isdigit():
+        return {"region_id": value}
+    if kind == "o" and value in Role.values:
+        return {"memberships__role": value, "memberships__is_active": True}
+    return None

@@ -19,7 +19,7 @@ def load_glossary(path: Path) -> dict[str, str]:
 
 
 def unquote(lines: list[str]) -> str:
-    text = "".join(l.strip()[1:-1] for l in lines)
+    text = "".join(line.strip()[1:-1] for line in lines)
     return bytes(text, "utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8")
 
 
@@ -56,7 +56,8 @@ def fill(po_path: Path) -> tuple[int, int]:
             block = [line[6:]]
             j = i + 1
             while j < len(lines) and lines[j].startswith('"'):
-                block.append(lines[j]); j += 1
+                block.append(lines[j])
+                j += 1
             msgid = unquote(block)
             out.extend(lines[i:j])
             if j < len(lines) and lines[j].startswith("msgstr ") and msgid:
@@ -70,9 +71,11 @@ def fill(po_path: Path) -> tuple[int, int]:
                 if (not current or fuzzy is not None) and msgid in glossary:
                     if fuzzy is not None:
                         _drop_fuzzy(out, fuzzy)
-                    out.append("msgstr " + quote(glossary[msgid])); filled += 1
+                    out.append("msgstr " + quote(glossary[msgid]))
+                    filled += 1
                 else:
-                    out.extend(lines[j:k]); missing += 0 if current and fuzzy is None else 1
+                    out.extend(lines[j:k])
+                    missing += 0 if current and fuzzy is None else 1
                 i = k
                 continue
             if j < len(lines) and lines[j].startswith("msgid_plural ") and msgid:

@@ -1,10 +1,10 @@
-"""config.decimals.finite_decimal: typed numbers as Decimals, NaN and infinities as none."""
+"""core.decimals.finite_decimal: typed numbers as Decimals, NaN and infinities as none."""
 
 from decimal import Decimal
 
 import pytest
 
-from config.decimals import finite_decimal
+from core.decimals import finite_decimal
 
 
 @pytest.mark.parametrize("value, expected", [

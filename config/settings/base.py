@@ -24,13 +24,21 @@ PII_HASH_KEY = env("ANXUN_PII_HASH_KEY", default="")
 # Ed25519 private key (PEM) signing certificate QR payloads; generated into var/ when absent.
 SIGNING_KEY_FILE = env("ANXUN_SIGNING_KEY_FILE", default=str(BASE_DIR / "var" / "signing_ed25519.pem"))
 
-INSTALLED_APPS = [
+# The project's own apps, written once: INSTALLED_APPS, the API routes (config/urls.py) and the
+# periodic jobs (config/celery.py) read this list. Allowed imports between them: pyproject.toml.
+ANXUN_APPS = [
+    "core",
     "accounts",
+    "catalogue",
     "cms",
     "courses",
     "exams",
     "certificates",
     "reports",
+]
+
+INSTALLED_APPS = [
+    *ANXUN_APPS,
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -66,8 +74,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Below Django's CSP middleware: the editors' admin gets its own policy (config/security.py).
-    "config.security.AdminContentSecurityPolicyMiddleware",
+    # Below Django's CSP middleware: the editors' admin gets its own policy (core/security.py).
+    "core.security.AdminContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -80,7 +88,7 @@ MIDDLEWARE = [
 ]
 
 if env("DATABASE_REPLICA_URL", default=""):
-    MIDDLEWARE.insert(1, "config.db_router.ReplicaReadsMiddleware")
+    MIDDLEWARE.insert(1, "core.db_router.ReplicaReadsMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -128,7 +136,7 @@ else:
     INSTALLED_APPS.append("django.contrib.postgres")
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Optional read replica for read-only public traffic (certificate verification): config/db_router.py.
+# Optional read replica for read-only public traffic (certificate verification): core/db_router.py.
 REPLICA_READ_PATHS = env.list("ANXUN_REPLICA_READ_PATHS", default=["/verify/"])
 if env("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
@@ -137,14 +145,14 @@ if env("DATABASE_REPLICA_URL", default=""):
         DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
         DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
         DATABASES["replica"].setdefault("OPTIONS", {})["options"] = "-c default_transaction_read_only=on"
-    DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+    DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "config.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="anxun"),
         }
@@ -292,7 +300,7 @@ ANXUN_PREVIEW_CSP = {**SECURE_CSP, "frame-ancestors": [CSP.SELF]}
 # <script> (no nonce support, so no nonce either: a nonce would make browsers ignore 'unsafe-inline'),
 # modal choosers run the scripts of the HTML they load, image uploads preview blob: URLs, and the
 # editor frames its own preview. No 'unsafe-eval': the admin works without it.
-# config.security.AdminContentSecurityPolicyMiddleware applies it to the admin's paths.
+# core.security.AdminContentSecurityPolicyMiddleware applies it to the admin's paths.
 ANXUN_ADMIN_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
@@ -338,8 +346,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # The schema documents the product API (/api/…), not Wagtail's internal admin API.
-    "PREPROCESSING_HOOKS": ["config.schema.only_product_api"],
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.schema.document_errors"],
+    "PREPROCESSING_HOOKS": ["core.schema.only_product_api"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.document_errors"],
 }
 
 LOGGING = {

@@ -54,8 +54,8 @@ CSRF_COOKIE_SECURE = True
 MAILERS["default"]["BACKEND"] = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 
 # Restricted media through nginx (X-Accel-Redirect to its internal /protected/ location) instead of
-# streaming it through gunicorn; see config/protected_files.py.
+# streaming it through gunicorn; see core/protected_files.py.
 X_ACCEL_REDIRECT = env.bool("ANXUN_X_ACCEL_REDIRECT", default=False)
 X_ACCEL_REDIRECT_PREFIX = "/protected/"
 if X_ACCEL_REDIRECT:
-    SENDFILE_BACKEND = "config.protected_files"
+    SENDFILE_BACKEND = "core.protected_files"

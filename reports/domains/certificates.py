@@ -26,7 +26,7 @@ def _certificates(scope: Scope) -> QuerySet:
 def _window_q(scope: Scope) -> Q:
     """next_review_due falls within its kind's review window from today (one small catalogue read)."""
     q = Q(pk__in=[])
-    for kind_id, days in model("certificates.CertificateKind").objects.values_list("pk", "review_window_days"):
+    for kind_id, days in model("catalogue.CertificateKind").objects.values_list("pk", "review_window_days"):
         q |= Q(kind_id=kind_id, next_review_due__lte=scope.today + dt.timedelta(days=days))
     return q
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.roles import Role
+from courses import selectors as courses
 
 from ..metrics import (Metric, Source, _people, has_role_in_scope, member_of_q, model, register_metric,
                        register_source)
@@ -18,8 +19,8 @@ def trained_q(scope: Scope) -> Q:
 
 
 def overdue_q(scope: Scope) -> Q:
-    enrolments = model("courses.Enrolment").objects.filter(
-        user_id=OuterRef("pk"), status="active", due_date__lt=scope.today)
+    enrolments = model("courses.Enrolment").objects.filter(courses.overdue_enrolment_q(scope.today),
+                                                           user_id=OuterRef("pk"))
     return Q(Exists(enrolments))
 
 
@@ -82,5 +83,5 @@ register_source(Source(
     order_by=("due_date", "pk"), select_related=("user", "course"),
 ))
 register_metric(Metric("enrol_overdue", "逾期未完成的培训任务", "enrolments",
-                       lambda s: Q(status="active", due_date__lt=s.today), unit="项"))
-register_metric(Metric("enrol_active", "进行中的培训任务", "enrolments", lambda s: Q(status="active"), unit="项"))
+                       lambda s: courses.overdue_enrolment_q(s.today), unit="项"))
+register_metric(Metric("enrol_active", "进行中的培训任务", "enrolments", lambda s: courses.open_enrolment_q(), unit="项"))

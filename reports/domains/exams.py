@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from exams import selectors as exams
+
 from ..metrics import Metric, Source, _people, model, register_metric, register_source
 from ..scope import Scope
 
 
 def _registrations(scope: Scope) -> QuerySet:
-    return model("exams.Registration").objects.filter(candidate__in=_people(scope), status="registered")
+    return model("exams.Registration").objects.filter(exams.registered_q(), candidate__in=_people(scope))
 
 
 def _period(scope: Scope) -> Q:
@@ -18,21 +20,12 @@ def _period(scope: Scope) -> Q:
 
 
 def sat_q(scope: Scope) -> Q:
-    attempts = model("exams.Attempt").objects.filter(registration_id=OuterRef("pk"), mode="exam",
-                                                      status__in=("marking", "graded"))
-    return _period(scope) & Q(Exists(attempts))
-
-
-def theory_passed_q() -> Q:
-    attempts = model("exams.Attempt").objects.filter(registration_id=OuterRef("pk"), mode="exam", passed=True)
-    return Q(Exists(attempts))
+    return _period(scope) & exams.sat_q()
 
 
 def qualified_q(scope: Scope) -> Q:
     """Theory passed, and the practical passed where the certificate kind has a practical exam."""
-    practical_ok = (Q(session__certificate_kind__practical_pass_mark__isnull=True)
-                    | Q(practical_result__passed=True))
-    return _period(scope) & theory_passed_q() & practical_ok
+    return _period(scope) & exams.qualified_q()
 
 
 def failed_q(scope: Scope) -> Q:

@@ -2,8 +2,8 @@ import pytest
 from django.core import mail
 from django.test import override_settings
 
-from accounts.audit import audit_record, audit_trail
-from accounts.models import AuditLog
+from core.audit import audit_record, audit_trail
+from core.models import AuditLog
 from tests.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

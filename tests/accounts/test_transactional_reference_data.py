@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import Region
-from certificates.models import OperationItem
+from catalogue.models import OperationItem
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from accounts.roles import OrgKind, Role
-from certificates.models import CertificateKind, OperationItem
+from catalogue.models import CertificateKind, OperationItem
 from certificates.services import certificate_issue
 from tests.factories import OrganizationFactory
 

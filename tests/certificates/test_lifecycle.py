@@ -4,7 +4,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from accounts.models import AuditLog
+from core.models import AuditLog
 from accounts.roles import Role
 from certificates import numbers
 from certificates.models import Certificate, LiveStatus

@@ -10,7 +10,8 @@ from django.core.management.base import CommandError
 from accounts.models import User
 from accounts.roles import Role
 from certificates.imports import certificate_import
-from certificates.models import Certificate, CertificateBatch, OperationItem, RuleVersion
+from catalogue.models import OperationItem, RuleVersion
+from certificates.models import Certificate, CertificateBatch
 
 from .conftest import WELDER_ID
 
@@ -166,5 +167,5 @@ def test_catalogue_new_version_and_ended_version_is_read_only():
 def test_catalogue_is_editable_in_wagtail_admin_by_superuser(client, django_user_model):
     admin = django_user_model.objects.create_superuser("root", "root@example.test", "pw-Anxun-2026")
     client.force_login(admin)
-    resp = client.get("/admin/snippets/certificates/operationitem/")
+    resp = client.get("/admin/snippets/catalogue/operationitem/")
     assert resp.status_code == 200 and "熔化焊接与热切割作业" in resp.content.decode()

@@ -95,7 +95,7 @@ def test_reminders_60_30_7_days_to_holder_and_employer_never_twice(issue, welder
 
 
 def test_late_first_run_sends_only_the_nearest_reminder_and_expiry_is_covered(issue, welder, make_member):
-    c = issue(welder, kind_code="mgmt-principal", item_code=None, valid_from=dt.date(2024, 3, 1))  # until 2027-02-28
+    issue(welder, kind_code="mgmt-principal", item_code=None, valid_from=dt.date(2024, 3, 1))  # until 2027-02-28
     assert reminders_send_due(today=dt.date(2027, 2, 22)) == 1  # 6 days left: only the 7-day one, to the holder
     assert list(Reminder.objects.values_list("kind", "days_before")) == [("expiry", 7)]
     assert reminders_send_due(today=dt.date(2027, 2, 23)) == 0

@@ -69,7 +69,8 @@ def test_altered_payload_is_reported_altered_on_page_and_command(issue, welder, 
     c = issue(welder, valid_from=dt.date(2025, 9, 1))
     payload = signing.sign_certificate(c)
     prefix, body, sig = payload.split(".")
-    import base64, json
+    import base64
+    import json
 
     fields = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
     fields["u"] = "2099-12-31"  # a forger extends the validity

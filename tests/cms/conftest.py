@@ -11,16 +11,14 @@ def _reference_data_present(request):
     shipped reference data (and the page tree) if that happened before one of our tests."""
     if "db" in getattr(request.node, "fixturenames", ()) or request.node.get_closest_marker("django_db"):
         request.getfixturevalue("db")
-        from django.apps import apps
-
         from accounts.models import Region
-        from tests.conftest import REFERENCE_MIGRATIONS
+        from tests.conftest import REFERENCE_MIGRATIONS, TODAYS_APPS
 
         if not Region.objects.exists():
             import importlib
 
             for module in REFERENCE_MIGRATIONS:
-                importlib.import_module(module).forwards(apps, None)
+                importlib.import_module(module).forwards(TODAYS_APPS, None)
     yield
 
 

@@ -50,7 +50,6 @@ def test_clause_interpretation_is_cleaned(client, make_standard, make_clause):
 
 
 def test_uploaded_html_and_svg_documents_are_not_served_inline(client, make_member, settings):
-    from accounts.roles import Role
 
     Document = get_document_model()
     for name, payload in (("x.html", b"<script>alert(1)</script>"), ("x.svg", b'<svg onload="alert(1)"></svg>')):

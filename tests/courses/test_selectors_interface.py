@@ -3,7 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from courses.models import StudyHourRequirement, TrainingRecord
+from catalogue.models import RuleVersion, StudyHourRequirement
+from courses.models import TrainingRecord
 from courses.selectors import has_completed_course, refresher_hours
 from tests.courses.factories import CourseFactory, TrainingRecordFactory
 from tests.factories import UserFactory
@@ -38,12 +39,20 @@ def test_default_requirements_are_versioned_data():
     first = StudyHourRequirement.in_force(population="manager", kind="initial", high_risk=False,
                                           on=dt.date(2026, 1, 1))
     assert first.hours == Decimal("32") and first.minutes_per_hour == 45
+    # the free-text version of the 2015 rules became a training rule version of its own
+    assert first.rule_version.scope == RuleVersion.Scope.TRAINING
+    assert first.rule_version.name == "生产经营单位安全培训规定（2015修正）"
+    assert first.rule_version.effective_from == dt.date(2015, 7, 1)
+    # ... which the special-operation catalogue never takes for the version in force
+    assert RuleVersion.in_force(dt.date(2026, 1, 1)).code == "2010"
     assert StudyHourRequirement.in_force(population="manager", kind="refresher", high_risk=True,
                                          on=dt.date(2026, 1, 1)).hours == Decimal("16")
     assert StudyHourRequirement.in_force(population="new_worker", kind="initial", high_risk=True,
                                          on=dt.date(2026, 1, 1)).hours == Decimal("72")
     # a newer version takes over from its effective date, the old row stays for old records
-    StudyHourRequirement.objects.create(version="新规（示例）", population="manager", kind="initial", high_risk=False,
+    new_rules = RuleVersion.objects.create(scope=RuleVersion.Scope.TRAINING, code="training-2027", name="新规（示例）",
+                                           effective_from=dt.date(2027, 1, 1))
+    StudyHourRequirement.objects.create(rule_version=new_rules, population="manager", kind="initial", high_risk=False,
                                         hours=Decimal("40"), effective_from=dt.date(2027, 1, 1))
     assert StudyHourRequirement.in_force(population="manager", kind="initial", high_risk=False,
                                          on=dt.date(2026, 12, 31)).hours == Decimal("32")

@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 from accounts.models import Industry
 from accounts.roles import Role
 from courses.models import Enrolment, LessonProgress
-from courses.selectors import coverage, enrolment_figures
+from courses.selectors import enrolment_figures
+from reports.coverage import coverage
 from tests.courses.factories import CourseFactory, LessonFactory
 from tests.courses.helpers import bureau, enterprise
 
@@ -64,11 +65,11 @@ def test_coverage_matches_hand_counts(world):
 
 def test_coverage_page_chart_and_drill_down(world, client):
     client.force_login(world["officer"])
-    r = client.get(reverse("courses:coverage"), {"dimension": "hazard"})
+    r = client.get(reverse("reports:coverage"), {"dimension": "hazard"})
     html = r.content.decode()
     assert r.status_code == 200 and "<svg" in html and "粉尘涉爆" in html and "50.0%" in html
     tag = world["b"].hazard_tags.get(code="metal-smelting")
-    r = client.get(reverse("courses:coverage"), {"dimension": "enterprise", "group": f"h{tag.pk}"})
+    r = client.get(reverse("reports:coverage"), {"dimension": "enterprise", "group": f"h{tag.pk}"})
     html = r.content.decode()
     assert "乙铝业（测试）" in html and "甲机械（测试）" not in html and "丙远方" not in html
     # drill further: the bureau sees the enterprise's people
@@ -104,7 +105,7 @@ def test_scoping(world, client, make_member):
     # a worker sees neither the enterprise view nor coverage
     client.force_login(world["a2"])
     assert client.get(reverse("courses:enterprise")).status_code == 404
-    assert client.get(reverse("courses:coverage")).status_code == 404
+    assert client.get(reverse("reports:coverage")).status_code == 404
     # another enterprise's admin cannot open this one
     other_admin = make_member(Role.ENT_ADMIN, world["b"])
     client.force_login(other_admin)
@@ -118,7 +119,7 @@ def test_scoping(world, client, make_member):
 
 
 def test_nav_entries_by_role(world, client, make_member):
-    from accounts.navigation import items_for
+    from core.navigation import items_for
     from accounts.selectors import roles_of
 
     def labels(user):
@@ -142,9 +143,9 @@ def _grow(world, make_member, n):
     ("a1", "courses:enterprise", {}),
     ("a1", "courses:enterprise", {"overdue": "1"}),
     ("a1", "courses:enterprise_export", {}),
-    ("officer", "courses:coverage", {"dimension": "industry"}),
-    ("officer", "courses:coverage", {"dimension": "hazard"}),
-    ("officer", "courses:coverage", {"dimension": "enterprise", "group": "r440704"}),
+    ("officer", "reports:coverage", {"dimension": "industry"}),
+    ("officer", "reports:coverage", {"dimension": "hazard"}),
+    ("officer", "reports:coverage", {"dimension": "enterprise", "group": "r440704"}),
     ("a2", "courses:my_courses", {}),
     ("officer", "courses:rules", {}),
 ])

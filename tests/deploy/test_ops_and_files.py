@@ -7,8 +7,8 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from config.protected_files import serve_protected
-from config.schema import only_product_api
+from core.protected_files import serve_protected
+from core.schema import only_product_api
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +73,7 @@ def test_wagtail_documents_use_x_accel_redirect(client, settings, tmp_path):
     from wagtail.documents.models import Document
 
     settings.MEDIA_ROOT = str(tmp_path)
-    settings.SENDFILE_BACKEND = "config.protected_files"
+    settings.SENDFILE_BACKEND = "core.protected_files"
     settings.X_ACCEL_REDIRECT = True
     doc = Document.objects.create(title="事故警示", file=ContentFile(b"%PDF-1.7 case", name="case.pdf"))
     resp = client.get(doc.url)

@@ -4,7 +4,7 @@ writes and every other request to the primary; the replica is never migrated."""
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from config.db_router import ReplicaReadsMiddleware, ReplicaRouter, reading_from_replica, replica_reads
+from core.db_router import ReplicaReadsMiddleware, ReplicaRouter, reading_from_replica, replica_reads
 from tests.deploy.support import production_env, run_django_code
 
 
@@ -20,7 +20,7 @@ def _seen(method: str, path: str) -> bool:
 
 
 def test_verification_reads_go_to_the_replica_when_one_is_configured(settings, monkeypatch):
-    monkeypatch.setattr("config.db_router.replica_configured", lambda: True)
+    monkeypatch.setattr("core.db_router.replica_configured", lambda: True)
     settings.REPLICA_READ_PATHS = ["/verify/"]
     assert _seen("get", "/verify/T445221198801013318/") is True
     assert _seen("head", "/verify/") is True
@@ -50,7 +50,7 @@ def test_replica_database_is_really_read(tmp_path):
 from django.conf import settings
 from django.db import connections
 from accounts.models import Region
-from config.db_router import replica_reads
+from core.db_router import replica_reads
 for alias in ("default", "replica"):
     with connections[alias].schema_editor() as editor:
         editor.create_model(Region)
@@ -62,13 +62,13 @@ result = {
     "primary": sorted(Region.objects.values_list("code", flat=True)),
     "replica_saw_it": on_replica,
     "replica_rows": Region.objects.using("replica").count(),
-    "middleware": "config.db_router.ReplicaReadsMiddleware" in settings.MIDDLEWARE,
+    "middleware": "core.db_router.ReplicaReadsMiddleware" in settings.MIDDLEWARE,
     "routers": settings.DATABASE_ROUTERS,
 }
 """)
     assert result["primary"] == ["440700", "440703"]
     assert result["replica_saw_it"] is False and result["replica_rows"] == 0
-    assert result["middleware"] and result["routers"] == ["config.db_router.ReplicaRouter"]
+    assert result["middleware"] and result["routers"] == ["core.db_router.ReplicaRouter"]
 
 
 def test_postgres_replica_sessions_are_read_only(tmp_path):

@@ -382,7 +382,7 @@ def test_production_and_embedded_default_share_the_policies(production_security,
     # Headers are added above WhiteNoise (static files carry them) and the admin's policy is chosen
     # before Django's CSP middleware writes the header.
     assert middleware.index("django.middleware.csp.ContentSecurityPolicyMiddleware") < middleware.index(
-        "config.security.AdminContentSecurityPolicyMiddleware") < middleware.index("whitenoise.middleware.WhiteNoiseMiddleware")
+        "core.security.AdminContentSecurityPolicyMiddleware") < middleware.index("whitenoise.middleware.WhiteNoiseMiddleware")
     assert middleware.index("django.middleware.clickjacking.XFrameOptionsMiddleware") < middleware.index(
         "whitenoise.middleware.WhiteNoiseMiddleware")
 
@@ -391,7 +391,7 @@ def test_a_view_that_chose_its_own_policy_keeps_it_in_the_admin(rf, settings):
     from django.http import HttpResponse
     from django.views.decorators.csp import csp_override
 
-    from config.security import AdminContentSecurityPolicyMiddleware
+    from core.security import AdminContentSecurityPolicyMiddleware
 
     own = {"default-src": ["'none'"]}
     chosen = AdminContentSecurityPolicyMiddleware(csp_override(own)(lambda request: HttpResponse()))

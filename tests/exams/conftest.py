@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.roles import OrgKind, Role
-from certificates.models import CertificateKind, OperationItem
+from catalogue.models import CertificateKind, OperationItem
 from exams import services
 from exams.pools import bank_touch
 from exams.models import KnowledgeTag, Question, QuestionBank
@@ -58,13 +58,10 @@ def _reference_data_present(request):
 
     if not Region.objects.exists() or not CertificateKind.objects.exists():
         import importlib
-
-        from django.apps import apps
-
-        from tests.conftest import REFERENCE_MIGRATIONS
+        from tests.conftest import REFERENCE_MIGRATIONS, TODAYS_APPS
 
         for module in REFERENCE_MIGRATIONS:
-            importlib.import_module(module).forwards(apps, None)
+            importlib.import_module(module).forwards(TODAYS_APPS, None)
     yield
 
 

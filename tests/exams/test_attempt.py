@@ -8,7 +8,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.models import AuditLog
+from core.models import AuditLog
 from exams import services
 from exams.models import Answer, Attempt, AttemptItem
 

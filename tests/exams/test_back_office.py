@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditLog
+from core.models import AuditLog
 from accounts.roles import Role
 from exams import services, stats
 from exams.models import Answer, Attempt, AttemptItem, PracticalTask, Question
@@ -70,18 +70,23 @@ def test_session_create_and_register_with_eligibility(client, examiner, blueprin
     assert bad.status_code == 200 and "结束时间必须晚于开始时间" in bad.content.decode() and "格式有误" in bad.content.decode()
 
 
-def test_required_course_uses_courses_selector(session, candidate, monkeypatch):
-    import sys
-    import types
+def test_required_course_is_answered_by_courses(session, candidate):
+    from tests.courses.factories import CourseFactory, TrainingRecordFactory
 
     session.required_course_code = "gm-2023"
     session.save()
-    fake = types.ModuleType("courses.selectors")
-    fake.has_completed_course = lambda user, code: False
-    monkeypatch.setitem(sys.modules, "courses.selectors", fake)
     assert "未完成规定课程（gm-2023）" in services.eligibility_problems(session=session, candidate=candidate)
-    fake.has_completed_course = lambda user, code: code == "gm-2023"
+    TrainingRecordFactory(person=candidate, course=CourseFactory(code="gm-2023"))
     assert services.eligibility_problems(session=session, candidate=candidate) == []
+
+
+def test_required_course_without_an_answering_app_is_a_problem(session, candidate, monkeypatch):
+    from exams import eligibility
+
+    monkeypatch.setattr(eligibility, "_CHECKS", {})
+    session.required_course_code = "gm-2023"
+    session.save()
+    assert "无法核对课程完成情况" in services.eligibility_problems(session=session, candidate=candidate)
 
 
 def test_console_extend_and_force_submit(client, examiner, session, registration, candidate):

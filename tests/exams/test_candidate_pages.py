@@ -5,7 +5,6 @@ import re
 
 import pytest
 import time_machine
-from django.urls import reverse
 from django.utils import timezone
 
 from exams import services

@@ -14,7 +14,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from accounts.models import AuditLog
+from core.models import AuditLog
 from exams import services
 from exams.models import Attempt, AttemptItem
 

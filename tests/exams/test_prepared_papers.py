@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditLog
+from core.models import AuditLog
 from accounts.roles import OrgKind, Role
 from exams import selectors, services, stats, tasks
 from exams.models import Answer, Attempt, AttemptItem, Question

@@ -7,8 +7,8 @@ from config.celery import app
 
 app.conf.beat_schedule = {
     **app.conf.beat_schedule,
-    "accounts-heartbeat": {
-        "task": "accounts.tasks.heartbeat",
+    "core-heartbeat": {
+        "task": "core.tasks.heartbeat",
         "schedule": float(os.environ.get("ANXUN_TEST_HEARTBEAT_SECONDS", "2")),
     },
 }

@@ -198,7 +198,7 @@ def test_exam_day_load_with_a_killed_app_worker_and_a_killed_celery_worker(tmp_p
             procs.wait_for_log(name, "ready.", 60)
         issued = run_django_code(env, (
             "from accounts.validators import make_id_number\n"
-            "from certificates.models import CertificateKind\n"
+            "from catalogue.models import CertificateKind\n"
             "from certificates.services import certificate_issue\n"
             "from bench import data\n"
             "kind = CertificateKind.objects.filter(requires_operation_item=False).order_by('pk').first()\n"

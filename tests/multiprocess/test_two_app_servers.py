@@ -106,7 +106,7 @@ def test_two_app_servers_two_workers_and_one_beat_share_database_cache_and_queue
         issued = run_django_code(env, (
             "from accounts.models import User\n"
             "from accounts.validators import make_id_number\n"
-            "from certificates.models import CertificateKind\n"
+            "from catalogue.models import CertificateKind\n"
             "from certificates.services import certificate_issue\n"
             "user = User.objects.get(username='ops')\n"
             "user.set_id_number(make_id_number('44070419850307001'))\n"

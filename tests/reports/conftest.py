@@ -52,7 +52,7 @@ def activity(world):
     import datetime as dt
     from decimal import Decimal
 
-    from certificates.models import CertificateKind, OperationItem
+    from catalogue.models import CertificateKind, OperationItem
     from courses.models import Course, Enrolment, TrainingRecord
     from exams.models import Attempt, Blueprint, ExamSession, PracticalResult, QuestionBank, Registration
 

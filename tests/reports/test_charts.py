@@ -5,8 +5,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.utils.safestring import SafeString
 
-from reports import charts
-from reports.charts import Datum, Series
+from core.ui import charts
+from core.ui.charts import Datum, Series
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 

@@ -8,7 +8,6 @@ from django.urls import reverse
 from accounts.roles import Role
 from reports.metrics import compute, metric_rows
 from reports.scope import ReportKind, build_scope
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 
 def figure_values(html: str) -> dict[str, str]:

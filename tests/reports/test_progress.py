@@ -4,7 +4,6 @@ import datetime as dt
 import io
 
 import pytest
-from django.db.models import Q
 from django.urls import reverse
 from openpyxl import load_workbook
 

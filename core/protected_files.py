@@ -7,7 +7,7 @@ a file:
 - local disk otherwise: streamed by Django (``FileResponse``);
 - S3-compatible storage: a redirect to a short-lived signed URL.
 
-``sendfile`` is the same for Wagtail documents (``SENDFILE_BACKEND = "config.protected_files"``).
+``sendfile`` is the same for Wagtail documents (``SENDFILE_BACKEND = "core.protected_files"``).
 """
 
 from __future__ import annotations

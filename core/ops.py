@@ -1,6 +1,6 @@
 """Operations round trip for staff: queue a task from this app server and read its result from any.
 
-``POST /ops/ping`` queues ``accounts.tasks.ping`` with a fresh token (202); ``GET /ops/ping/<token>``
+``POST /ops/ping`` queues ``core.tasks.ping`` with a fresh token (202); ``GET /ops/ping/<token>``
 says whether a worker has run it (the worker writes the token into the shared cache). Staff only:
 it proves that app servers, broker, workers and cache are wired together after a deployment.
 """
@@ -17,7 +17,7 @@ from django.urls import path
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.tasks import ping as ping_task
+from core.tasks import ping as ping_task
 
 app_name = "ops"
 

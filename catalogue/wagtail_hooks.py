@@ -1,4 +1,5 @@
-"""Wagtail admin: the versioned regulatory catalogue, edited by staff with the model permissions.
+"""Wagtail admin: the versioned regulatory catalogue and the study-hour requirements, edited by staff
+with the model permissions.
 
 Versions that have ended are read-only (certificates and exams made under them keep their rules);
 a new version (e.g. "2026") is created here or copied from the previous one with
@@ -10,16 +11,17 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .models import CertificateKind, OperationCategory, OperationItem, RuleVersion
+from .models import CertificateKind, OperationCategory, OperationItem, RuleVersion, StudyHourRequirement
 
 
 class RuleVersionViewSet(SnippetViewSet):
     model = RuleVersion
     icon = "date"
     menu_label = _("规则版本")
-    list_display = ["name", "code", "effective_from", "effective_until"]
+    list_display = ["name", "code", "scope", "effective_from", "effective_until"]
+    list_filter = ["scope"]
     search_fields = ["name", "code"]
-    panels = [FieldPanel("code"), FieldPanel("name"), FieldPanel("document"), FieldPanel("effective_from"),
+    panels = [FieldPanel("scope"), FieldPanel("code"), FieldPanel("name"), FieldPanel("document"), FieldPanel("effective_from"),
               FieldPanel("effective_until"), FieldPanel("notes")]
 
 
@@ -57,8 +59,16 @@ class KindViewSet(SnippetViewSet):
         "requires_operation_item")]
 
 
+class RequirementViewSet(SnippetViewSet):
+    model = StudyHourRequirement
+    icon = "time"
+    menu_label = _("学时要求")
+    list_display = ["__str__", "rule_version", "effective_from", "effective_to", "verified"]
+    list_filter = ["rule_version", "population", "kind", "high_risk"]
+
+
 class CatalogueGroup(SnippetViewSetGroup):
-    items = (RuleVersionViewSet, CategoryViewSet, ItemViewSet, KindViewSet)
+    items = (RuleVersionViewSet, CategoryViewSet, ItemViewSet, KindViewSet, RequirementViewSet)
     menu_icon = "list-ol"
     menu_label = _("特种作业目录")
     menu_name = "catalogue"

@@ -1,18 +1,33 @@
 """Role-aware navigation. Each app registers its entries in its AppConfig.ready():
 
-    from accounts.navigation import NavItem, register
+    from core.navigation import NavItem, register
     register(NavItem("exams:my_exams", _("我的考试"), roles={Role.PRINCIPAL, ...}, order=30))
 
 ``roles=None`` shows the entry to every signed-in user; ``public=True`` also to visitors.
+Who holds which roles is answered by the app that knows (accounts registers ``set_roles_provider``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.urls import NoReverseMatch, reverse
 
 _ITEMS: list["NavItem"] = []
+_roles_provider: Callable[[object], set[str]] = lambda user: set()  # noqa: E731
+
+
+def set_roles_provider(provider: Callable[[object], set[str]]) -> None:
+    """The function giving a signed-in user's roles (accounts sets it in its AppConfig.ready())."""
+    global _roles_provider
+    _roles_provider = provider
+
+
+def roles_of(user) -> set[str]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return _roles_provider(user)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from certificates.models import RuleVersion
-from certificates.services import catalogue_copy_version
+from catalogue.models import RuleVersion
+from catalogue.services import catalogue_copy_version
 
 
 class Command(BaseCommand):
@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--document", default="")
 
     def handle(self, *args, code, source, effective, name, document, **options):
-        src = RuleVersion.objects.filter(code=source).first()
+        src = RuleVersion.objects.filter(code=source, scope=RuleVersion.Scope.SPECIAL_OPERATION).first()
         if src is None:
             raise CommandError(f"规则版本 {source} 不存在。")
         try:

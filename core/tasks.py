@@ -3,7 +3,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 
-@shared_task(name="accounts.tasks.heartbeat")
+@shared_task(name="core.tasks.heartbeat")
 def heartbeat() -> str:
     """Beat's liveness mark, read by /healthz."""
     now = timezone.now().isoformat()
@@ -11,7 +11,7 @@ def heartbeat() -> str:
     return now
 
 
-@shared_task(name="accounts.tasks.ping")
+@shared_task(name="core.tasks.ping")
 def ping(token: str) -> str:
     """Round trip used by health and multi-process checks: the worker writes the token to the cache."""
     cache.set(f"anxun:ping:{token}", timezone.now().isoformat(), 600)

@@ -1,3 +1,0 @@
-SCHEDULE = {
-    "accounts-heartbeat": {"task": "accounts.tasks.heartbeat", "schedule": 300.0},
-}

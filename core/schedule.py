@@ -1,0 +1,3 @@
+SCHEDULE = {
+    "core-heartbeat": {"task": "core.tasks.heartbeat", "schedule": 300.0},
+}
