@@ -1,0 +1,52 @@
+"""Writes for exams, one module per use case: questions, blueprints, papers, registrations,
+attempts, answers, marking and practice. Keyword-only, typed; the public names are here."""
+
+from .answers import answer_record, answer_save
+from .attempts import (
+    attempt_extend,
+    attempt_force_submit,
+    attempt_start,
+    attempt_submit,
+    autosubmit_due_attempts,
+    autosubmit_if_due,
+    mock_start,
+)
+from .blueprints import SectionSpec, blueprint_in_use, blueprint_save
+from .errors import ExamError, LateSave
+from .marking import essay_mark, practical_result_record
+from .papers import (
+    PREPARE_CHUNK,
+    check_may_start,
+    draw_paper,
+    papers_discard_unused,
+    papers_prepare,
+    papers_prepare_due,
+    prepare_ahead_minutes,
+)
+from .practice import notebook_remove, practice_answer
+from .questions import (
+    QUESTION_FIELDS,
+    TF_ALIASES,
+    question_create,
+    question_problems,
+    question_restore,
+    question_retire,
+    question_update,
+)
+from .registrations import (
+    eligibility_problems,
+    registration_cancel,
+    registration_create,
+    registration_create_for,
+    session_create,
+)
+
+__all__ = [
+    "PREPARE_CHUNK", "QUESTION_FIELDS", "TF_ALIASES", "ExamError", "LateSave", "SectionSpec", "answer_record",
+    "answer_save", "attempt_extend", "attempt_force_submit", "attempt_start", "attempt_submit",
+    "autosubmit_due_attempts", "autosubmit_if_due", "blueprint_in_use", "blueprint_save", "check_may_start",
+    "draw_paper", "eligibility_problems", "essay_mark", "mock_start", "notebook_remove", "papers_discard_unused",
+    "papers_prepare", "papers_prepare_due", "practical_result_record", "practice_answer", "prepare_ahead_minutes",
+    "question_create", "question_problems", "question_restore", "question_retire", "question_update",
+    "registration_cancel", "registration_create", "registration_create_for", "session_create",
+]

@@ -1,0 +1,68 @@
+"""Answers: every rule of saving one, in one place."""
+
+from __future__ import annotations
+
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+
+from ..grading import normalise_response
+from ..models import (
+    Answer,
+    Attempt,
+    AttemptItem,
+    Question,
+)
+from .errors import ExamError, LateSave
+
+
+def answer_save(*, item: AttemptItem, response: str | None = None, text: str | None = None,
+                flagged: bool | None = None, ip: str | None = None, now: dt.datetime | None = None) -> Answer:
+    """Save one answer to ``item`` (its attempt loaded; the caller has checked that it is the
+    candidate's): ``answer_record`` for a loaded item."""
+    from ..selectors import SaveTarget
+
+    attempt = item.attempt
+    session = attempt.registration.session if attempt.registration_id else None
+    target = SaveTarget(attempt_id=attempt.pk, item_id=item.pk, position=item.position,
+                        option_order=item.option_order or "", qtype=item.question.type, status=attempt.status,
+                        deadline=attempt.deadline, ip_ranges=session.allowed_ip_ranges if session else "")
+    values = answer_record(target=target, response=response, text=text, flagged=flagged, ip=ip, now=now)
+    return Answer(attempt_id=attempt.pk, item_id=item.pk, **values)
+
+
+def answer_record(*, target, response: str | None = None, text: str | None = None, flagged: bool | None = None,
+                  ip: str | None = None, now: dt.datetime | None = None) -> dict:
+    """Save one answer for ``target`` (exams.selectors.SaveTarget, already scoped to the candidate).
+    Every rule of a save is here, once: the client inside the session's allowed addresses, the
+    attempt in progress and before its deadline, a response made of the frozen paper's option keys
+    (one for single choice and true/false). Then one upsert of the columns given, under the
+    (attempt, item) constraint. Returns what was written."""
+    now = now or timezone.now()
+    if not target.allowed_from(ip):
+        raise ExamError(_("当前 IP 不在允许范围内，答案未保存。"), code="ip")
+    if target.status != Attempt.Status.IN_PROGRESS:
+        raise LateSave(_("本答卷已交卷，答案未保存。"), code="submitted")
+    if now >= target.deadline:
+        raise LateSave(_("考试时间已到（截止 %(t)s），此后的作答不再保存；系统已按最后保存的答案交卷。")
+                       % {"t": timezone.localtime(target.deadline).strftime("%H:%M:%S")}, code="late")
+    values: dict = {"saved_at": now}
+    if response is not None:
+        qtype = target.qtype
+        allowed = target.option_order or ("TF" if qtype == Question.Type.TRUEFALSE else "")
+        value = normalise_response(response, allowed)
+        if qtype in (Question.Type.SINGLE, Question.Type.TRUEFALSE) and len(value) > 1:
+            raise ExamError(_("此题只能选一个答案。"), code="invalid")
+        values["response"] = value
+    if text is not None:
+        values["text"] = text[:5000]
+    if flagged is not None:
+        values["flagged"] = bool(flagged)
+    Answer.objects.bulk_create(
+        [Answer(attempt_id=target.attempt_id, item_id=target.item_id, **values)],
+        update_conflicts=True, unique_fields=["attempt", "item"], update_fields=list(values),
+    )
+    return values
