@@ -34,19 +34,9 @@ class TodaysApps:
 
 
 def study_hour_requirements() -> None:
-    from decimal import Decimal
+    from courses.services import study_hour_requirements_ensure_shipped
 
-    from catalogue.models import RuleVersion, StudyHourRequirement
-
-    shipped = importlib.import_module("courses.migrations.0002_requirements")
-    version, _ = RuleVersion.objects.get_or_create(
-        code="training-2015", defaults={"scope": RuleVersion.Scope.TRAINING, "name": shipped.VERSION,
-                                        "document": shipped.VERSION, "effective_from": shipped.FROM})
-    for population, kind, high_risk, hours, verified, note in shipped.ROWS:
-        StudyHourRequirement.objects.get_or_create(
-            population=population, kind=kind, high_risk=high_risk, effective_from=shipped.FROM,
-            defaults={"rule_version": version, "hours": Decimal(hours), "minutes_per_hour": 45,
-                      "verified": verified, "note": note})
+    study_hour_requirements_ensure_shipped()
 
 
 call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)

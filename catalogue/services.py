@@ -43,3 +43,4 @@ def catalogue_copy_version(*, actor, source: RuleVersion, code: str, name: str, 
     audit_record(actor=actor, action="catalogue.version_create", target=version,
                  after={"code": code, "from": source.code, "effective_from": effective_from})
     return version
+

@@ -399,3 +399,22 @@ def offline_attendance_record(*, actor, session: OfflineSession, rows: list[Atte
 
 def active_q() -> Q:
     return Q(status=Enrolment.Status.ACTIVE)
+
+
+def study_hour_requirements_ensure_shipped() -> None:
+    """Put back the study-hour requirements this app's data migration ships (0002) under their
+    training rule version, where a flushed or freshly synced database lacks them. Idempotent."""
+    import importlib
+    from decimal import Decimal
+
+    from catalogue.models import RuleVersion, StudyHourRequirement
+
+    shipped = importlib.import_module("courses.migrations.0002_requirements")
+    version, _ = RuleVersion.objects.get_or_create(
+        code="training-2015", defaults={"scope": RuleVersion.Scope.TRAINING, "name": shipped.VERSION,
+                                        "document": shipped.VERSION, "effective_from": shipped.FROM})
+    for population, kind, high_risk, hours, verified, note in shipped.ROWS:
+        StudyHourRequirement.objects.get_or_create(
+            population=population, kind=kind, high_risk=high_risk, effective_from=shipped.FROM,
+            defaults={"rule_version": version, "hours": Decimal(hours), "minutes_per_hour": 45,
+                      "verified": verified, "note": note})
