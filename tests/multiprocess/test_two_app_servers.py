@@ -99,7 +99,7 @@ def test_two_app_servers_two_workers_and_one_beat_share_database_cache_and_queue
         beat = wait_until(lambda: (healthy(b) or {}).get("broker", {}).get("last_beat"), 30,
                            "a beat heartbeat", procs)
         assert beat.startswith("20")
-        assert "Sending due task accounts-heartbeat" in procs.log("beat")
+        assert "Sending due task core-heartbeat" in procs.log("beat")
 
         # A certificate issued by the back office is rendered to PDF by a worker (queued on commit);
         # app server B serves the worker's file as it is, and A shows its public verification page.
