@@ -29,8 +29,8 @@ def people(issue, welder, officer):
     overdue, expired, suspended, revoked = person("赵一", 11), person("钱二", 12), person("孙三", 13), person("李四", 14)
     issue(overdue, item_code="elec-lv", valid_from=dt.date(2022, 1, 10))           # review due 2025-01-10
     issue(expired, item_code="weld-pressure", valid_from=dt.date(2019, 5, 1))      # until 2025-04-30
-    certificate_suspend(actor=officer, certificate=issue(suspended, valid_from=dt.date(2025, 1, 1)), reason="违章")
-    certificate_revoke(actor=officer, certificate=issue(revoked, item_code="height-scaffold",
+    certificate_suspend(category="violation", actor=officer, certificate=issue(suspended, valid_from=dt.date(2025, 1, 1)), reason="违章")
+    certificate_revoke(category="fraud", actor=officer, certificate=issue(revoked, item_code="height-scaffold",
                                                         valid_from=dt.date(2025, 1, 1)), reason="假材料")
     return {"overdue": overdue, "expired": expired, "suspended": suspended, "revoked": revoked}
 
