@@ -63,6 +63,28 @@ def mask_id(value: str) -> str:
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
+def mask_id_public(value: str) -> str:
+    """The ID number as every public surface shows it (verification page and API, the printed
+    certificate): the region code and the birth year, nothing else — ``110101198503071235`` →
+    ``1101011985********``; the national number ``T`` + ID the same way (``T1101011985********``).
+
+    Enough to tell two holders of the same name apart (they rarely share county and birth year),
+    never the check digit with other digits (it lets a guess of the hidden digits be confirmed),
+    never the birth date or the sequence number. An old 15-digit number shows its region code and
+    two-digit birth year; anything else shows no digit at all. docs/certificates.md explains the choice.
+    Staff and holders see ``mask_id`` (internal pages) or the full number (``show_id``)."""
+    value = (value or "").strip().upper()
+    if not value:
+        return ""
+    if value.startswith("T") and len(value) in (16, 19):
+        return "T" + mask_id_public(value[1:])
+    if len(value) == 18 and value[:17].isdigit():
+        return value[:10] + "*" * 8
+    if len(value) == 15 and value.isdigit():
+        return value[:8] + "*" * 7
+    return "*" * len(value)
+
+
 def mask_name(value: str) -> str:
     """``王建国`` → ``王*国``; ``李梅`` → ``李*``; ``欧阳小明`` → ``欧**明``."""
     if not value:

@@ -26,6 +26,7 @@ if os.environ["DATABASE_URL"].startswith("sqlite"):
     os.environ["ANXUN_ALLOW_SQLITE"] = "1"
 os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+os.environ.setdefault("ANXUN_PUBLIC_BASE_URL", "http://127.0.0.1")  # printed in certificate PDFs only
 _key_file = os.environ.setdefault("ANXUN_SIGNING_KEY_FILE", "/tmp/anxun-bench-signing-ed25519.pem")
 if not os.path.exists(_key_file):
     from cryptography.hazmat.primitives import serialization

@@ -41,7 +41,12 @@ class RuleVersion(models.Model):
         verbose_name_plural = _("规则版本")
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.code}）"
+        """The name, followed by the version code unless the name already ends with it (the 2010
+        rule is named "…管理规定（2010）")."""
+        name = self.name.rstrip()
+        if name.endswith((f"（{self.code}）", f"({self.code})")):
+            return name
+        return f"{name}（{self.code}）"
 
     @classmethod
     def in_force(cls, on: dt.date | None = None, *, scope: str = Scope.SPECIAL_OPERATION) -> "RuleVersion | None":

@@ -78,12 +78,15 @@ class RosterCheckAPI(APIView):
 
 VerifyResult = inline_serializer("CertificateVerification", fields={
     "found": serializers.BooleanField(), "status": serializers.CharField(), "status_label": serializers.CharField(),
-    "holder_name": serializers.CharField(help_text="脱敏"), "id_number": serializers.CharField(help_text="脱敏"),
+    "holder_name": serializers.CharField(help_text="脱敏"),
+    "id_number": serializers.CharField(help_text="脱敏：仅地区码与出生年份，如 1101011985********"),
     "kind": serializers.CharField(), "operation_category": serializers.CharField(), "operation": serializers.CharField(),
     "number": serializers.CharField(), "issuing_authority": serializers.CharField(),
     "first_issued_on": serializers.DateField(), "valid_from": serializers.DateField(),
     "valid_until": serializers.DateField(), "next_review_due": serializers.DateField(allow_null=True),
     "last_reviewed_on": serializers.DateField(allow_null=True),
+    "state_category": serializers.CharField(help_text="暂扣/撤销类别代码（正常时为空）"),
+    "state_category_label": serializers.CharField(help_text="暂扣/撤销类别；不含具体原因"),
 })
 
 
@@ -113,12 +116,15 @@ class VerifyAPI(APIView):
         status_value = c.status
         return Response({
             "found": True, "status": status_value, "status_label": c.status_label,
-            "holder_name": c.masked_holder_name, "id_number": c.masked_holder_id,
+            "holder_name": c.masked_holder_name, "id_number": c.public_holder_id,
             "kind": c.kind.name, "operation_category": c.operation_item.category.name if c.operation_item_id else "",
             "operation": c.operation_item.name if c.operation_item_id else "", "number": c.number,
             "issuing_authority": c.issuing_authority, "first_issued_on": c.first_issued_on,
             "valid_from": c.valid_from, "valid_until": c.valid_until, "next_review_due": c.next_review_due,
             "last_reviewed_on": c.last_reviewed_on,
+            # why it was suspended or revoked: the category only, never the officer's own words
+            "state_category": c.state_category if c.state != c.State.ACTIVE else "",
+            "state_category_label": c.get_state_category_display() if c.state != c.State.ACTIVE else "",
         })
 
 

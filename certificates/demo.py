@@ -61,7 +61,8 @@ def _photo_png(text_seed: int) -> bytes:
 
 
 def _ensure(ctx, *, holder: User, kind_code: str, item_code: str | None, valid_from: dt.date, employer_key: str,
-            state: str = Certificate.State.ACTIVE, reason: str = "", reviewed: dt.date | None = None) -> Certificate:
+            state: str = Certificate.State.ACTIVE, category: str = "", reason: str = "",
+            reviewed: dt.date | None = None) -> Certificate:
     kind = _kind(kind_code, valid_from)
     item = _item(item_code, kind) if item_code else None
     valid_until, review_due = default_dates(kind, valid_from)
@@ -77,7 +78,7 @@ def _ensure(ctx, *, holder: User, kind_code: str, item_code: str | None, valid_f
     changed = {
         "kind": kind, "operation_item": item, "rule_version": kind.rule_version, "valid_from": valid_from,
         "first_issued_on": valid_from, "valid_until": valid_until, "next_review_due": review_due,
-        "last_reviewed_on": reviewed, "state": state, "state_reason": reason, "holder_name": holder.real_name,
+        "last_reviewed_on": reviewed, "state": state, "state_category": category, "state_reason": reason, "holder_name": holder.real_name,
         "issuing_authority": AUTHORITY, "issued_by_org": ctx.orgs["exam_centre"], "employer": ctx.orgs[employer_key],
     }
     dirty = False
@@ -126,7 +127,7 @@ def seed(ctx) -> None:
     # revoked
     _ensure(ctx, holder=ctx.users["demo_scaffolder"], kind_code="special-op", item_code="height-scaffold",
             valid_from=today - relativedelta(months=20), employer_key="huarui", state=Certificate.State.REVOKED,
-            reason="以欺骗手段取得证书，依法撤销（演示）")
+            category=Certificate.StateCategory.FRAUD, reason="以欺骗手段取得证书，依法撤销（演示）")
     # expired: issued 6 years and 3 months ago
     _ensure(ctx, holder=ctx.users["demo_presswelder"], kind_code="special-op", item_code="weld-pressure",
             valid_from=today - relativedelta(months=75), employer_key="huarui")
@@ -136,7 +137,7 @@ def seed(ctx) -> None:
     # suspended
     _ensure(ctx, holder=ctx.users["demo_gasworker"], kind_code="special-op", item_code="metal-gas",
             valid_from=today - relativedelta(months=10), employer_key="xinda", state=Certificate.State.SUSPENDED,
-            reason="违章作业被责令暂扣（演示）")
+            category=Certificate.StateCategory.VIOLATION, reason="违章作业被责令暂扣（演示）")
     welder_cert = Certificate.objects.get(holder=welder, kind__code="special-op", operation_item__code="weld-fusion",
                                           source=Certificate.Source.DEMO)
     ctx.log.append(f"  证书查验示例: /verify/{welder_cert.verification_code}/  （王建国 熔化焊接与热切割作业）")

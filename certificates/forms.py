@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import numbers
+from .models import StateCategory
 
 
 class VerifyCodeForm(forms.Form):
@@ -34,3 +35,17 @@ class UploadForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+
+
+class StateChangeForm(ReasonForm):
+    """Suspend, reinstate or revoke: the category (required by the service for a suspension or a
+    revocation, and all the public page shows) and the internal reason."""
+
+    category = forms.ChoiceField(
+        label=_("暂扣/撤销类别"), required=False, choices=[("", "—")] + StateCategory.choices,
+        help_text=_("暂扣、撤销时必选；公开查验页只显示此类别。"),
+    )
+    reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
+                             help_text=_("仅内部可见，记入变更记录。"))
+
+    field_order = ["category", "reason"]

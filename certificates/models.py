@@ -64,11 +64,35 @@ def live_status(state: str, valid_from, valid_until, review_due, review_from, on
     return LiveStatus.VALID
 
 
+class StateCategory(models.TextChoices):
+    """Why a certificate was suspended or revoked, as the public verification page names it. The
+    grounds follow the special-operation rule of 2010 (原安监总局令第30号, 第三十九条 revocation,
+    第四十条 cancellation on the holder's request) and the violations that lead to a suspension; the
+    officer's own words stay in ``state_reason``, internal and audited."""
+
+    FRAUD = "fraud", _("以欺骗、贿赂等不正当手段取得证书")
+    FALSE_RECORD = "false_record", _("证书记载虚假信息")
+    ACCIDENT = "accident", _("对生产安全事故负有责任")
+    VIOLATION = "violation", _("违章作业")
+    REVIEW_LAPSED = "review_lapsed", _("超过有效期或未按期复审")
+    UNFIT = "unfit", _("身体条件不适合继续从事特种作业")
+    HOLDER_REQUEST = "holder_request", _("持证人申请注销")
+    UNDER_INVESTIGATION = "investigation", _("涉嫌违规，核查处理中")
+    OTHER = "other", _("其他原因")
+
+
+SUSPEND_CATEGORIES = frozenset({StateCategory.VIOLATION, StateCategory.UNDER_INVESTIGATION,
+                                StateCategory.REVIEW_LAPSED, StateCategory.OTHER})
+REVOKE_CATEGORIES = frozenset(StateCategory) - {StateCategory.UNDER_INVESTIGATION}
+
+
 class Certificate(models.Model):
     class State(models.TextChoices):
         ACTIVE = "active", _("正常")
         SUSPENDED = "suspended", _("暂扣")
         REVOKED = "revoked", _("已撤销")
+
+    StateCategory = StateCategory
 
     class Source(models.TextChoices):
         ISSUED = "issued", _("平台签发")
@@ -106,7 +130,11 @@ class Certificate(models.Model):
     next_review_due = models.DateField(_("应复审日期"), null=True, blank=True)
     last_reviewed_on = models.DateField(_("实际复审日期"), null=True, blank=True)
     state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.ACTIVE)
-    state_reason = models.TextField(_("状态变更原因"), blank=True)
+    state_category = models.CharField(
+        _("暂扣/撤销类别"), max_length=16, choices=StateCategory.choices, blank=True,
+        help_text=_("公开查验页只显示此类别，不显示具体原因。"),
+    )
+    state_reason = models.TextField(_("状态变更原因"), blank=True, help_text=_("仅内部可见，记入变更记录。"))
     state_changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True)
     source = models.CharField(_("来源"), max_length=12, choices=Source.choices, default=Source.ISSUED)
     registration = models.OneToOneField(
@@ -130,6 +158,9 @@ class Certificate(models.Model):
             models.CheckConstraint(condition=Q(valid_until__gt=models.F("valid_from")), name="certificate_validity_positive"),
             models.CheckConstraint(
                 condition=~Q(state="revoked") | ~Q(state_reason=""), name="certificate_revocation_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="active") | ~Q(state_category=""), name="certificate_state_change_has_category"
             ),
         ]
         # updated_at: the public index's periodic sync reads the certificates changed since its last run
@@ -166,6 +197,21 @@ class Certificate(models.Model):
 
         number = self.national_number
         return pii.mask_id(number[1:] if number.startswith("T") else number)
+
+    @property
+    def public_national_number(self) -> str:
+        """The national number as public surfaces show it (region code and birth year only)."""
+        from accounts import pii
+
+        return pii.mask_id_public(self.national_number)
+
+    @property
+    def public_holder_id(self) -> str:
+        """The holder's ID number as public surfaces show it (region code and birth year only)."""
+        from accounts import pii
+
+        number = self.national_number
+        return pii.mask_id_public(number[1:] if number.startswith("T") else number)
 
     @property
     def masked_holder_name(self) -> str:

@@ -147,17 +147,31 @@ body { margin: 0; }
 """
 
 
-def public_base_url() -> str:
-    base = getattr(settings, "ANXUN_PUBLIC_BASE_URL", "") or getattr(settings, "WAGTAILADMIN_BASE_URL", "")
-    return (base or "http://127.0.0.1:8000").rstrip("/")
+def public_base_url(request=None) -> str:
+    """The address printed in a certificate's QR code and footer: ``ANXUN_PUBLIC_BASE_URL``
+    (required in production). Without it (development) the address of the request the PDF is
+    rendered in, and for a PDF rendered outside a request (a worker) WAGTAILADMIN_BASE_URL's default;
+    the download view renders again in the request then (``pdf_follows_request``)."""
+    base = settings.ANXUN_PUBLIC_BASE_URL
+    if not base and request is not None:
+        base = request.build_absolute_uri("/")
+    if not base:
+        base = getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "http://127.0.0.1:8000"
+    return base.rstrip("/")
 
 
-def verification_url(certificate, payload: str | None = None) -> str:
+def pdf_follows_request() -> bool:
+    """True without a configured public address: a PDF downloaded in a request is rendered with
+    that request's address, since the stored one may name another (development only)."""
+    return not settings.ANXUN_PUBLIC_BASE_URL
+
+
+def verification_url(certificate, payload: str | None = None, *, base_url: str | None = None) -> str:
     from .signing import sign_certificate
 
     payload = payload or sign_certificate(certificate)
     path = reverse("certificates:verify_code", args=[certificate.verification_code])
-    return f"{public_base_url()}{path}?p={payload}"
+    return f"{base_url or public_base_url()}{path}?p={payload}"
 
 
 @lru_cache(maxsize=256)
@@ -211,16 +225,17 @@ def _photo_cached(name: str, stamp: float, user_pk: int) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()
 
 
-def certificate_html(certificate) -> str:
+def certificate_html(certificate, *, base_url: str | None = None) -> str:
     from .signing import sign_certificate
 
+    base_url = base_url or public_base_url()
     payload = sign_certificate(certificate)
-    url = verification_url(certificate, payload)
+    url = verification_url(certificate, payload, base_url=base_url)
     context = {
         "c": certificate,
         "qr": "data:image/png;base64," + base64.b64encode(qr_png(url)).decode(),
         "photo": _photo_data_uri(certificate.holder),
-        "verify_url": f"{public_base_url()}{reverse('certificates:verify')}",
+        "verify_url": f"{base_url}{reverse('certificates:verify')}",
         "rendered_on": timezone.localdate(),
         "gender": {"M": "男", "F": "女"}.get(certificate.holder.gender, ""),
     }
@@ -236,22 +251,23 @@ def _url_fetcher():
     return URLFetcher(allowed_protocols={"data", "file"})
 
 
-def render_certificate_pdf_bytes(certificate) -> bytes:
+def render_certificate_pdf_bytes(certificate, *, base_url: str | None = None) -> bytes:
+    """The PDF; ``base_url`` (default: ``public_base_url()``) is the address its QR and footer name."""
     from weasyprint import HTML
 
     font = subset_font_path()
     font_config, css = _font_setup(str(font) if font else "")
-    html = certificate_html(certificate)
+    html = certificate_html(certificate, base_url=base_url)
     document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_url_fetcher())
     return document.write_pdf(stylesheets=[css], font_config=font_config)
 
 
-def store_certificate_pdf(certificate) -> None:
+def store_certificate_pdf(certificate, *, base_url: str | None = None) -> None:
     """Render, store under media, and mark which revision the stored file shows."""
     from .models import Certificate
 
     revision = certificate.revision
-    data = render_certificate_pdf_bytes(certificate)
+    data = render_certificate_pdf_bytes(certificate, base_url=base_url)
     old = certificate.pdf.name if certificate.pdf else ""
     certificate.pdf.save(f"{certificate.number}-r{revision}.pdf", ContentFile(data), save=False)
     Certificate.objects.filter(pk=certificate.pk).update(pdf=certificate.pdf.name, pdf_revision=revision)

@@ -306,7 +306,8 @@ def _decide(name: str, operation: str, certificates, resolver: OperationResolver
     wanted = _norm_name(name)
     named = [c for c in certificates if wanted and wanted in c.names]
     if not named:
-        return "name_mismatch", m["name_mismatch"], _best(certificates)
+        # Someone else's certificates: the row learns nothing of them (number, code, operation, status).
+        return "name_mismatch", m["name_mismatch"], None
     keys = resolver.resolve(operation)
     if not keys:
         return "wrong_operation", m["unknown_operation"] % {"op": operation or "—"}, _best(named)

@@ -105,19 +105,21 @@ def batches_of(user) -> QuerySet[CertificateBatch]:
 
 
 def card_cache_key(code: str) -> str:
-    return f"certificates:card:v1:{code}"
+    return f"certificates:card:v2:{code}"
 
 
 def card_of(c: Certificate) -> dict:
     """What a visitor may see of a certificate (its public card): masked holder, the catalogue
-    names, numbers (the national number masked), dates and state. Never an unmasked ID number."""
+    names, numbers, dates and state. The ID number and the national number only as
+    ``pii.mask_id_public`` shows them (region code and birth year)."""
     item = c.operation_item if c.operation_item_id else None
     return {
         "id": c.pk, "code": c.verification_code, "state": c.state,
-        "reason": c.state_reason if c.state == Certificate.State.REVOKED else "",
-        "name": c.masked_holder_name, "idn": c.masked_holder_id, "kind": c.kind.name, "kc": c.kind.code,
+        # why it was suspended or revoked: the category only, never the officer's own words
+        "why": c.state_category if c.state != Certificate.State.ACTIVE else "",
+        "name": c.masked_holder_name, "idn": c.public_holder_id, "kind": c.kind.name, "kc": c.kind.code,
         "ic": item.code if item else "", "cat": item.category.name if item else "", "item": item.name if item else "",
-        "no": c.number, "nat": c.masked_national_number, "auth": c.issuing_authority,
+        "no": c.number, "nat": c.public_national_number, "auth": c.issuing_authority,
         "first": _iso(c.first_issued_on), "from": _iso(c.valid_from), "until": _iso(c.valid_until),
         "due": _iso(c.next_review_due), "due_from": _iso(c.review_window_starts), "reviewed": _iso(c.last_reviewed_on),
     }

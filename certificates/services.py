@@ -29,6 +29,8 @@ from .models import (
     CertificateBatch,
     CertificateNumberSequence,
     CertificateReview,
+    REVOKE_CATEGORIES,
+    SUSPEND_CATEGORIES,
     LiveStatus,
     Reminder,
     RosterCheck,
@@ -42,7 +44,7 @@ REMINDER_DAYS = (60, 30, 7)
 
 def _snapshot(c: Certificate) -> dict:
     return {
-        "number": c.number, "state": c.state, "valid_from": c.valid_from, "valid_until": c.valid_until,
+        "number": c.number, "state": c.state, "state_category": c.state_category, "valid_from": c.valid_from, "valid_until": c.valid_until,
         "next_review_due": c.next_review_due, "last_reviewed_on": c.last_reviewed_on, "revision": c.revision,
     }
 
@@ -161,21 +163,32 @@ def _require_manager(actor, certificate: Certificate) -> None:
         raise PermissionDenied(_("您无权管理这张证书。"))
 
 
-def _change_state(*, actor, certificate: Certificate, state: str, reason: str, action: str, request=None) -> Certificate:
+def _change_state(*, actor, certificate: Certificate, state: str, reason: str, action: str, category: str = "",
+                  allowed_categories: frozenset = frozenset(), request=None) -> Certificate:
+    """Suspend, reinstate or revoke. A suspension or revocation names its category (what the public
+    page shows) from ``allowed_categories``; the free-text reason is internal and audited."""
     _require_manager(actor, certificate)
     reason = (reason or "").strip()
+    errors = {}
     if not reason:
-        raise ValidationError({"reason": _("请填写原因。")})
+        errors["reason"] = _("请填写原因。")
+    if allowed_categories and category not in allowed_categories:
+        errors["category"] = (_("请选择撤销类别。") if state == Certificate.State.REVOKED
+                              else _("请选择暂扣类别。"))
+    if errors:
+        raise ValidationError(errors)
     if certificate.state == Certificate.State.REVOKED:
         raise ValidationError(_("证书已撤销，不能再变更状态。"))
     if certificate.state == state:
         raise ValidationError(_("证书已处于该状态。"))
     before = _snapshot(certificate)
     certificate.state = state
+    certificate.state_category = category if allowed_categories else ""
     certificate.state_reason = reason
     certificate.state_changed_at = timezone.now()
     certificate.revision += 1
-    certificate.save(update_fields=["state", "state_reason", "state_changed_at", "revision", "updated_at"])
+    certificate.save(update_fields=["state", "state_category", "state_reason", "state_changed_at", "revision",
+                                    "updated_at"])
     audit_record(actor=actor, action=action, target=certificate, before=before, after=_snapshot(certificate),
                  reason=reason, request=request)
     _queue_render(certificate.pk)
@@ -183,9 +196,11 @@ def _change_state(*, actor, certificate: Certificate, state: str, reason: str, a
 
 
 @transaction.atomic
-def certificate_suspend(*, actor, certificate: Certificate, reason: str, request=None) -> Certificate:
+def certificate_suspend(*, actor, certificate: Certificate, category: str, reason: str, request=None) -> Certificate:
+    """Suspend (暂扣) for one of ``SUSPEND_CATEGORIES``."""
     return _change_state(actor=actor, certificate=certificate, state=Certificate.State.SUSPENDED, reason=reason,
-                         action="certificate.suspend", request=request)
+                         category=category, allowed_categories=SUSPEND_CATEGORIES, action="certificate.suspend",
+                         request=request)
 
 
 @transaction.atomic
@@ -197,9 +212,11 @@ def certificate_reinstate(*, actor, certificate: Certificate, reason: str, reque
 
 
 @transaction.atomic
-def certificate_revoke(*, actor, certificate: Certificate, reason: str, request=None) -> Certificate:
+def certificate_revoke(*, actor, certificate: Certificate, category: str, reason: str, request=None) -> Certificate:
+    """Revoke (撤销, final) for one of ``REVOKE_CATEGORIES``."""
     return _change_state(actor=actor, certificate=certificate, state=Certificate.State.REVOKED, reason=reason,
-                         action="certificate.revoke", request=request)
+                         category=category, allowed_categories=REVOKE_CATEGORIES, action="certificate.revoke",
+                         request=request)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from accounts.roles import Role
 from accounts.selectors import has_role, organizations_of
 
 from . import selectors, services, signing
-from .forms import ReasonForm, UploadForm, VerifyCodeForm, VerifyNameNumberForm
+from .forms import ReasonForm, StateChangeForm, UploadForm, VerifyCodeForm, VerifyNameNumberForm
 from .models import Certificate, CertificateBatch, CertificateReview, LiveStatus, RosterCheck
 from .verification import allow, log_verification, masked_query
 
@@ -85,16 +85,21 @@ def _lookup_code(request, code: str, *, payload: str, channel: str):
 
 def _result(request, card: dict | None, *, channel: str, query: str, check=None):
     """Log the lookup and show the result: the public card (masked data only), its live status
-    and the signature check; 404 when nothing was found."""
+    and the signature check; 404 when nothing was found. A QR payload that is altered, or signed
+    but not on record, is the headline ("二维码无效"): the record behind the code is then shown only
+    for comparison, its status never as a valid badge."""
     now = timezone.localtime()
     status = selectors.card_status(card, now.date()) if card is not None else ""
     log_verification(request=request, channel=channel, query=query, certificate_id=card["id"] if card else None,
                      signature=check.outcome if check else "", status=status)
     found = card is not None or check is not None
+    why = card.get("why") if card is not None else ""
     return render(request, "certificates/verify_result.html", {
         "card": card, "check": check, "status": status, "checked_at": now,
         "status_label": LiveStatus(status).label if status else "",
         "bad": status not in (LiveStatus.VALID, LiveStatus.REVIEW_DUE),
+        "qr_invalid": check is not None and check.outcome != signing.VALID,
+        "why_label": dict(Certificate.StateCategory.choices).get(why, "") if why else "",
     }, status=200 if found else 404)
 
 
@@ -145,7 +150,7 @@ def certificate_detail(request, pk: int):
         raise Http404
     can_manage = selectors.can_manage_certificate(request.user, certificate)
     return render(request, "certificates/detail.html", {
-        "c": certificate, "can_manage": can_manage, "reason_form": ReasonForm(),
+        "c": certificate, "can_manage": can_manage, "reason_form": StateChangeForm(),
         "reviews": certificate.reviews.select_related("decided_by"),
         "trail": audit_trail(certificate)[:50] if can_manage else [],
         "is_holder": certificate.holder_id == request.user.pk,
@@ -158,10 +163,10 @@ def certificate_pdf(request, pk: int):
     certificate = selectors.certificates_visible_to(request.user).filter(pk=pk).first()
     if certificate is None:
         raise Http404
-    if not certificate.pdf or certificate.pdf_revision != certificate.revision:
-        from .pdf import store_certificate_pdf
+    from . import pdf
 
-        store_certificate_pdf(certificate)
+    if not certificate.pdf or certificate.pdf_revision != certificate.revision or pdf.pdf_follows_request():
+        pdf.store_certificate_pdf(certificate, base_url=pdf.public_base_url(request))
     response = FileResponse(certificate.pdf.open("rb"), content_type="application/pdf",
                             filename=f"{certificate.number}.pdf")
     response["Cache-Control"] = "private, no-store"
@@ -216,14 +221,16 @@ def certificate_action(request, pk: int):
         render_certificate_pdf.delay(certificate.pk, True)
         messages.success(request, _("证书PDF已重新生成。"))
         return redirect("certificates:detail", pk=pk)
-    form = ReasonForm(request.POST)
+    form = StateChangeForm(request.POST)
     functions = {"suspend": services.certificate_suspend, "reinstate": services.certificate_reinstate,
                  "revoke": services.certificate_revoke}
     if action not in functions or not form.is_valid():
         messages.error(request, _("请选择操作并填写原因。"))
         return redirect("certificates:detail", pk=pk)
+    extra = {"category": form.cleaned_data["category"]} if action in ("suspend", "revoke") else {}
     try:
-        functions[action](actor=request.user, certificate=certificate, reason=form.cleaned_data["reason"], request=request)
+        functions[action](actor=request.user, certificate=certificate, reason=form.cleaned_data["reason"],
+                          request=request, **extra)
         messages.success(request, _("证书状态已更新。"))
     except ValidationError as exc:
         for message in exc.messages:

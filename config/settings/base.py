@@ -164,6 +164,10 @@ else:
 # Public verification: how long a certificate's public card is kept in the cache (every change to the
 # certificate drops it on commit). Only a cache shared by every app process may keep cards.
 ANXUN_CARD_CACHE_SECONDS = env.int("ANXUN_CARD_CACHE_SECONDS", default=24 * 3600 if REDIS_URL else 0)
+# The address the public reaches this site at (scheme and host, no path), printed in every
+# certificate PDF's QR code and footer. Required in production; in development, empty means the
+# address of the request a PDF is rendered in (certificates/pdf.py).
+ANXUN_PUBLIC_BASE_URL = env("ANXUN_PUBLIC_BASE_URL", default="").rstrip("/")
 
 # Celery: a broker when configured, eager execution otherwise (embedded default).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "")

@@ -4,11 +4,13 @@ Start-up is refused (ImproperlyConfigured) when a secret or a required service i
 half-configured server never answers requests. deploy/anxun.env.example lists every variable.
 """
 
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
+from .base import ANXUN_PUBLIC_BASE_URL
 from .base import DATABASES, MAILERS, PII_ENCRYPTION_KEY, PII_HASH_KEY, REDIS_URL, SECRET_KEY, SIGNING_KEY_FILE, env
 
 DEBUG = False
@@ -22,6 +24,7 @@ _missing = [
         ("DJANGO_ALLOWED_HOSTS", not env("DJANGO_ALLOWED_HOSTS", default="")),
         ("REDIS_URL", not REDIS_URL),
         ("ANXUN_SIGNING_KEY_FILE", not env("ANXUN_SIGNING_KEY_FILE", default="")),
+        ("ANXUN_PUBLIC_BASE_URL", not ANXUN_PUBLIC_BASE_URL),
     )
     if bad
 ]
@@ -31,6 +34,10 @@ if _missing:
     )
 if PII_ENCRYPTION_KEY == PII_HASH_KEY or SECRET_KEY in (PII_ENCRYPTION_KEY, PII_HASH_KEY):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY, ANXUN_PII_ENCRYPTION_KEY and ANXUN_PII_HASH_KEY must differ.")
+if not re.fullmatch(r"https?://[^/\s?#]+", ANXUN_PUBLIC_BASE_URL):
+    # Printed on every certificate: a scheme and a host only, e.g. https://anxun.example.cn
+    raise ImproperlyConfigured(
+        f"ANXUN_PUBLIC_BASE_URL {ANXUN_PUBLIC_BASE_URL!r} must be a scheme and host, e.g. https://anxun.example.cn.")
 if not Path(SIGNING_KEY_FILE).is_file():
     # Every app server and worker must sign with the same key: never let one generate its own.
     raise ImproperlyConfigured(f"ANXUN_SIGNING_KEY_FILE {SIGNING_KEY_FILE} does not exist.")

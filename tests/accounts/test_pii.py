@@ -43,3 +43,15 @@ def test_show_id_tag_masks_for_others(make_member):
     tpl = Template("{% show_id viewer person %}|{{ person|masked_name }}")
     assert tpl.render(Context({"viewer": welder, "person": welder})) == "110101198503071235|王*国"
     assert tpl.render(Context({"viewer": other, "person": welder})) == "1101**********1235|王*国"
+
+
+def test_public_id_mask_shows_region_and_birth_year_only():
+    assert pii.mask_id_public("110101198503071235") == "1101011985********"
+    assert pii.mask_id_public("11010119850307123x") == "1101011985********"
+    assert pii.mask_id_public("T110101198503071235") == "T1101011985********"
+    assert pii.mask_id_public("110101850307123") == "11010185*******"  # old 15-digit number
+    # nothing recognisable: no digit at all (never the last one, which may be a check digit)
+    assert pii.mask_id_public("A1234567") == "********"
+    assert pii.mask_id_public("") == ""
+    # the internal mask for staff pages is unchanged
+    assert pii.mask_id("110101198503071235") == "1101**********1235"

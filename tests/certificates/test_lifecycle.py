@@ -54,12 +54,12 @@ def test_status_lifecycle_over_time(issue, welder):
 def test_suspend_reinstate_revoke_audited_and_revoked_is_final(issue, welder, officer):
     c = issue(welder)
     with pytest.raises(ValidationError):
-        certificate_suspend(actor=officer, certificate=c, reason="  ")
-    certificate_suspend(actor=officer, certificate=c, reason="违章作业")
+        certificate_suspend(category="violation", actor=officer, certificate=c, reason="  ")
+    certificate_suspend(category="violation", actor=officer, certificate=c, reason="违章作业")
     assert c.status == LiveStatus.SUSPENDED
     certificate_reinstate(actor=officer, certificate=c, reason="整改完成")
     assert c.status in (LiveStatus.VALID, LiveStatus.REVIEW_DUE, LiveStatus.REVIEW_OVERDUE)
-    certificate_revoke(actor=officer, certificate=c, reason="以欺骗手段取得")
+    certificate_revoke(category="fraud", actor=officer, certificate=c, reason="以欺骗手段取得")
     assert Certificate.objects.get(pk=c.pk).status == LiveStatus.REVOKED
     with pytest.raises(ValidationError):
         certificate_reinstate(actor=officer, certificate=c, reason="x")
@@ -72,7 +72,7 @@ def test_only_the_issuing_centres_officer_may_change_a_certificate(issue, welder
     c = issue(welder)
     other_officer = make_member(Role.CERT_OFFICER)
     with pytest.raises(PermissionDenied):
-        certificate_revoke(actor=other_officer, certificate=c, reason="x")
+        certificate_revoke(category="fraud", actor=other_officer, certificate=c, reason="x")
     assert Certificate.objects.get(pk=c.pk).state == Certificate.State.ACTIVE
 
 
@@ -99,3 +99,42 @@ def test_the_sweep_renders_pdfs_a_lost_worker_never_made(issue, welder):
     assert lost.pdf.open("rb").read(4) == b"%PDF"
     assert not imported.pdf
     assert render_missing_pdfs() == 0  # nothing left: idempotent
+
+
+def test_suspension_and_revocation_require_a_category_fitting_the_action(issue, welder, officer):
+    c = issue(welder)
+    for bad in ("", "nonsense", "holder_request"):  # a holder's request cancels, never suspends
+        with pytest.raises(ValidationError) as exc:
+            certificate_suspend(category=bad, actor=officer, certificate=c, reason="违章")
+        assert "category" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        certificate_revoke(category="investigation", actor=officer, certificate=c, reason="核查中")
+    assert "category" in exc.value.message_dict
+    assert Certificate.objects.get(pk=c.pk).state == "active"
+    certificate_revoke(category="accident", actor=officer, certificate=c, reason="焊接引燃仓库，负主要责任")
+    c.refresh_from_db()
+    assert (c.state, c.state_category, c.get_state_category_display()) == ("revoked", "accident", "对生产安全事故负有责任")
+    entry = AuditLog.objects.get(action="certificate.revoke", target_id=str(c.pk))
+    assert entry.reason == "焊接引燃仓库，负主要责任" and entry.after["state_category"] == "accident"
+
+
+def test_the_database_refuses_a_suspension_without_category(issue, welder):
+    from django.db import IntegrityError, transaction
+
+    c = issue(welder)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Certificate.objects.filter(pk=c.pk).update(state="suspended", state_reason="x")
+
+
+def test_officer_chooses_the_category_on_the_certificate_page(issue, welder, officer, client):
+    c = issue(welder)
+    client.force_login(officer)
+    page = client.get(f"/certificates/{c.pk}/").content.decode()
+    assert 'name="category"' in page and "持证人申请注销" in page
+    client.post(f"/certificates/{c.pk}/action/", {"action": "revoke", "reason": "本人书面申请"})
+    assert Certificate.objects.get(pk=c.pk).state == "active"  # no category: nothing changed
+    client.post(f"/certificates/{c.pk}/action/", {"action": "revoke", "category": "holder_request", "reason": "本人书面申请"})
+    c.refresh_from_db()
+    assert (c.state, c.state_category, c.state_reason) == ("revoked", "holder_request", "本人书面申请")
+    page = client.get(f"/certificates/{c.pk}/").content.decode()
+    assert "持证人申请注销" in page and "本人书面申请" in page  # staff see both

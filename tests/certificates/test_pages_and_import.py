@@ -56,11 +56,23 @@ def test_officer_manages_revokes_and_lists_with_bounded_queries(issue, welder, o
     with django_assert_max_num_queries(12):
         page = client.get("/certificates/manage/").content.decode()
     assert all(c.number in page for c in certificates)
-    resp = client.post(f"/certificates/{certificates[0].pk}/action/", {"action": "revoke", "reason": "以欺骗手段取得"})
+    resp = client.post(f"/certificates/{certificates[0].pk}/action/", {"action": "revoke", "category": "fraud",
+                                                                         "reason": "以欺骗手段取得"})
     assert resp.status_code == 302
     assert Certificate.objects.get(pk=certificates[0].pk).state == "revoked"
     detail = client.get(f"/certificates/{certificates[0].pk}/").content.decode()
     assert "certificate.revoke" in detail and "以欺骗手段取得" in detail
+
+
+def test_certificate_page_names_the_rule_version_once(issue, welder, client):
+    c = issue(welder)
+    version = c.rule_version
+    assert version.name.endswith("（2010）")
+    assert str(version) == version.name  # the name already carries the code
+    assert str(RuleVersion(code="2026", name="特种作业人员安全技术培训考核管理规定")) == "特种作业人员安全技术培训考核管理规定（2026）"
+    client.force_login(welder)
+    page = client.get(f"/certificates/{c.pk}/").content.decode()
+    assert "（2010）（2010）" not in page and page.count("（2010）") == 1
 
 
 def test_navigation_entries_by_role(welder, officer, ent_admin, client):

@@ -73,7 +73,7 @@ def test_revoked_certificate_cannot_be_reviewed_and_rejection_needs_reason(issue
         with pytest.raises(ValidationError):
             review_reject(officer=officer, review=review, reason="")
         review_reject(officer=officer, review=review, reason="违章记录")
-        certificate_revoke(actor=officer, certificate=c, reason="假证")
+        certificate_revoke(category="fraud", actor=officer, certificate=c, reason="假证")
         with pytest.raises(ValidationError):
             review_apply(holder=welder, certificate=c)
 

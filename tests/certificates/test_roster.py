@@ -29,8 +29,8 @@ def people(issue, welder, officer):
     overdue, expired, suspended, revoked = person("赵一", 11), person("钱二", 12), person("孙三", 13), person("李四", 14)
     issue(overdue, item_code="elec-lv", valid_from=dt.date(2022, 1, 10))           # review due 2025-01-10
     issue(expired, item_code="weld-pressure", valid_from=dt.date(2019, 5, 1))      # until 2025-04-30
-    certificate_suspend(actor=officer, certificate=issue(suspended, valid_from=dt.date(2025, 1, 1)), reason="违章")
-    certificate_revoke(actor=officer, certificate=issue(revoked, item_code="height-scaffold",
+    certificate_suspend(category="violation", actor=officer, certificate=issue(suspended, valid_from=dt.date(2025, 1, 1)), reason="违章")
+    certificate_revoke(category="fraud", actor=officer, certificate=issue(revoked, item_code="height-scaffold",
                                                         valid_from=dt.date(2025, 1, 1)), reason="假材料")
     return {"overdue": overdue, "expired": expired, "suspended": suspended, "revoked": revoked}
 
@@ -211,3 +211,48 @@ def test_report_is_in_the_language_active_at_the_start(people):
     assert english[0]["status_label"] != chinese[0]["status_label"] == "持证有效"
     assert english[0]["certificate"]["status_label"] == "Valid" and chinese[0]["certificate"]["status_label"] == "有效"
     assert chinese[1]["message"] == "未查到此人持有任何证书，不得安排从事特种作业。"
+
+
+def test_name_mismatch_tells_nothing_of_the_other_persons_certificate(people, ent_admin, client, welder):
+    """A wrong name with a certified person's ID number: the row says only that the name does not
+    match — no certificate number, verification code, operation or status of that person, on the
+    page, in the API and in the export."""
+    held = welder.certificates.get()
+    secrets = [held.number, held.verification_code, "熔化焊接与热切割", "持证有效", "有效期", held.valid_until.isoformat()]
+    results, summary = check_rows([{"name": "王建军", "id_number": WELDER_ID, "operation": "低压电工作业"}], today=TODAY)
+    assert results[0]["status"] == "name_mismatch" and results[0]["certificate"] is None
+    assert "姓名" in results[0]["message"] and not any(s in str(results[0]) for s in secrets[:2])
+
+    client.force_login(ent_admin)
+    data = _xlsx([("王建军", WELDER_ID, "低压电工作业")])
+    resp = client.post("/certificates/roster/", {"file": SimpleUploadedFile("名单.xlsx", data)})
+    page = client.get(resp["Location"]).content.decode()
+    row = page[page.index('data-status="name_mismatch"'):]
+    row = row[:row.index("</tr>")]
+    assert "姓名不符" in row and not any(s in row for s in secrets), row
+    check = RosterCheck.objects.get()
+    download = client.get(f"/certificates/roster/{check.pk}/download.xlsx")
+    values = [[c.value for c in row] for row in load_workbook(io.BytesIO(download.content)).active.iter_rows()]
+    assert values[1][5] == "name_mismatch" and all(v in ("", None) for v in values[1][7:]), values[1]
+    assert not any(s in str(values) for s in secrets[:2])
+
+    token = Token.objects.create(user=ent_admin)
+    api = client.post("/api/v1/roster-checks/", {"rows": [{"name": "王建军", "id_number": WELDER_ID, "operation": "weld-fusion"}]},
+                      content_type="application/json", HTTP_AUTHORIZATION=f"Token {token.key}").json()
+    assert api["rows"][0]["status"] == "name_mismatch" and api["rows"][0]["certificate"] is None
+    assert not any(s in str(api) for s in secrets[:2] + ["熔化焊接与热切割作业"])
+
+
+def test_checks_kept_before_forget_the_other_persons_certificate(ent_admin):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    leaked = {"number": "AX20250000017", "verification_code": "ABCD234567", "status": "valid"}
+    check = RosterCheck.objects.create(
+        created_by=ent_admin, row_count=2, summary={"total": 2, "ok": 1, "by_status": {"valid": 1, "name_mismatch": 1}},
+        results=[{"row": 1, "status": "valid", "certificate": leaked},
+                 {"row": 2, "status": "name_mismatch", "certificate": leaked}])
+    import_module("certificates.migrations.0008_roster_name_mismatch_forgets_certificate").forwards(apps, None)
+    check.refresh_from_db()
+    assert check.results[0]["certificate"] == leaked and check.results[1]["certificate"] is None

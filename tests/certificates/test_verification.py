@@ -42,7 +42,8 @@ def test_pdf_is_chinese_text_with_a_qr_that_opens_the_live_status(issue, welder,
     (tmp_path / "t.pdf").write_bytes(pdf)
     text = subprocess.run(["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True).stdout
     assert "特种作业操作证" in text and "熔化焊接与热切割作业" in text and "王建国" in text and c.number in text
-    assert WELDER_ID not in text  # the national number is printed masked
+    assert WELDER_ID not in text  # the national number is printed masked, as on the public page
+    assert "T1101011985********" in text and "1235" not in text
 
     url = _qr_url_from_pdf(pdf, tmp_path)
     assert f"/verify/{c.verification_code}/?p=AXC1." in url
@@ -51,7 +52,7 @@ def test_pdf_is_chinese_text_with_a_qr_that_opens_the_live_status(issue, welder,
     assert resp.status_code == 200
     assert 'data-status="valid"' in body and "有效" in body and "王*国" in body
     assert 'data-signature="valid"' in body
-    assert "1101**********1235" in body
+    assert "1101011985********" in body and "T1101011985********" in body
     _assert_no_full_id(body)
     assert "no-store" in resp["Cache-Control"]
 
@@ -59,10 +60,10 @@ def test_pdf_is_chinese_text_with_a_qr_that_opens_the_live_status(issue, welder,
 def test_revoked_certificate_qr_shows_revoked_in_red(issue, welder, officer, client, tmp_path):
     c = issue(welder, valid_from=dt.date(2025, 9, 1))
     url = _qr_url_from_pdf(render_certificate_pdf_bytes(c), tmp_path)  # the card printed before revocation
-    certificate_revoke(actor=officer, certificate=c, reason="以欺骗手段取得证书")
+    certificate_revoke(category="fraud", actor=officer, certificate=c, reason="以欺骗手段取得证书")
     body = client.get(_local(url)).content.decode()
     assert 'data-status="revoked"' in body and "已撤销" in body and "badge bad" in body
-    assert "以欺骗手段取得证书" in body
+    assert "以欺骗、贿赂等不正当手段取得证书" in body and "以欺骗手段取得证书" not in body
 
 
 def test_altered_payload_is_reported_altered_on_page_and_command(issue, welder, client, capsys):
@@ -155,7 +156,7 @@ def test_public_api_verify_is_masked_and_no_store(issue, welder, client):
     c = issue(welder)
     resp = client.get("/api/v1/certificates/verify/", {"code": c.verification_code})
     data = resp.json()
-    assert resp.status_code == 200 and data["holder_name"] == "王*国" and data["id_number"] == "1101**********1235"
+    assert resp.status_code == 200 and data["holder_name"] == "王*国" and data["id_number"] == "1101011985********"
     assert data["operation"] == "熔化焊接与热切割作业" and data["status"] in ("valid", "review_due", "review_overdue")
     assert "no-store" in resp["Cache-Control"]
     _assert_no_full_id(resp.content.decode())
@@ -172,3 +173,51 @@ def test_public_pages_never_show_full_id(issue, welder, client):
         _assert_no_full_id(body)
         assert not re.search(r"\d{17}[\dX]", body)
         assert "no-store" in resp["Cache-Control"]
+
+
+def test_public_surfaces_show_region_and_birth_year_only(issue, welder, client):
+    """Page (code and name + number), API and card: the ID number and the national number show the
+    region code and birth year, never the check digit or the birth date."""
+    from certificates.selectors import public_card
+
+    c = issue(welder)
+    card = public_card(c.verification_code)
+    assert card["idn"] == "1101011985********" and card["nat"] == "T1101011985********"
+    pages = [client.get(f"/verify/{c.verification_code}/").content.decode(),
+             client.post("/verify/", {"mode": "name", "n-name": "王建国", "n-number": "T" + WELDER_ID}).content.decode(),
+             client.get("/api/v1/certificates/verify/", {"code": c.verification_code}).content.decode()]
+    for body in pages:
+        assert "1101011985********" in body
+        assert "1235" not in body and "0307" not in body and "1101**" not in body
+
+
+def _pdf_text(pdf: bytes, tmp_path) -> str:
+    (tmp_path / "f.pdf").write_bytes(pdf)
+    return subprocess.run(["pdftotext", str(tmp_path / "f.pdf"), "-"], capture_output=True, text=True).stdout
+
+
+def test_pdf_qr_and_footer_use_the_public_base_url(issue, welder, client, settings, tmp_path):
+    settings.ANXUN_PUBLIC_BASE_URL = "https://anxun.example.cn"
+    c = issue(welder, valid_from=dt.date(2025, 9, 1))
+    pdf = render_certificate_pdf_bytes(c)  # as a worker renders it: no request
+    assert _qr_url_from_pdf(pdf, tmp_path).startswith(f"https://anxun.example.cn/verify/{c.verification_code}/?p=AXC1.")
+    text = _pdf_text(pdf, tmp_path)
+    assert "https://anxun.example.cn/verify/" in text and "127.0.0.1" not in text
+    # downloaded through another host name: still the configured public address
+    client.force_login(welder)
+    resp = client.get(f"/certificates/{c.pk}/pdf/", HTTP_HOST="localhost:8123")
+    assert resp.status_code == 200
+    downloaded = b"".join(resp.streaming_content)
+    assert _qr_url_from_pdf(downloaded, tmp_path).startswith("https://anxun.example.cn/verify/")
+
+
+def test_pdf_in_development_names_the_address_it_was_downloaded_from(issue, welder, client, settings, tmp_path):
+    settings.ANXUN_PUBLIC_BASE_URL = ""
+    c = issue(welder, valid_from=dt.date(2025, 9, 1))
+    client.force_login(welder)
+    resp = client.get(f"/certificates/{c.pk}/pdf/", HTTP_HOST="localhost:8123")
+    pdf = b"".join(resp.streaming_content)
+    url = _qr_url_from_pdf(pdf, tmp_path)
+    assert url.startswith(f"http://localhost:8123/verify/{c.verification_code}/?p=AXC1."), url
+    assert "http://localhost:8123/verify/" in _pdf_text(pdf, tmp_path)
+    assert client.get(_local(url)).status_code == 200

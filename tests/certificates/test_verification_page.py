@@ -87,11 +87,11 @@ def test_revocation_and_suspension_show_on_the_very_next_lookup(shared_cache, is
     url = f"/verify/{c.verification_code}/"
     assert 'data-status="valid"' in client.get(url).content.decode()
     assert cache.get(selectors.card_cache_key(c.verification_code)) is not None
-    certificate_suspend(actor=officer, certificate=c, reason="复审材料核查中")
+    certificate_suspend(category="violation", actor=officer, certificate=c, reason="复审材料核查中")
     assert 'data-status="suspended"' in client.get(url).content.decode()
     certificate_reinstate(actor=officer, certificate=Certificate.objects.get(pk=c.pk), reason="核查完毕")
     assert 'data-status="valid"' in client.get(url).content.decode()
-    certificate_revoke(actor=officer, certificate=Certificate.objects.get(pk=c.pk), reason="以欺骗手段取得证书")
+    certificate_revoke(category="fraud", actor=officer, certificate=Certificate.objects.get(pk=c.pk), reason="以欺骗手段取得证书")
     assert 'data-status="revoked"' in client.get(url).content.decode()
     Certificate.objects.get(pk=c.pk).delete()
     assert client.get(url).status_code == 404
@@ -146,12 +146,13 @@ def test_result_values_are_escaped(issue, welder, client):
     assert "<script>alert" not in body and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;局" in body
 
 
-def test_revoked_reason_and_review_dates_are_shown(issue, welder, officer, client):
+def test_revoked_category_not_the_officers_words_and_review_dates_are_shown(issue, welder, officer, client):
     c = issue(welder, valid_from=dt.date(2025, 9, 1))
-    certificate_revoke(actor=officer, certificate=c, reason="以欺骗手段取得证书 & 其他")
+    certificate_revoke(category="fraud", actor=officer, certificate=c, reason="张某伪造学历证明 & 其他")
     body = client.get(f"/verify/{c.verification_code}/").content.decode()
     assert 'data-status="revoked"' in body and "badge bad" in body
-    assert "以欺骗手段取得证书 &amp; 其他" in body
+    assert "撤销原因" in body and 'data-why="fraud"' in body and "以欺骗、贿赂等不正当手段取得证书" in body
+    assert "张某" not in body and "伪造学历证明" not in body
     c.refresh_from_db()
     if c.next_review_due:
         assert f"<dd>{c.next_review_due:%Y-%m-%d}</dd>" in body
@@ -162,3 +163,67 @@ def test_the_result_is_never_stored_by_caches(issue, welder, client):
     c = issue(welder)
     response = client.get(f"/verify/{c.verification_code}/")
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_suspension_shows_its_category_and_reinstatement_clears_it(issue, welder, officer, client):
+    c = issue(welder, valid_from=dt.date(2025, 9, 1))
+    certificate_suspend(category="investigation", actor=officer, certificate=c, reason="群众举报，待现场核查")
+    body = client.get(f"/verify/{c.verification_code}/").content.decode()
+    assert 'data-status="suspended"' in body and "暂扣原因" in body and "涉嫌违规，核查处理中" in body
+    assert "群众举报" not in body
+    api = client.get("/api/v1/certificates/verify/", {"code": c.verification_code})
+    assert api.json()["state_category"] == "investigation" and api.json()["state_category_label"] == "涉嫌违规，核查处理中"
+    assert "群众举报" not in api.content.decode()
+    certificate_reinstate(actor=officer, certificate=Certificate.objects.get(pk=c.pk), reason="核查无误")
+    c.refresh_from_db()
+    assert c.state_category == ""
+    body = client.get(f"/verify/{c.verification_code}/").content.decode()
+    assert "data-why" not in body and "暂扣原因" not in body
+
+
+def _forged(c, **changes):
+    import base64
+    import json
+
+    from certificates import signing
+
+    prefix, body, sig = signing.sign_certificate(c).split(".")
+    fields = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    fields.update(changes)
+    forged_body = base64.urlsafe_b64encode(json.dumps(fields, separators=(",", ":")).encode()).rstrip(b"=").decode()
+    return f"{prefix}.{forged_body}.{sig}"
+
+
+@pytest.mark.parametrize("how", ["altered", "other_code", "signed_unknown"])
+def test_a_tampered_or_mismatched_qr_never_shows_a_valid_state(issue, welder, client, how):
+    """An inspector scanning a fake certificate whose QR points at a real, valid certificate's code
+    sees "二维码无效" in red as the headline; the record is shown for comparison only, its status
+    never as the valid badge."""
+    from certificates import signing
+
+    c = issue(welder, valid_from=dt.date(2025, 9, 1))
+    other = issue(welder, item_code="elec-lv", valid_from=dt.date(2025, 9, 1))
+    if how == "altered":
+        payload = _forged(c, u="2099-12-31")
+    elif how == "other_code":  # a genuine QR payload of another certificate, moved to this code
+        payload = signing.sign_certificate(other)
+    else:  # signed by us, but no such certificate on record under this code
+        fields = signing.payload_fields(c)
+        fields["n"] = "AX20240999991"
+        payload = signing.sign_fields(fields)
+    resp = client.get(f"/verify/{c.verification_code}/", {"p": payload})
+    body = resp.content.decode()
+    assert resp.status_code == 200
+    assert 'data-status="qr_invalid"' in body and "二维码无效" in body and 'role="alert"' in body
+    assert 'data-status="valid"' not in body and "badge ok" not in body and "签名有效</span>" not in body
+    assert body.index("二维码无效") < body.index("平台记录（仅供比对）")
+    assert 'data-record-status="valid"' in body  # the record, stated plainly, for comparison
+    assert "王*国" in body
+
+
+def test_a_genuine_qr_shows_the_valid_state(issue, welder, client):
+    from certificates import signing
+
+    c = issue(welder, valid_from=dt.date(2025, 9, 1))
+    body = client.get(f"/verify/{c.verification_code}/", {"p": signing.sign_certificate(c)}).content.decode()
+    assert 'data-status="valid"' in body and 'data-signature="valid"' in body and "二维码无效" not in body

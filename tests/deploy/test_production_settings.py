@@ -8,7 +8,7 @@ import pytest
 from tests.deploy.support import BASE_DIR, production_env, read_env_template, run_django_code, run_manage, services_url
 
 REQUIRED = ["DJANGO_SECRET_KEY", "ANXUN_PII_ENCRYPTION_KEY", "ANXUN_PII_HASH_KEY", "DJANGO_ALLOWED_HOSTS",
-            "REDIS_URL", "ANXUN_SIGNING_KEY_FILE"]
+            "REDIS_URL", "ANXUN_SIGNING_KEY_FILE", "ANXUN_PUBLIC_BASE_URL"]
 
 
 def _database_url() -> str:
@@ -36,7 +36,7 @@ def test_production_refuses_to_start_without_a_secret(tmp_path, missing):
     assert "ImproperlyConfigured" in proc.stderr and missing in proc.stderr
 
 
-@pytest.mark.parametrize("problem", ["sqlite", "shared-key", "no-key-file", "default-secret"])
+@pytest.mark.parametrize("problem", ["sqlite", "shared-key", "no-key-file", "default-secret", "base-url-with-path"])
 def test_production_refuses_unsafe_configuration(tmp_path, problem):
     overrides = {"DATABASE_URL": _database_url()}
     if problem == "sqlite":
@@ -50,6 +50,9 @@ def test_production_refuses_unsafe_configuration(tmp_path, problem):
     elif problem == "no-key-file":
         overrides["ANXUN_SIGNING_KEY_FILE"] = str(tmp_path / "absent.pem")
         expected = "does not exist"
+    elif problem == "base-url-with-path":
+        overrides["ANXUN_PUBLIC_BASE_URL"] = "anxun.example.cn/verify"
+        expected = "ANXUN_PUBLIC_BASE_URL"
     else:
         overrides["DJANGO_SECRET_KEY"] = "anxun-insecure-development-key-change-me-in-production"
         expected = "DJANGO_SECRET_KEY"
