@@ -17,6 +17,15 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="anxun-insecure-development-key-change-me-in-production")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Reverse proxies (addresses or CIDRs) whose X-Forwarded-For is believed (core.audit.client_ip, the one
+# source of the client address for exam-room ranges, sign-in locks, rate limits and the audit log).
+# Empty (default): no forwarded header is trusted, the address is the TCP peer's (REMOTE_ADDR).
+ANXUN_TRUSTED_PROXIES = env.list("ANXUN_TRUSTED_PROXIES", default=[])
+# /healthz: everyone gets the bare status; the detail (database, cache, broker and their backends) goes
+# to these networks (CIDRs, matched against client_ip) or to a request carrying the token below in
+# the X-Healthz-Token header.
+ANXUN_HEALTHZ_INTERNAL_NETWORKS = env.list("ANXUN_HEALTHZ_INTERNAL_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+ANXUN_HEALTHZ_TOKEN = env("ANXUN_HEALTHZ_TOKEN", default="")
 
 # Keys protecting personal data. In production both must be set explicitly (see production.py).
 PII_ENCRYPTION_KEY = env("ANXUN_PII_ENCRYPTION_KEY", default="")
