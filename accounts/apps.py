@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import backends  # noqa: F401  (drops a user's cached row when it changes)
+        from . import twofactor  # noqa: F401  (a sign-in with an authenticator owes its code)
         from core.navigation import NavItem, register, set_roles_provider
 
         from .roles import BUREAU_ROLES, ENTERPRISE_MANAGERS

@@ -1,34 +1,32 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
-from . import throttling
-from core.audit import client_ip
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
+class LoginForm(AuthenticationForm):
+    """Django's sign-in form; failures are counted per (username, address) by django-axes
+    (accounts/signin.py), which answers a locked pair before the password is even checked."""
+
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _("用户名或密码错误。请注意，连续多次输入错误后账号将被暂时锁定。"),
-        "locked": _("登录失败次数过多，请%(minutes)d分钟后再试，或使用“忘记密码”重置。"),
     }
 
-    def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        ip = client_ip(self.request)
-        if throttling.is_locked(username, ip):
-            from django.conf import settings
 
+class ThrottledPasswordResetForm(PasswordResetForm):
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        from .signin import password_reset_allowed
+
+        cleaned = super().clean()
+        email = cleaned.get("email")
+        if email and self.request is not None and not password_reset_allowed(self.request, email):
             raise forms.ValidationError(
-                self.error_messages["locked"], code="locked",
-                params={"minutes": max(1, settings.LOGIN_THROTTLE_WINDOW // 60)},
-            )
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            throttling.register_failure(username, ip)
-            raise
-        throttling.reset(username, ip)
+                _("重置密码的请求过于频繁，请一小时后再试。如仍无法登录，请联系本单位管理员。"), code="throttled")
         return cleaned
 
 

@@ -6,7 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from core.protected_files import serve_protected
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -167,10 +168,8 @@ def certificate_pdf(request, pk: int):
 
     if not certificate.pdf or certificate.pdf_revision != certificate.revision or pdf.pdf_follows_request():
         pdf.store_certificate_pdf(certificate, base_url=pdf.public_base_url(request))
-    response = FileResponse(certificate.pdf.open("rb"), content_type="application/pdf",
-                            filename=f"{certificate.number}.pdf")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return serve_protected(request, certificate.pdf, filename=f"{certificate.number}.pdf",
+                           content_type="application/pdf")
 
 
 @login_required

@@ -52,7 +52,10 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Only what the sample nginx site serves publicly too: Wagtail's image renditions shown on published
+    # pages. Every other file under MEDIA_ROOT (certificate PDFs, 调度表 workbooks, photos, question
+    # images, lesson videos) goes through a view that checks who asks (core.protected_files).
+    urlpatterns += static(settings.MEDIA_URL + "images/", document_root=f"{settings.MEDIA_ROOT}/images")
 
 # Wagtail pages last: standards, clauses, guides, cases and notices live under the site root.
 urlpatterns += [path("", include(wagtail_urls))]

@@ -18,10 +18,35 @@ def _jsonable(value: Any) -> Any:
 
 
 def client_ip(request) -> str | None:
+    """The address of the client, the one answer for exam-room ranges, sign-in locks, rate limits and audit.
+
+    ``REMOTE_ADDR`` unless it is one of ``ANXUN_TRUSTED_PROXIES``; then ``X-Forwarded-For`` is read from
+    the right: the rightmost address that is not a trusted proxy is the client (addresses further left
+    were written by the client and prove nothing). Default: no proxy is trusted, the header is ignored.
+    """
     if request is None:
         return None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return (forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")) or None
+    return _client_ip_from(request.META)
+
+
+def _client_ip_from(meta) -> str | None:
+    from .net import is_trusted_proxy, parse_ip
+
+    remote = parse_ip(meta.get("REMOTE_ADDR", ""))
+    if remote is None:
+        return None
+    if not is_trusted_proxy(remote):
+        return str(remote)
+    hops = [h.strip() for h in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    client = remote
+    for hop in reversed(hops):
+        address = parse_ip(hop)
+        if address is None:  # a malformed entry: nothing left of it can be trusted
+            break
+        client = address
+        if not is_trusted_proxy(address):
+            break
+    return str(client)
 
 
 def audit_record(

@@ -20,9 +20,25 @@ def home(request):
     return render(request, "home.html", {"tiles": [t for t in tiles if t["url"] != "/"]})
 
 
+def _may_see_health_detail(request) -> bool:
+    import hmac
+
+    from .audit import client_ip
+    from .net import in_networks
+
+    token = settings.ANXUN_HEALTHZ_TOKEN
+    given = request.headers.get("X-Healthz-Token", "")
+    if token and given and hmac.compare_digest(token.encode(), given.encode()):
+        return True
+    return in_networks(client_ip(request), "ANXUN_HEALTHZ_INTERNAL_NETWORKS")
+
+
 @never_cache
 def healthz(request):
-    """Database, cache and broker status as JSON; 503 when any configured dependency fails."""
+    """Database, cache and broker status as JSON; 503 when any configured dependency fails.
+
+    Anyone gets the bare ``{"status": ...}``; the detail (which backends, their errors, the last beat)
+    only internal networks or a request carrying the health token."""
     report: dict = {}
     ok = True
     start = time.perf_counter()
@@ -54,4 +70,6 @@ def healthz(request):
             report["broker"] = {"status": "error", "error": exc.__class__.__name__}
     report["status"] = "ok" if ok else "error"
     report["elapsed_ms"] = round((time.perf_counter() - start) * 1000, 1)
+    if not _may_see_health_detail(request):
+        report = {"status": report["status"]}
     return JsonResponse(report, status=200 if ok else 503)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("c/<slug:code>/enrol/", views.course_enrol, name="enrol"),
     path("c/<slug:code>/finish/", views.course_finish, name="finish"),
     path("c/<slug:code>/lesson/<id:pk>/", views.lesson_view, name="lesson"),
+    path("c/<slug:code>/lesson/<id:pk>/video/", views.lesson_video, name="lesson_video"),
     path("lesson/<id:pk>/heartbeat/", views.heartbeat, name="heartbeat"),
     path("enterprise/", views.enterprise_progress, name="enterprise"),
     path("enterprise/export.xlsx", views.enterprise_export, name="enterprise_export"),

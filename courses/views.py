@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Organization
 from accounts.roles import BUREAU_ROLES, OrgKind, Role
 from accounts.selectors import has_role, organizations_of
+from core.protected_files import serve_protected
 
 from . import selectors, services
 from .forms import AssignmentRuleForm, AttendanceImportForm, OfflineSessionForm
@@ -115,6 +116,20 @@ def lesson_view(request, code: str, pk: int):
         "interval": services.HEARTBEAT_INTERVAL, "idle": services.IDLE_SECONDS,
         "clauses": clauses, "pages": pages,
     })
+
+
+@login_required
+def lesson_video(request, code: str, pk: int):
+    """A lesson's uploaded video, for the learners enrolled in its course (never a public media URL)."""
+    import mimetypes
+
+    lesson = get_object_or_404(Lesson.objects.select_related("course"), pk=pk, course__code=code)
+    if not request.user.is_superuser and (
+            not lesson.course.is_published or _enrolment_or_none(request.user, lesson.course) is None):
+        raise Http404
+    name = lesson.video.name.rsplit("/", 1)[-1]
+    return serve_protected(request, lesson.video, filename=name,
+                           content_type=mimetypes.guess_type(name)[0] or "video/mp4")
 
 
 @login_required

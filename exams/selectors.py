@@ -90,6 +90,26 @@ def practice_questions(user, bank: QuestionBank) -> QuerySet[Question]:
     ).exclude(type=Question.Type.ESSAY)
 
 
+def question_with_image_for(user, question_id: int) -> Question | None:
+    """The question whose stem image this user may see: the candidate whose paper holds it, the staff
+    of the bank's owner (testing banks: the exam centre's staff; any bank: its writers), and anyone
+    who may practise its training bank. ``None`` for everyone else (and when it has no image)."""
+    if not _authenticated(user):
+        return None
+    qs = Question.objects.filter(pk=question_id).exclude(image="").select_related("bank")
+    if user.is_superuser:
+        return qs.first()
+    allowed = (Q(attempt_items__attempt__user=user) | Q(bank__in=banks_visible_to(user))
+               | Q(bank__in=banks_manageable_by(user)) | Q(bank__in=practice_banks(user)))
+    return qs.filter(allowed).distinct().first()
+
+
+def question_image_url(question_id: int) -> str:
+    from django.urls import reverse
+
+    return reverse("exams:question_image", args=[question_id])
+
+
 def blueprints_manageable_by(user) -> QuerySet[Blueprint]:
     qs = Blueprint.objects.select_related("bank", "training_bank", "certificate_kind", "owner")
     if not _authenticated(user):
@@ -211,10 +231,9 @@ def frozen_paper(attempt: Attempt) -> list[dict]:
     # page of the exam, when a whole room opens it in the same minute
     rows = AttemptItem.objects.filter(attempt=attempt).order_by("position").values_list(
         "pk", "position", "points", "option_order", "question__type", "question__stem", "question__image",
-        "question__options")
-    image_url = Question._meta.get_field("image").storage.url
+        "question__options", "question_id")
     truefalse = options_by_key(truefalse_options())
-    for pk, position, points, option_order, qtype, stem, image, question_options in rows:
+    for pk, position, points, option_order, qtype, stem, image, question_options, question_id in rows:
         by_key = truefalse if qtype == Question.Type.TRUEFALSE else options_by_key(question_options)
         options = []
         for i, option_key in enumerate(option_order or "".join(by_key)):
@@ -224,7 +243,7 @@ def frozen_paper(attempt: Attempt) -> list[dict]:
             label = ("√" if option_key == "T" else "×") if qtype == Question.Type.TRUEFALSE else "ABCDEF"[i]
             options.append({"value": option_key, "label": label, "text": o.get("text", ""), "image": o.get("image", "")})
         paper.append({"id": pk, "position": position, "type": qtype, "stem": stem,
-                      "image": image_url(image) if image else "", "points": points, "options": options})
+                      "image": question_image_url(question_id) if image else "", "points": points, "options": options})
     if paper:
         cache.set(key, paper, PAPER_CACHE_SECONDS)
     return paper

@@ -17,6 +17,7 @@ urlpatterns = [
     path("attempts/<id:pk>/overview/", v.overview, name="overview"),
     path("attempts/<id:pk>/submit/", v.submit, name="submit"),
     path("attempts/<id:pk>/result/", v.result, name="result"),
+    path("questions/<id:pk>/image/", v.question_image, name="question_image"),
     # practice on training banks
     path("practice/", v.practice, name="practice"),
     path("practice/notebook/", v.notebook, name="notebook"),

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core.audit import client_ip
+from core.protected_files import serve_protected
 
 from . import selectors, services
 from .models import Attempt, PracticeRecord, Question, QuestionBank
@@ -370,3 +371,17 @@ def my_ticket(request, registration_id: int):
     resp = HttpResponse(tickets_pdf(reg.session, [reg], viewer=request.user), content_type="application/pdf")
     resp["Content-Disposition"] = f'inline; filename="admission-ticket-{reg.ticket_number}.pdf"'
     return resp
+
+
+@login_required
+def question_image(request, pk: int):
+    """A question's stem image, for the candidate whose paper holds it, its bank's staff and, for
+    training banks, those who practise them (exams.selectors.question_with_image_for)."""
+    import mimetypes
+
+    question = selectors.question_with_image_for(request.user, pk)
+    if question is None:
+        raise Http404
+    name = question.image.name.rsplit("/", 1)[-1]
+    return serve_protected(request, question.image, filename=name,
+                           content_type=mimetypes.guess_type(name)[0] or "application/octet-stream")

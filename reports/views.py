@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from core.protected_files import serve_protected
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -169,8 +170,9 @@ def progress_download(request, pk: int):
 
     _require_bureau(request)
     report = get_object_or_404(progress_reports_for(request.user), pk=pk)
-    return FileResponse(report.file.open("rb"), as_attachment=True,
-                        filename=f"调度表-{report.bureau.name}-{report.month:%Y-%m}.xlsx")
+    return serve_protected(request, report.file, attachment=True,
+                           filename=f"调度表-{report.bureau.name}-{report.month:%Y-%m}.xlsx",
+                           content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @login_required

@@ -17,6 +17,15 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="anxun-insecure-development-key-change-me-in-production")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Reverse proxies (addresses or CIDRs) whose X-Forwarded-For is believed (core.audit.client_ip, the one
+# source of the client address for exam-room ranges, sign-in locks, rate limits and the audit log).
+# Empty (default): no forwarded header is trusted, the address is the TCP peer's (REMOTE_ADDR).
+ANXUN_TRUSTED_PROXIES = env.list("ANXUN_TRUSTED_PROXIES", default=[])
+# /healthz: everyone gets the bare status; the detail (database, cache, broker and their backends) goes
+# to these networks (CIDRs, matched against client_ip) or to a request carrying the token below in
+# the X-Healthz-Token header.
+ANXUN_HEALTHZ_INTERNAL_NETWORKS = env.list("ANXUN_HEALTHZ_INTERNAL_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+ANXUN_HEALTHZ_TOKEN = env("ANXUN_HEALTHZ_TOKEN", default="")
 
 # Keys protecting personal data. In production both must be set explicitly (see production.py).
 PII_ENCRYPTION_KEY = env("ANXUN_PII_ENCRYPTION_KEY", default="")
@@ -59,6 +68,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -82,9 +94,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # optional second factor (TOTP) for staff: a session owes its code until it is entered
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.twofactor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # last: turns a sign-in refused for a locked pair into the sign-in page with the wait (429)
+    "axes.middleware.AxesMiddleware",
 ]
 
 if env("DATABASE_REPLICA_URL", default=""):
@@ -94,7 +111,8 @@ ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 # The standard model backend, with the signed-in user's row kept in the cache (accounts/backends.py).
-AUTHENTICATION_BACKENDS = ["accounts.backends.CachedUserBackend"]
+# django-axes first: it refuses a locked (username, address) pair before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.CachedUserBackend"]
 
 TEMPLATES = [
     {
@@ -209,9 +227,26 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
-# Login throttling: failures per (username) and per (client IP) inside the window lock the pair out.
-LOGIN_THROTTLE_LIMIT = env.int("ANXUN_LOGIN_THROTTLE_LIMIT", default=5)
-LOGIN_THROTTLE_WINDOW = env.int("ANXUN_LOGIN_THROTTLE_WINDOW", default=900)
+# Sign-in locks (django-axes; accounts/signin.py): failures are counted per pair (username, client
+# address), never per username alone. LIMIT failures inside WINDOW seconds lock the pair for WINDOW
+# seconds; each further failure doubles the wait, up to LOCK_MAX. Staff unlock in the Django admin
+# ("Access attempts"); a password reset unlocks the account.
+ANXUN_LOGIN_THROTTLE_WINDOW = env.int("ANXUN_LOGIN_THROTTLE_WINDOW", default=900)
+ANXUN_LOGIN_LOCK_MAX = env.int("ANXUN_LOGIN_LOCK_MAX", default=24 * 3600)
+AXES_FAILURE_LIMIT = env.int("ANXUN_LOGIN_THROTTLE_LIMIT", default=5)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = "accounts.signin.cool_off"
+AXES_USE_ATTEMPT_EXPIRATION = True
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.audit.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.signin.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not logged twice; failures are
+AXES_HTTP_RESPONSE_CODE = 429
+# Authenticator apps show this name next to the account.
+OTP_TOTP_ISSUER = "安训 Anxun"
+# Password reset requests per hour: per entered e-mail address and per client address.
+ANXUN_PASSWORD_RESET_PER_ACCOUNT = env.int("ANXUN_PASSWORD_RESET_PER_ACCOUNT", default=3)
+ANXUN_PASSWORD_RESET_PER_ADDRESS = env.int("ANXUN_PASSWORD_RESET_PER_ADDRESS", default=10)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -45,3 +45,23 @@ def test_lesson_requires_enrolment_and_prerequisites(client):
 
     TrainingRecordFactory(person=user, course=pre)
     assert client.get(reverse("courses:lesson", args=[course.code, lesson.pk])).status_code == 200
+
+
+def test_lesson_video_only_for_enrolled_learners(client, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    user = UserFactory()
+    course, (lesson, _l2), _e = enrolled_course(user)
+    lesson.video.save("clip.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42"))
+    url = reverse("courses:lesson_video", args=[course.code, lesson.pk])
+    client.force_login(user)
+    html = client.get(reverse("courses:lesson", args=[course.code, lesson.pk])).content.decode()
+    assert f'src="{url}"' in html and "/media/" not in html
+    resp = client.get(url)
+    assert resp.status_code == 200 and resp["Content-Type"] == "video/mp4"
+    assert "no-store" in resp["Cache-Control"]
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302

@@ -298,3 +298,24 @@ def test_the_saved_badge_speaks_the_page_language(client, registration, candidat
     assert "Saved " in english.content.decode() and "已保存" not in english.content.decode()
     chinese = client.post(url, {"choice": item.option_order[1]}, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "已保存 " in chinese.content.decode()
+
+
+def test_exam_room_range_ignores_a_spoofed_forwarded_header_unless_from_a_trusted_proxy(
+        client, registration, candidate, settings):
+    attempt = services.attempt_start(user=candidate, registration=registration, ip="10.8.1.20")
+    item = AttemptItem.objects.filter(attempt=attempt, question__type="single").first()
+    session = registration.session
+    session.allowed_ip_ranges = "10.8.0.0/16"
+    session.save()
+    client.force_login(candidate)
+    url = f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/"
+    r = client.post(url, {"choice": "A"}, HTTP_HX_REQUEST="true", REMOTE_ADDR="192.168.1.9",
+                    HTTP_X_FORWARDED_FOR="10.8.3.4")
+    assert r.headers["X-Anxun-Status"] == "403"
+    settings.ANXUN_TRUSTED_PROXIES = ["127.0.0.1"]
+    r = client.post(url, {"choice": "A"}, HTTP_HX_REQUEST="true", REMOTE_ADDR="192.168.1.9",
+                    HTTP_X_FORWARDED_FOR="10.8.3.4")
+    assert r.headers["X-Anxun-Status"] == "403"  # the peer is no trusted proxy
+    r = client.post(url, {"choice": "A"}, HTTP_HX_REQUEST="true", REMOTE_ADDR="127.0.0.1",
+                    HTTP_X_FORWARDED_FOR="10.8.3.4")
+    assert "已保存" in r.content.decode()
