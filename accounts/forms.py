@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from . import throttling
+from .validators import validate_phone
 from core.audit import client_ip
 
 
@@ -38,6 +39,4 @@ class ProfileForm(forms.Form):
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()
-        if phone and not (phone.isdigit() and len(phone) == 11 and phone.startswith("1")):
-            raise forms.ValidationError(_("请输入11位手机号码。"))
-        return phone
+        return validate_phone(phone) if phone else ""

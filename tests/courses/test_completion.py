@@ -135,7 +135,7 @@ def test_attendance_import_all_or_nothing(offline, client):
     r = client.post(url, {"file": bad})
     assert r.status_code == 200
     html = r.content.decode()
-    assert "未导入任何数据" in html and "身份证号无效" in html and "与第2行重复" in html and "出勤应填" in html
+    assert "未导入任何数据" in html and "身份证号码校验位错误" in html and "与第2行重复" in html and "出勤应填" in html
     assert OfflineAttendance.objects.count() == 0 and TrainingRecord.objects.count() == 0
 
     good = xlsx([("张三", id_number_for(11), "是", None, ""), ("李四", id_number_for(12), "否", None, "病假")])
