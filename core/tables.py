@@ -52,7 +52,7 @@ class Limits:
     max_parts: int = 500  # zip members
     max_uncompressed: int = 80 * MB  # all parts together, as declared in the zip directory
     max_part: int = 60 * MB  # any one part
-    max_shared_strings: int = 8 * MB  # openpyxl keeps the shared-strings table in memory
+    max_shared_strings: int = 8 * MB  # any XML part other than a sheet (shared strings, styles): held in memory
     max_ratio: int = 150  # uncompressed / compressed, for parts above 1 MB
 
 
@@ -206,8 +206,9 @@ def _check_zip(data: bytes, limits: Limits) -> None:
             raise TableError(suspicious)
         if size > MB and size > limits.max_ratio * max(info.compress_size, 1):
             raise TableError(suspicious)
-        if info.filename.lower().endswith("sharedstrings.xml") and size > limits.max_shared_strings:
-            raise TableError(suspicious)
+        lower = info.filename.lower()
+        if lower.endswith((".xml", ".rels")) and "worksheets/" not in lower and size > limits.max_shared_strings:
+            raise TableError(suspicious)  # shared strings, styles, workbook: parsed into memory whole
     with archive:
         for info in infos:
             if info.is_dir() or info.flag_bits & 0x1:  # encrypted parts cannot be read anyway

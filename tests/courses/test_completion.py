@@ -163,7 +163,7 @@ def test_import_rejects_wrong_name_unknown_person_and_bad_files(offline, client)
     assert "表头应为" in html
     garbage = io.BytesIO(b"not a workbook")
     garbage.name = "x.xlsx"
-    assert "无法读取文件" in client.post(url, {"file": garbage}).content.decode()
+    assert "不是有效的 Excel" in client.post(url, {"file": garbage}).content.decode()
     assert OfflineAttendance.objects.count() == 0
 
 
