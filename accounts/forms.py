@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
+from .validators import validate_phone
 
 
 class LoginForm(AuthenticationForm):
@@ -36,6 +37,4 @@ class ProfileForm(forms.Form):
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()
-        if phone and not (phone.isdigit() and len(phone) == 11 and phone.startswith("1")):
-            raise forms.ValidationError(_("请输入11位手机号码。"))
-        return phone
+        return validate_phone(phone) if phone else ""

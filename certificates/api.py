@@ -18,9 +18,18 @@ from .roster import MAX_ROWS, STATUSES
 from .verification import allow, log_verification, masked_query
 
 
+class IdentifierField(serializers.CharField):
+    """A JSON number is kept as a number, so the row says its digits were lost instead of checking them."""
+
+    def run_validation(self, data=serializers.empty):
+        if isinstance(data, (int, float)) and not isinstance(data, bool):
+            return data
+        return super().run_validation(data)
+
+
 class RosterRowSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=64, allow_blank=True, trim_whitespace=False)
-    id_number = serializers.CharField(max_length=32, allow_blank=True, trim_whitespace=False)
+    id_number = IdentifierField(max_length=32, allow_blank=True, trim_whitespace=False)
     operation = serializers.CharField(max_length=64, min_length=1, trim_whitespace=False, help_text="操作项目：目录代码（如 weld-fusion）或中文名称")
 
 

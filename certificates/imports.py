@@ -13,6 +13,8 @@ from accounts import pii
 from accounts.models import Organization, User
 from accounts.validators import validate_credit_code, validate_id_number
 
+from core.tables import cell_text
+
 from catalogue.models import CertificateKind, OperationItem, RuleVersion
 from .models import Certificate
 
@@ -49,6 +51,8 @@ class ImportReport:
 
 
 def _date(value, label: str, errors: list[str], required: bool = True) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
     if isinstance(value, dt.date):
         return value
     text = str(value or "").strip().replace("/", "-").replace(".", "-")
@@ -85,11 +89,11 @@ def certificate_import(*, officer, rows: list[dict], dry_run: bool = False) -> I
     plans = []
     for index, row in enumerate(rows, start=1):
         errors: list[str] = []
-        name = str(row.get("name") or "").strip()
+        name = cell_text(row.get("name"))
         if not name:
             errors.append(_("缺少姓名。"))
         try:
-            id_number = validate_id_number(str(row.get("id_number") or ""))
+            id_number = validate_id_number(row.get("id_number"))
         except ValidationError as exc:
             id_number = ""
             errors.append(exc.messages[0])
@@ -123,8 +127,8 @@ def certificate_import(*, officer, rows: list[dict], dry_run: bool = False) -> I
         if not authority:
             errors.append(_("缺少发证机关。"))
         employer = None
-        credit = str(row.get("employer") or "").strip()
-        if credit:
+        credit = row.get("employer")
+        if credit not in (None, ""):
             try:
                 employer = Organization.objects.filter(credit_code=validate_credit_code(credit)).first()
                 if employer is None:
@@ -140,7 +144,7 @@ def certificate_import(*, officer, rows: list[dict], dry_run: bool = False) -> I
                                           operation_item=item, valid_from=valid_from).exists():
                 errors.append(_("该证书已在平台中。"))
         report.rows.append({"row": row.get("_row", index), "name": pii.mask_name(name),
-                            "id_number": pii.mask_id(id_number or str(row.get("id_number") or "")),
+                            "id_number": pii.mask_id(id_number or cell_text(row.get("id_number"))),
                             "ok": not errors, "messages": errors})
         plans.append((name, id_number, kind, item, authority, first, valid_from, valid_until, review_due, reviewed, employer))
     if not report.ok or dry_run:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from accounts import pii
-from accounts.validators import validate_id_number
+from accounts.validators import normalize_identifier, validate_id_number
 
 from catalogue.models import CertificateKind, OperationItem
 from .models import Certificate, LiveStatus
@@ -259,7 +259,7 @@ def check_rows(rows: list[dict], *, today: dt.date | None = None) -> tuple[list[
     hashes: set[str] = set()
     keyed_hash, mask_id = pii.keyed_hash, pii.mask_id
     for index, row in enumerate(rows, start=1):
-        raw_id = str(row.get("id_number") or "")
+        raw_id = row.get("id_number")
         try:
             number = validate_id_number(raw_id)
             error = ""
@@ -296,7 +296,10 @@ def check_rows(rows: list[dict], *, today: dt.date | None = None) -> tuple[list[
 
 
 def raw_masked(row: dict) -> str:
-    return str(row.get("id_number") or "").strip().upper()
+    value = row.get("id_number")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return normalize_identifier(value if value is not None else "")
 
 
 def _decide(name: str, operation: str, certificates, resolver: OperationResolver, texts: _Texts) -> tuple[str, str, HeldCertificate | None]:

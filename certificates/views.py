@@ -268,7 +268,7 @@ def review_decide(request, pk: int):
 def import_certificates(request):
     _officer(request)
     from .imports import COLUMN_ALIASES, REQUIRED, TEMPLATE_HEADER, certificate_import
-    from .tables import read_table
+    from core.tables import read_table
 
     report = None
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -319,7 +319,7 @@ def _roster_user(request):
 def roster(request):
     _roster_user(request)
     from .roster import COLUMN_ALIASES
-    from .tables import read_table
+    from core.tables import read_table
 
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -357,7 +357,7 @@ def roster_result(request, pk: int):
 @login_required
 def roster_download(request, pk: int):
     _roster_user(request)
-    from .tables import write_xlsx
+    from core.exports import table_xlsx
 
     check = get_object_or_404(RosterCheck.objects.filter(created_by=request.user), pk=pk)
     header = ["行号", "姓名", "身份证号（已脱敏）", "操作项目", "核查结果", "结果代码", "说明",
@@ -368,7 +368,7 @@ def roster_download(request, pk: int):
         rows.append([r["row"], r["name"], r["id_number"], r["operation"], r["status_label"], r["status"], r["message"],
                      c.get("number", ""), c.get("operation", "") or c.get("kind", ""), c.get("valid_until", ""),
                      c.get("next_review_due") or "", c.get("status_label", "")])
-    data = write_xlsx(header, rows, title="持证核查")
+    data = table_xlsx(header, rows, title="持证核查")
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="roster-check-{check.pk}.xlsx"'
     response["Cache-Control"] = "private, no-store"

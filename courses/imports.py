@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.validators import validate_id_number
 from core.decimals import finite_decimal
+from core.tables import TableError, cell_text, read_rows
 
 from .services import AttendanceRow
 
@@ -41,9 +42,9 @@ class ImportResult:
 
 
 def template_workbook():
-    from openpyxl import Workbook
+    from core.exports import workbook
 
-    wb = Workbook()
+    wb = workbook()
     ws = wb.active
     ws.title = "签到表"
     ws.append(HEADERS)
@@ -52,33 +53,28 @@ def template_workbook():
 
 
 def parse_attendance(fileobj, *, session_hours: Decimal) -> ImportResult:
-    from openpyxl import load_workbook
-
     from accounts.pii import mask_id
 
     try:
-        wb = load_workbook(fileobj, read_only=True, data_only=True)
-    except Exception:
-        return ImportResult([], [], _("无法读取文件，请上传 .xlsx 格式的签到表。"))
-    ws = wb.worksheets[0]
-    rows_iter = ws.iter_rows(values_only=True)
-    header = next(rows_iter, None)
-    if not header or [str(h or "").strip() for h in header[:2]] != HEADERS[:2]:
+        table = read_rows(fileobj, filename=getattr(fileobj, "name", "") or "attendance.xlsx")
+    except TableError as exc:
+        return ImportResult([], [], exc.messages[0])
+    if not table or [cell_text(h) for h in table[0][1][:2]] != HEADERS[:2]:
         return ImportResult([], [], _("表头应为：%(h)s") % {"h": "、".join(HEADERS)})
     raw = []
-    for line, values in enumerate(rows_iter, start=2):
+    for line, values in table[1:]:
         values = list(values) + [None] * 5
         if not any(v not in (None, "") for v in values[:5]):
             continue
         raw.append((line, values[:5]))
     if not raw:
         return ImportResult([], [], _("签到表没有数据行。"))
-    numbers = {}
+    numbers, id_errors = {}, {}
     for line, (name, id_number, *_rest) in raw:
         try:
-            numbers[line] = validate_id_number(str(id_number or "").strip())
-        except ValidationError:
-            numbers[line] = None
+            numbers[line] = validate_id_number(id_number)
+        except ValidationError as exc:
+            numbers[line], id_errors[line] = None, exc.messages[0]
     from accounts.pii import keyed_hash
 
     hashes = {keyed_hash(n): n for n in numbers.values() if n}
@@ -86,13 +82,13 @@ def parse_attendance(fileobj, *, session_hours: Decimal) -> ImportResult:
     seen: dict[str, int] = {}
     report, rows = [], []
     for line, (name, id_number, present, hours, note) in raw:
-        name = str(name or "").strip()
+        name = cell_text(name)
         number = numbers[line]
-        r = RowReport(line=line, name=name, id_masked=mask_id(str(id_number or "").strip()))
+        r = RowReport(line=line, name=name, id_masked=mask_id(number or cell_text(id_number)))
         if not name:
             r.errors.append(_("姓名为空"))
         if number is None:
-            r.errors.append(_("身份证号无效"))
+            r.errors.append(id_errors[line])
         elif number in seen:
             r.errors.append(_("与第%(n)d行重复") % {"n": seen[number]})
         else:
@@ -102,7 +98,7 @@ def parse_attendance(fileobj, *, session_hours: Decimal) -> ImportResult:
             r.errors.append(_("平台上没有该身份证号的人员"))
         elif user is not None and name and user.real_name and user.real_name != name:
             r.errors.append(_("姓名与身份证号不符"))
-        flag = str(present if present is not None else "是").strip().lower()
+        flag = cell_text(present if present is not None else "是").lower()
         if flag in YES:
             is_present = True
         elif flag in NO:
@@ -123,5 +119,5 @@ def parse_attendance(fileobj, *, session_hours: Decimal) -> ImportResult:
         r.ok = not r.errors
         report.append(r)
         if r.ok:
-            rows.append(AttendanceRow(person_id=user.pk, present=is_present, hours=value, note=str(note or "")[:200]))
+            rows.append(AttendanceRow(person_id=user.pk, present=is_present, hours=value, note=cell_text(note)[:200]))
     return ImportResult(rows, report)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -202,11 +201,11 @@ def enterprise_progress(request):
 
 @login_required
 def enterprise_export(request):
-    from openpyxl import Workbook
+    from core.exports import workbook, xlsx_bytes
 
     orgs, org = _chosen_enterprise(request)
     course, overdue, figures, roles = _enterprise_rows(request, org)
-    wb = Workbook()
+    wb = workbook()
     ws = wb.active
     ws.title = "培训进度"
     ws.append(["姓名", "角色", "课程", "课程代码", "进度(%)", "已学学时", "完成期限", "状态"])
@@ -220,9 +219,7 @@ def enterprise_export(request):
                    f.percent, float(f.hours), e.due_date.isoformat() if e.due_date else "", state])
     ws.column_dimensions["A"].width = 12
     ws.column_dimensions["C"].width = 40
-    buf = io.BytesIO()
-    wb.save(buf)
-    resp = HttpResponse(buf.getvalue(),
+    resp = HttpResponse(xlsx_bytes(wb),
                         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     resp["Content-Disposition"] = f'attachment; filename="training-progress-{org.pk}-{today:%Y%m%d}.xlsx"'
     return resp
@@ -341,9 +338,9 @@ def offline_session_detail(request, pk: int):
 def attendance_template(request):
     if not _instructor_orgs(request.user):
         raise Http404
-    buf = io.BytesIO()
-    template_workbook().save(buf)
-    resp = HttpResponse(buf.getvalue(),
+    from core.exports import xlsx_bytes
+
+    resp = HttpResponse(xlsx_bytes(template_workbook()),
                         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     resp["Content-Disposition"] = 'attachment; filename="attendance-template.xlsx"'
     return resp

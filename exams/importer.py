@@ -7,8 +7,7 @@ and the back-office import page.
 
 from __future__ import annotations
 
-import csv
-import io
+from pathlib import Path
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -17,12 +16,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.tables import Limits, TableError, cell_text
+from core.tables import read_rows as read_table_rows
 
 from .models import OPTION_KEYS, KnowledgeTag, Question, QuestionBank, stem_digest, truefalse_options
 from . import pools
 from .services import TF_ALIASES, question_problems
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # a bank of tens of thousands of questions fits well within this
+MAX_QUESTIONS = 20_000  # rows per file
 
 HEADER_ALIASES = {
     "type": "type", "题型": "type", "类型": "type",
@@ -75,51 +77,27 @@ class ImportReport:
         return [_("第 %(row)d 行：%(why)s") % {"row": row, "why": "；".join(msgs)} for row, msgs in self.errors]
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def read_rows(data: bytes, filename: str) -> list[tuple[int, dict]]:
-    """(row number, {canonical header: value}) for every non-empty data row."""
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportFileError(_("文件过大（上限 %(mb)d MB），请拆分后分批导入。") % {"mb": MAX_FILE_BYTES // (1024 * 1024)})
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001 - any unreadable workbook is one clear error
-            raise ImportFileError(_("无法读取 Excel 文件：%(e)s") % {"e": exc.__class__.__name__}) from exc
-        raw = [[_cell(v) for v in row] for row in wb.worksheets[0].iter_rows(values_only=True)]
-    elif name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ImportFileError(_("CSV 文件编码无法识别，请保存为 UTF-8。"))
-        raw = [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text))]
-    else:
-        raise ImportFileError(_("只支持 .xlsx 或 .csv 文件。"))
+def read_rows(data: bytes | Path, filename: str) -> list[tuple[int, dict]]:
+    """(row number, {canonical header: text}) for every non-empty data row."""
+    limits = Limits(max_bytes=MAX_FILE_BYTES, max_rows=MAX_QUESTIONS)
+    try:
+        raw = read_table_rows(data, filename=filename, limits=limits)
+    except TableError as exc:
+        raise ImportFileError(exc.messages[0]) from None
     if not raw:
         raise ImportFileError(_("文件是空的。"))
-    header = [HEADER_ALIASES.get(h.strip().lower(), HEADER_ALIASES.get(h.strip(), "")) for h in raw[0]]
+    header = []
+    for h in raw[0][1]:
+        h = cell_text(h)
+        header.append(HEADER_ALIASES.get(h.lower(), HEADER_ALIASES.get(h, "")))
     missing = [h for h in ("type", "stem", "answer") if h not in header]
     if missing:
         raise ImportFileError(_("表头缺少必需的列：%(cols)s（应有 type、stem、option_a…option_f、answer、explanation、tags、difficulty）")
                               % {"cols": "、".join(missing)})
     rows = []
-    for number, values in enumerate(raw[1:], start=2):
-        if not any(values):
-            continue
-        rows.append((number, {h: (values[i] if i < len(values) else "") for i, h in enumerate(header) if h}))
+    for number, values in raw[1:]:
+        texts = [cell_text(v) for v in values]
+        rows.append((number, {h: (texts[i] if i < len(texts) else "") for i, h in enumerate(header) if h}))
     return rows
 
 
@@ -196,7 +174,7 @@ def validate_rows(bank: QuestionBank, rows: list[tuple[int, dict]]):
     return report, prepared
 
 
-def import_questions(*, actor, bank: QuestionBank, data: bytes, filename: str, dry_run: bool = False) -> ImportReport:
+def import_questions(*, actor, bank: QuestionBank, data: bytes | Path, filename: str, dry_run: bool = False) -> ImportReport:
     """Validate every row; import all of them or none. Raises ImportFileError for unreadable files."""
     rows = read_rows(data, filename)
     if not rows:
@@ -225,10 +203,11 @@ def import_questions(*, actor, bank: QuestionBank, data: bytes, filename: str, d
 
 
 def template_workbook(chinese: bool = False) -> bytes:
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    wb = Workbook()
+    from core.exports import workbook, xlsx_bytes
+
+    wb = workbook()
     ws = wb.active
     ws.title = "试题"
     ws.append(TEMPLATE_HEADERS_ZH if chinese else TEMPLATE_HEADERS)
@@ -250,6 +229,4 @@ def template_workbook(chinese: bool = False) -> bytes:
     ]:
         notes.append([line])
     notes.column_dimensions["A"].width = 110
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx_bytes(wb)

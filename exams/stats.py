@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from decimal import Decimal
 
@@ -62,10 +61,11 @@ def item_statistics(session: ExamSession) -> dict:
 
 
 def statistics_workbook(session: ExamSession, result: dict) -> bytes:
-    from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
-    wb = Workbook()
+    from core.exports import workbook, xlsx_bytes
+
+    wb = workbook()
     ws = wb.active
     ws.title = "试题分析"
     ws.append([f"{session.name} 试题分析", f"考生 {result['candidates']} 人", f"平均分 {result['mean']}"])
@@ -83,6 +83,4 @@ def statistics_workbook(session: ExamSession, result: dict) -> bytes:
                 cell.fill = warn
     ws.column_dimensions["D"].width = 60
     ws.column_dimensions["H"].width = 40
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx_bytes(wb)

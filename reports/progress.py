@@ -10,7 +10,6 @@ Each filled row has the figure for the period and the cumulative figure since th
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -155,11 +154,12 @@ def progress_figures(bureau: Organization, start: dt.date, end: dt.date,
 
 def workbook_bytes(bureau: Organization, start: dt.date, end: dt.date, campaign: Campaign | None,
                    figures: list[Figure], generated_at: dt.datetime | None = None) -> bytes:
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
+    from core.exports import workbook, xlsx_bytes
+
     generated_at = timezone.localtime(generated_at or timezone.now())
-    wb = Workbook()
+    wb = workbook()
     ws = wb.active
     ws.title = "调度表"
     thin = Side(style="thin", color="999999")
@@ -227,10 +227,7 @@ def workbook_bytes(bureau: Organization, start: dt.date, end: dt.date, campaign:
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
-
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx_bytes(wb)
 
 
 def campaign_for(bureau: Organization, on: dt.date) -> Campaign | None:

@@ -41,7 +41,7 @@ def _xlsx(rows: list[list]) -> bytes:
        rows=st.lists(st.lists(CELL, max_size=5), max_size=8))
 def test_fuzzed_roster_files_give_a_report_or_a_clear_error(header, rows):
     from certificates.roster import COLUMN_ALIASES, STATUSES, check_rows
-    from certificates.tables import read_table
+    from core.tables import read_table
     from tests.conftest import ensure_reference_data
 
     ensure_reference_data()

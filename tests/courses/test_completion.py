@@ -135,7 +135,7 @@ def test_attendance_import_all_or_nothing(offline, client):
     r = client.post(url, {"file": bad})
     assert r.status_code == 200
     html = r.content.decode()
-    assert "未导入任何数据" in html and "身份证号无效" in html and "与第2行重复" in html and "出勤应填" in html
+    assert "未导入任何数据" in html and "身份证号码校验位错误" in html and "与第2行重复" in html and "出勤应填" in html
     assert OfflineAttendance.objects.count() == 0 and TrainingRecord.objects.count() == 0
 
     good = xlsx([("张三", id_number_for(11), "是", None, ""), ("李四", id_number_for(12), "否", None, "病假")])
@@ -163,7 +163,7 @@ def test_import_rejects_wrong_name_unknown_person_and_bad_files(offline, client)
     assert "表头应为" in html
     garbage = io.BytesIO(b"not a workbook")
     garbage.name = "x.xlsx"
-    assert "无法读取文件" in client.post(url, {"file": garbage}).content.decode()
+    assert "不是有效的 Excel" in client.post(url, {"file": garbage}).content.decode()
     assert OfflineAttendance.objects.count() == 0
 
 

@@ -3,12 +3,11 @@
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from certificates.imports import COLUMN_ALIASES, REQUIRED, certificate_import
-from certificates.tables import read_table
+from core.tables import read_table
 
 
 class Command(BaseCommand):
@@ -26,9 +25,8 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.exists():
             raise CommandError(f"文件 {file} 不存在。")
-        upload = SimpleUploadedFile(path.name, path.read_bytes())
         try:
-            rows = read_table(upload, COLUMN_ALIASES, REQUIRED)
+            rows = read_table(path, COLUMN_ALIASES, REQUIRED)
         except ValidationError as exc:
             raise CommandError(exc.messages[0]) from None
         report = certificate_import(officer=user, rows=rows, dry_run=dry_run)

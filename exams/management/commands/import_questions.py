@@ -26,7 +26,7 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"文件不存在：{file}")
         try:
-            report = import_questions(actor="import_questions", bank=target, data=path.read_bytes(),
+            report = import_questions(actor="import_questions", bank=target, data=path,
                                       filename=path.name, dry_run=dry_run)
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
