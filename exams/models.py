@@ -162,12 +162,17 @@ class Blueprint(models.Model):
 
     class Review(models.TextChoices):
         SCORE = "score", _("仅显示成绩与是否合格")
-        RESPONSES = "responses", _("成绩及每题对错")
-        FULL = "full", _("成绩、每题对错、正确答案与解析")
+        RESPONSES = "responses", _("成绩及各知识点对错题数")
+        FULL = "full", _("成绩、每题对错、正确答案与解析（仅模拟考试）")
 
     class ReviewWhen(models.TextChoices):
         IMMEDIATELY = "immediately", _("交卷后立即")
         AFTER_SESSION = "after_session", _("考试场次结束后")
+
+    # A blueprint's papers are drawn from a testing bank, whose keys and explanations never reach a
+    # candidate: only these policies are allowed for the real exam. Full review exists only for
+    # mock exams, which draw from the training bank.
+    EXAM_REVIEW_POLICIES = (Review.SCORE, Review.RESPONSES)
 
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=128)

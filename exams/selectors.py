@@ -264,39 +264,94 @@ def candidate_paper_view(attempt: Attempt, answers: dict | None = None) -> list[
     return out
 
 
+def full_review_allowed(attempt: Attempt) -> bool:
+    """Keys, explanations and clause links after submission: only for papers drawn from a training
+    bank (mock exams). Items of a testing bank never reach a candidate with their keys."""
+    return (attempt.status != Attempt.Status.IN_PROGRESS and attempt.mode == Attempt.Mode.MOCK
+            and attempt.bank.kind == TRAINING)
+
+
 def review_allowed(attempt: Attempt, now=None) -> bool:
-    """Whether the candidate may see per-item review (after submission, per the blueprint's policy)."""
+    """Whether the candidate may see more than the score after submission: the full review of a mock
+    exam, or (real exam, per the blueprint's policy) the right/wrong counts per knowledge point."""
     if attempt.status == Attempt.Status.IN_PROGRESS:
         return False
-    bp = attempt.blueprint
     if attempt.mode == Attempt.Mode.MOCK:
-        return True
-    if bp.review_policy == Blueprint.Review.SCORE:
+        return full_review_allowed(attempt)
+    bp = attempt.blueprint
+    if bp.review_policy not in Blueprint.EXAM_REVIEW_POLICIES or bp.review_policy == Blueprint.Review.SCORE:
         return False
     if bp.review_when == Blueprint.ReviewWhen.AFTER_SESSION and attempt.registration_id:
         return (now or timezone.now()) >= attempt.registration.session.ends_at
     return True
 
 
+def _seen_letters(qtype: str, option_order: str, keys: str) -> str:
+    """Keys written as the letters the candidate saw on their paper (√/× for true/false)."""
+    if qtype == Question.Type.TRUEFALSE:
+        return "".join("√" if k == "T" else "×" for k in keys)
+    seen = {k: "ABCDEF"[i] for i, k in enumerate(option_order)}
+    return "".join(sorted(seen.get(k, k) for k in keys))
+
+
 def attempt_review(attempt: Attempt) -> list[dict]:
-    """Per-item review rows after submission, limited by the review policy (keys only for FULL)."""
-    if attempt.status == Attempt.Status.IN_PROGRESS:
+    """Per-item review of a mock exam (training bank): every item with the options in the order and
+    with the letters the candidate saw, their answer, the key and the explanation. Nothing for a
+    paper of a testing bank."""
+    if not full_review_allowed(attempt):
         return []
-    full = attempt.mode == Attempt.Mode.MOCK or attempt.blueprint.review_policy == Blueprint.Review.FULL
     answers = {a.item_id: a for a in attempt.answers.all()}
     rows = []
-    for item in attempt.items.select_related("question").order_by("position"):
+    for item in attempt.items.select_related("question").prefetch_related("question__clauses").order_by("position"):
         q = item.question
         a = answers.get(item.pk)
-        row = {"position": item.position, "type": Question.Type(q.type).label, "stem": q.stem, "points": item.points,
-               "score": a.score if a else None, "response": (a.response if a else ""), "text": (a.text if a else ""),
-               "correct": bool(a and a.score is not None and a.score == item.points)}
-        if full:
-            row["key"] = q.answer
-            row["explanation"] = q.explanation
-            row["options"] = q.options if q.type != Question.Type.TRUEFALSE else truefalse_options()
-        rows.append(row)
+        response = a.response if a else ""
+        if q.type == Question.Type.TRUEFALSE:
+            options = [{"label": "√" if o["key"] == "T" else "×", "text": o["text"], "key": o["key"]}
+                       for o in truefalse_options()]
+        else:
+            by_key = options_by_key(q.options)
+            order = item.option_order or "".join(by_key)
+            options = [{"label": "ABCDEF"[i], "text": by_key[k].get("text", ""), "key": k}
+                       for i, k in enumerate(order) if k in by_key]
+        for o in options:
+            o["chosen"] = o["key"] in response
+            o["is_key"] = o["key"] in q.answer
+            del o["key"]
+        rows.append({
+            "position": item.position, "type": Question.Type(q.type).label, "stem": q.stem, "points": item.points,
+            "score": a.score if a else None, "text": a.text if a else "",
+            "response": _seen_letters(q.type, item.option_order, response),
+            "key": _seen_letters(q.type, item.option_order, q.answer),
+            "correct": bool(a and a.score is not None and a.score == item.points),
+            "explanation": q.explanation, "options": options,
+            "clauses": [{"title": str(c), "url": c.get_absolute_url()} for c in q.clauses.all()],
+        })
     return rows
+
+
+def attempt_point_counts(attempt: Attempt) -> list[dict]:
+    """Right and wrong counts per knowledge point (知识点) of a submitted paper: what a theory exam's
+    result shows besides the score. An item with several points counts for each; items without a
+    point are counted under “其他”. Never a stem, a key or an option."""
+    from django.utils.translation import gettext
+
+    if attempt.status == Attempt.Status.IN_PROGRESS:
+        return []
+    items = list(attempt.items.values_list("pk", "points"))
+    scores = dict(attempt.answers.values_list("item_id", "score"))
+    tags: dict[int, list[str]] = {}
+    for item_id, name in attempt.items.filter(question__tags__isnull=False).values_list("pk", "question__tags__name"):
+        tags.setdefault(item_id, []).append(name)
+    other = gettext("其他")
+    counts: dict[str, dict] = {}
+    for item_id, points in items:
+        score = scores.get(item_id)
+        right = score is not None and score == points
+        for name in tags.get(item_id) or [other]:
+            row = counts.setdefault(name, {"point": name, "right": 0, "wrong": 0})
+            row["right" if right else "wrong"] += 1
+    return sorted(counts.values(), key=lambda r: (r["point"] == other, r["point"]))
 
 
 def attempts_in_session(user, session: ExamSession) -> QuerySet[Attempt]:

@@ -231,10 +231,11 @@ def result(request, pk: int):
     if attempt.status == Attempt.Status.IN_PROGRESS:
         return redirect("exams:attempt", pk=attempt.pk)
     allowed = selectors.review_allowed(attempt)
-    rows = selectors.attempt_review(attempt) if allowed else []
+    full = allowed and selectors.full_review_allowed(attempt)
     return render(request, "exams/result.html", {
-        "attempt": attempt, "rows": rows, "review_allowed": allowed,
-        "full": attempt.mode == Attempt.Mode.MOCK or attempt.blueprint.review_policy == "full",
+        "attempt": attempt, "review_allowed": allowed, "full": full,
+        "rows": selectors.attempt_review(attempt) if full else [],
+        "points": selectors.attempt_point_counts(attempt) if allowed and not full else [],
         "message": (attempt.blueprint.success_text if attempt.passed else attempt.blueprint.fail_text)
         if attempt.passed is not None else "",
     })
