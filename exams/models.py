@@ -464,14 +464,26 @@ class Attempt(models.Model):
         return reverse("exams:attempt", kwargs={"pk": self.pk})
 
 
+def option_token_map(option_order: str, option_tokens: str) -> dict[str, str]:
+    """token → option key of one frozen item (``option_tokens`` space-separated, parallel to
+    ``option_order``); empty for an item frozen without tokens."""
+    tokens = (option_tokens or "").split()
+    if not tokens or len(tokens) != len(option_order or ""):
+        return {}
+    return dict(zip(tokens, option_order))
+
+
 class AttemptItem(models.Model):
-    """One question of a frozen paper: the exact question version and the option order shown."""
+    """One question of a frozen paper: the exact question version, the option order shown and the
+    paper's opaque token for each option (what the page and every save carry instead of a letter)."""
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveSmallIntegerField()
     section = models.ForeignKey(BlueprintSection, null=True, on_delete=models.SET_NULL, related_name="+")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="attempt_items")
     option_order = models.CharField(max_length=8, blank=True)
+    # one random token per option of this paper, space-separated, parallel to option_order
+    option_tokens = models.CharField(max_length=120, blank=True)
     points = models.DecimalField(max_digits=5, decimal_places=1)
     partial_credit = models.BooleanField(default=False)
 
@@ -481,6 +493,14 @@ class AttemptItem(models.Model):
             models.UniqueConstraint(fields=["attempt", "position"], name="exams_item_position"),
             models.UniqueConstraint(fields=["attempt", "question"], name="exams_item_no_duplicate_question"),
         ]
+
+    def token_map(self) -> dict[str, str]:
+        return option_token_map(self.option_order, self.option_tokens)
+
+    def tokens_for(self, keys: str) -> list[str]:
+        """The paper's tokens of option keys (a key the item does not have stays as it is)."""
+        by_key = {k: t for t, k in self.token_map().items()}
+        return [by_key.get(k, k) for k in keys]
 
 
 class Answer(models.Model):

@@ -27,6 +27,7 @@ from .models import (
     Question,
     QuestionBank,
     Registration,
+    option_token_map,
     options_by_key,
     truefalse_options,
 )
@@ -166,6 +167,10 @@ class SaveTarget:
     status: str
     deadline: dt.datetime
     ip_ranges: str = ""
+    option_tokens: str = ""
+
+    def token_map(self) -> dict[str, str]:
+        return option_token_map(self.option_order, self.option_tokens)
 
     def allowed_from(self, ip: str | None) -> bool:
         return not self.ip_ranges.strip() or ExamSession(allowed_ip_ranges=self.ip_ranges).ip_allowed(ip)
@@ -179,15 +184,16 @@ def save_target(user, *, attempt_id: int, item_id: int) -> SaveTarget | None:
         return None
     row = (AttemptItem.objects.filter(pk=item_id, attempt_id=attempt_id, attempt__user=user)
            .exclude(attempt__status=Attempt.Status.PREPARED)
-           .values_list("position", "option_order", "question__type", "attempt__status", "attempt__deadline",
-                        "attempt__registration__session__allowed_ip_ranges")
+           .values_list("position", "option_order", "option_tokens", "question__type", "attempt__status",
+                        "attempt__deadline", "attempt__registration__session__allowed_ip_ranges")
            .order_by()[:1])
     row = next(iter(row), None)
     if row is None:
         return None
-    position, option_order, qtype, status, deadline, ip_ranges = row
+    position, option_order, tokens, qtype, status, deadline, ip_ranges = row
     return SaveTarget(attempt_id=attempt_id, item_id=item_id, position=position, option_order=option_order or "",
-                      qtype=qtype, status=status, deadline=deadline, ip_ranges=ip_ranges or "")
+                      qtype=qtype, status=status, deadline=deadline, ip_ranges=ip_ranges or "",
+                      option_tokens=tokens or "")
 
 
 PAPER_CACHE_SECONDS = 24 * 3600
@@ -195,12 +201,14 @@ PAPER_CACHE_SECONDS = 24 * 3600
 
 def _paper_cache_key(attempt: Attempt) -> str:
     # started_at makes the key unique even where a restored database reuses an attempt's id
-    return f"exams:paper:v1:{attempt.pk}:{attempt.started_at.timestamp():.6f}"
+    return f"exams:paper:v2:{attempt.pk}:{attempt.started_at.timestamp():.6f}"
 
 
 def frozen_paper(attempt: Attempt) -> list[dict]:
     """The attempt's paper as the candidate sees it, in order: stems and options in the frozen
-    option order — never the key or the explanation. A frozen paper never changes (questions are
+    option order, each option's value the paper's opaque token — never the key or the explanation.
+    (Each option also keeps its bank key under ``key`` for the saved-answer check marks;
+    ``candidate_paper_view`` leaves it out of what the page gets.) A frozen paper never changes (questions are
     versioned; an edit after use makes a new version), so it is read once and kept in the cache."""
     key = _paper_cache_key(attempt)
     paper = cache.get(key)
@@ -210,19 +218,21 @@ def frozen_paper(attempt: Attempt) -> list[dict]:
     # plain rows rather than model instances: a paper is built once per candidate, at the first
     # page of the exam, when a whole room opens it in the same minute
     rows = AttemptItem.objects.filter(attempt=attempt).order_by("position").values_list(
-        "pk", "position", "points", "option_order", "question__type", "question__stem", "question__image",
-        "question__options")
+        "pk", "position", "points", "option_order", "option_tokens", "question__type", "question__stem",
+        "question__image", "question__options")
     image_url = Question._meta.get_field("image").storage.url
     truefalse = options_by_key(truefalse_options())
-    for pk, position, points, option_order, qtype, stem, image, question_options in rows:
+    for pk, position, points, option_order, tokens, qtype, stem, image, question_options in rows:
         by_key = truefalse if qtype == Question.Type.TRUEFALSE else options_by_key(question_options)
+        token_of = {k: t for t, k in option_token_map(option_order, tokens).items()}
         options = []
         for i, option_key in enumerate(option_order or "".join(by_key)):
             o = by_key.get(option_key)
             if o is None:
                 continue
             label = ("√" if option_key == "T" else "×") if qtype == Question.Type.TRUEFALSE else "ABCDEF"[i]
-            options.append({"value": option_key, "label": label, "text": o.get("text", ""), "image": o.get("image", "")})
+            options.append({"value": token_of.get(option_key, option_key), "key": option_key, "label": label,
+                            "text": o.get("text", ""), "image": o.get("image", "")})
         paper.append({"id": pk, "position": position, "type": qtype, "stem": stem,
                       "image": image_url(image) if image else "", "points": points, "options": options})
     if paper:
@@ -259,7 +269,8 @@ def candidate_paper_view(attempt: Attempt, answers: dict | None = None) -> list[
         out.append({
             **entry, "type_label": labels[entry["type"]], "text": text, "flagged": flagged,
             "answered": bool(response or text.strip()),
-            "options": [{**o, "checked": o["value"] in response} for o in entry["options"]],
+            "options": [{"value": o["value"], "label": o["label"], "text": o["text"], "image": o["image"],
+                         "checked": o["key"] in response} for o in entry["options"]],
         })
     return out
 

@@ -137,11 +137,12 @@ def autosave(request, pk: int, item_id: int):
     response = text = flagged = None
     if "flag" in post:
         flagged = post.get("flag") in ("1", "true", "on")
-    if target.qtype == Question.Type.ESSAY:
-        if "text" in post:
-            text = post.get("text", "")
-    elif "choice" in post or post.get("clear"):
-        response = "".join(post.getlist("choice"))
+    # Whatever the form sent goes to the one save rule, which refuses what does not fit the item
+    # (text for a choice question, a choice that is not one of the paper's tokens).
+    if "text" in post:
+        text = post.get("text", "")
+    if "choice" in post or (post.get("clear") and target.qtype != Question.Type.ESSAY):
+        response = post.getlist("choice")
     try:
         saved = services.answer_record(target=target, response=response, text=text, flagged=flagged,
                                        ip=client_ip(request))

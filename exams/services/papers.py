@@ -95,11 +95,25 @@ def _paper_items(*, attempt: Attempt, drawn, rng: random.Random, shuffle_questio
     items = []
     for pos, (s, qid) in enumerate(order, start=1):
         keys = list(option_keys[qid])
+        if s.question_type == Question.Type.TRUEFALSE and not keys:
+            keys = ["T", "F"]
         if shuffle_options and s.question_type in (Question.Type.SINGLE, Question.Type.MULTIPLE):
             rng.shuffle(keys)
+        tokens = option_tokens(rng, len(keys)) if s.question_type != Question.Type.ESSAY else []
         items.append(AttemptItem(attempt=attempt, position=pos, section=s, question_id=qid, option_order="".join(keys),
-                                 points=s.points, partial_credit=s.partial_credit))
+                                 option_tokens=" ".join(tokens), points=s.points, partial_credit=s.partial_credit))
     return items
+
+
+def option_tokens(rng: random.Random, n: int) -> list[str]:
+    """``n`` distinct random tokens for the options of one item of one paper: 12 hex digits, never
+    an option letter, so a radio value says nothing about the option's letter in the bank."""
+    tokens: list[str] = []
+    while len(tokens) < n:
+        token = f"{rng.getrandbits(48):012x}"
+        if token not in tokens:
+            tokens.append(token)
+    return tokens
 
 
 # --------------------------------------------------------------------------- papers prepared ahead of time
