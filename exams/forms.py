@@ -122,8 +122,6 @@ class BlueprintForm(forms.Form):
         help_text=_("正确答案与解析只在使用练习题库的模拟考试中显示。"))
     review_when = forms.ChoiceField(label=_("查看时间"), choices=Blueprint.ReviewWhen.choices,
                                     initial=Blueprint.ReviewWhen.IMMEDIATELY)
-    attempts_allowed = forms.IntegerField(label=_("允许考试次数"), min_value=1, max_value=5, initial=2,
-                                          help_text=_("默认 1 次正考加 1 次补考。"))
 
     def __init__(self, *args, testing_banks=None, training_banks=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -198,7 +198,6 @@ class Blueprint(models.Model):
     shuffle_options = models.BooleanField(_("选项乱序"), default=True)
     review_policy = models.CharField(_("考后可查看"), max_length=16, choices=Review.choices, default=Review.RESPONSES)
     review_when = models.CharField(_("查看时间"), max_length=16, choices=ReviewWhen.choices, default=ReviewWhen.IMMEDIATELY)
-    attempts_allowed = models.PositiveSmallIntegerField(_("允许考试次数"), default=2, help_text=_("默认 1 次正考加 1 次补考。"))
     success_text = models.TextField(_("合格提示"), blank=True, default="恭喜，您的理论考试成绩合格。")
     fail_text = models.TextField(_("不合格提示"), blank=True, default="很遗憾，本次成绩未达到合格分，可按规定参加补考。")
     is_active = models.BooleanField(_("启用"), default=True)
@@ -425,6 +424,9 @@ class Attempt(models.Model):
     # The bank's pool token when the paper was drawn: a prepared paper whose bank has changed since
     # (a question edited or retired) is discarded at start and a fresh one drawn.
     pool_token = models.UUIDField(null=True, blank=True, editable=False)
+    # A make-up paper leaves out the items the candidate saw in earlier sittings as far as the bank
+    # allows; how many it still had to repeat (shown to the exam centre).
+    repeated_items = models.PositiveSmallIntegerField(_("与以往考试重复的试题数"), default=0)
 
     objects = AttemptManager()
     all_objects = models.Manager()
@@ -525,6 +527,34 @@ class Answer(models.Model):
     @property
     def is_answered(self) -> bool:
         return bool(self.response or self.text.strip())
+
+
+class RetrainingRequirement(models.Model):
+    """After a failed make-up (补考) the person must complete the training again before a new
+    registration for the same certificate kind and operation item: recorded with the date of the
+    failed make-up, and the date the training was completed again."""
+
+    candidate = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("考生"), on_delete=models.PROTECT,
+                                  related_name="retraining_requirements")
+    certificate_kind = models.ForeignKey("catalogue.CertificateKind", verbose_name=_("证书种类"),
+                                         on_delete=models.PROTECT, related_name="+")
+    operation_item = models.ForeignKey("catalogue.OperationItem", verbose_name=_("操作项目"), null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+")
+    failed_attempt = models.OneToOneField(Attempt, verbose_name=_("未通过的补考"), on_delete=models.PROTECT,
+                                          related_name="retraining_requirement")
+    required_since = models.DateField(_("须重新培训（自）"))
+    completed_on = models.DateField(_("重新培训完成日期"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-required_since", "-pk"]
+        verbose_name = _("重新培训要求")
+        verbose_name_plural = _("重新培训要求")
+
+    def __str__(self) -> str:
+        return f"{self.candidate} · {self.certificate_kind} · {self.required_since}"
 
 
 class PracticalTask(models.Model):

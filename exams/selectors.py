@@ -380,6 +380,20 @@ def attempts_in_session(user, session: ExamSession) -> QuerySet[Attempt]:
     )
 
 
+def console_rows(user, session: ExamSession) -> list[dict]:
+    """Proctor console: every registered candidate of the session, by seat, with their latest
+    attempt (``None`` for one who has not started: absent so far). Two queries after the scope check."""
+    attempts = list(attempts_in_session(user, session))
+    if not attempts and session not in sessions_manageable_by(user):
+        return []
+    latest: dict[int, Attempt] = {}
+    for a in attempts:  # ordered by seat, then number: the last one wins
+        latest[a.registration_id] = a
+    regs = (Registration.objects.filter(session=session, status=Registration.Status.REGISTERED)
+            .select_related("candidate").order_by("seat", "pk"))
+    return [{"reg": reg, "attempt": latest.get(reg.pk)} for reg in regs]
+
+
 def marking_queue(user) -> QuerySet:
     """Essay answers awaiting a mark in sessions of the examiner's centres."""
     from .models import Answer
