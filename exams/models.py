@@ -341,6 +341,8 @@ class Registration(models.Model):
         verbose_name_plural = _("考试报名")
         constraints = [
             models.UniqueConstraint(fields=["session", "candidate"], name="exams_registration_once_per_session"),
+            # a cancelled registration gives its seat back (seat NULL), so no two standing ones share one
+            models.UniqueConstraint(fields=["session", "seat"], name="exams_registration_seat_once_per_session"),
         ]
 
     def __str__(self) -> str:

@@ -66,31 +66,60 @@ def registration_create_for(*, actor, session: ExamSession, who: str, override_r
 
 @transaction.atomic
 def registration_create(*, actor, session: ExamSession, candidate, override_reason: str = "") -> Registration:
+    """Register the candidate (or restore their cancelled registration): the make-up rules, the
+    eligibility checks (an override needs a reason) and a free seat, every time. Seats are the
+    lowest free numbers, unique per session by a database constraint."""
     ExamSession.objects.select_for_update().filter(pk=session.pk).first()
     existing = Registration.objects.filter(session=session, candidate=candidate).first()
-    if existing is not None:
-        if existing.status == Registration.Status.CANCELLED:
-            existing.status = Registration.Status.REGISTERED
-            existing.save(update_fields=["status"])
+    if existing is not None and existing.status == Registration.Status.REGISTERED:
         return existing
     makeup_check(session=session, candidate=candidate)
     problems = eligibility_problems(session=session, candidate=candidate)
     if problems and not override_reason:
         raise ValidationError(problems)
-    taken = Registration.objects.filter(session=session, status=Registration.Status.REGISTERED).count()
-    if taken >= session.seats:
-        raise ValidationError(_("本场次座位已满（%(n)d 座）。") % {"n": session.seats})
-    seat = taken + 1
+    seat = _free_seat(session)
     override = _("破格")  # outside the f-string below, where the message extraction finds it
+    notes = "；".join(problems) + (f"（{override}：{override_reason}）" if problems else "")
+    if existing is not None:  # a cancelled registration restored
+        existing.status = Registration.Status.REGISTERED
+        existing.seat = seat
+        existing.eligibility_notes = notes
+        existing.save(update_fields=["status", "seat", "eligibility_notes"])
+        audit_record(actor=actor, action="exam_registration.restore", target=existing,
+                     after={"session": session.pk, "seat": seat}, reason=override_reason)
+        return existing
     reg = Registration.objects.create(
         session=session, candidate=candidate, seat=seat, registered_by=actor if getattr(actor, "pk", None) else None,
         ticket_number=f"ZK{session.starts_at:%Y%m%d}{session.pk:04d}{seat:03d}{uuid.uuid4().hex[:3].upper()}",
         identity_checked_at=timezone.now() if candidate.identity_verified else None,
-        eligibility_notes="；".join(problems) + (f"（{override}：{override_reason}）" if problems else ""),
+        eligibility_notes=notes,
     )
     audit_record(actor=actor, action="exam_registration.create", target=reg,
                  after={"session": session.pk, "candidate": candidate.username}, reason=override_reason)
     return reg
+
+
+def _free_seat(session: ExamSession) -> int:
+    """The lowest seat number of the session no standing registration holds; refuses when full."""
+    taken = set(Registration.objects.filter(session=session, status=Registration.Status.REGISTERED,
+                                            seat__isnull=False).values_list("seat", flat=True))
+    free = next((n for n in range(1, session.seats + 1) if n not in taken), None)
+    if free is None:
+        raise ValidationError(_("本场次座位已满（%(n)d 座），不能再报名；请选择其他场次。") % {"n": session.seats})
+    return free
+
+
+@transaction.atomic
+def registration_cancel(*, actor, registration: Registration, reason: str = "") -> Registration:
+    """Cancel a registration: its seat is given back, a paper prepared for it discarded."""
+    if registration.status != Registration.Status.CANCELLED:
+        registration.status = Registration.Status.CANCELLED
+        registration.seat = None
+        registration.save(update_fields=["status", "seat"])
+        # a paper prepared for it will never be sat
+        Attempt.all_objects.filter(registration=registration, status=Attempt.Status.PREPARED).delete()
+        audit_record(actor=actor, action="exam_registration.cancel", target=registration, reason=reason)
+    return registration
 
 
 def subject_sittings(*, candidate, certificate_kind_id: int, operation_item_id: int | None,
@@ -169,14 +198,3 @@ def retraining_complete(*, actor, requirement: RetrainingRequirement, completed_
     audit_record(actor=actor, action="exam_retraining.complete", target=requirement,
                  after={"completed_on": completed_on})
     return requirement
-
-
-@transaction.atomic
-def registration_cancel(*, actor, registration: Registration, reason: str = "") -> Registration:
-    if registration.status != Registration.Status.CANCELLED:
-        registration.status = Registration.Status.CANCELLED
-        registration.save(update_fields=["status"])
-        # a paper prepared for it will never be sat
-        Attempt.all_objects.filter(registration=registration, status=Attempt.Status.PREPARED).delete()
-        audit_record(actor=actor, action="exam_registration.cancel", target=registration, reason=reason)
-    return registration
