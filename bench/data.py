@@ -82,8 +82,7 @@ def blueprint(*, code: str, bank, sections: list[tuple[str, str, int, str, tuple
         return bp
     ck = certificate_kind()
     bp = Blueprint.objects.create(code=code, name="特种作业理论考试（基准）", owner=exam_centre(), bank=bank,
-                                  certificate_kind=ck, pass_mark=Decimal(80), duration_minutes=120,
-                                  attempts_allowed=2)
+                                  certificate_kind=ck, pass_mark=Decimal(80), duration_minutes=120)
     for i, (title, qtype, count, points, tags) in enumerate(sections):
         s = BlueprintSection.objects.create(blueprint=bp, order=i, title=title, question_type=qtype, count=count,
                                             points=Decimal(points))

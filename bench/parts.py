@@ -171,7 +171,7 @@ def autosave_prepare(quick: bool, arg: str = "") -> dict:
         cookies = login_cookies(user)
         for item in attempt.items.select_related("question").filter(question__type="single").order_by("position"):
             requests.append({"path": f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/", "cookies": cookies,
-                             "data": {"choice": item.option_order[1], "clear": ""}})
+                             "data": {"choice": item.tokens_for(item.option_order[1])[0], "clear": ""}})
     import random
 
     random.Random(7).shuffle(requests)  # candidates interleaved, as clicks arrive in an exam room

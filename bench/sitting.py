@@ -11,7 +11,7 @@ from bench.peer import sitting_load
 
 SECTION_SPLIT = '<section class="card exam-question"'
 ACTION_RE = re.compile(r'hx-post="([^"]+/save/)"')
-CHOICE_RE = re.compile(r'name="choice" value="([A-Z])"')
+CHOICE_RE = re.compile(r'name="choice" value="([0-9a-f]{12})"')
 
 
 def paper_items(html: str) -> list[tuple[str, str]]:

@@ -53,7 +53,9 @@ class AttemptSerializer(serializers.Serializer):
 
 class AnswerInSerializer(serializers.Serializer):
     item = serializers.IntegerField()
-    response = serializers.CharField(required=False, allow_blank=True, max_length=8)
+    response = serializers.CharField(
+        required=False, allow_blank=True, max_length=200,
+        help_text="所选选项在本试卷中的令牌（考试页面上选项的 value），多选题以空格或逗号分隔；空串清除作答。")
     text = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     flagged = serializers.BooleanField(required=False)
 

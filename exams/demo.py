@@ -197,7 +197,7 @@ def seed(ctx) -> None:
             bp = services.blueprint_save(
                 actor=None, owner=centre, code=code, name=name, bank=banks[bank], training_bank=banks[train],
                 certificate_kind=kind, sections=_sections(essay), duration_minutes=minutes,
-                review_policy=Blueprint.Review.FULL if not essay else Blueprint.Review.RESPONSES,
+                review_policy=Blueprint.Review.RESPONSES,
             )
         blueprints[code] = bp
 

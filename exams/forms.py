@@ -115,12 +115,13 @@ class BlueprintForm(forms.Form):
     duration_minutes = forms.IntegerField(label=_("考试时长（分钟）"), min_value=5, max_value=600, initial=90)
     shuffle_questions = forms.BooleanField(label=_("试题乱序"), required=False, initial=True)
     shuffle_options = forms.BooleanField(label=_("选项乱序"), required=False, initial=True)
-    review_policy = forms.ChoiceField(label=_("考后可查看"), choices=Blueprint.Review.choices,
-                                      initial=Blueprint.Review.RESPONSES)
+    review_policy = forms.ChoiceField(
+        label=_("考后可查看"), initial=Blueprint.Review.RESPONSES,
+        choices=[(v, label) for v, label in Blueprint.Review.choices if v in Blueprint.EXAM_REVIEW_POLICIES],
+        error_messages={"invalid_choice": _("考试题库的试题不向考生公布答案与解析：正式考试考后只能查看成绩及各知识点对错题数。")},
+        help_text=_("正确答案与解析只在使用练习题库的模拟考试中显示。"))
     review_when = forms.ChoiceField(label=_("查看时间"), choices=Blueprint.ReviewWhen.choices,
                                     initial=Blueprint.ReviewWhen.IMMEDIATELY)
-    attempts_allowed = forms.IntegerField(label=_("允许考试次数"), min_value=1, max_value=5, initial=2,
-                                          help_text=_("默认 1 次正考加 1 次补考。"))
 
     def __init__(self, *args, testing_banks=None, training_banks=None, **kwargs):
         super().__init__(*args, **kwargs)

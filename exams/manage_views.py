@@ -228,7 +228,7 @@ def blueprint_edit(request, code: str | None = None):
     if blueprint is not None:
         initial = {f: getattr(blueprint, f) for f in (
             "code", "name", "bank", "training_bank", "certificate_kind", "pass_mark", "duration_minutes",
-            "shuffle_questions", "shuffle_options", "review_policy", "review_when", "attempts_allowed")}
+            "shuffle_questions", "shuffle_options", "review_policy", "review_when")}
         if in_use:
             initial["code"] = f"{blueprint.code}-2"[:40]
         section_initial = [{"title": s.title, "question_type": s.question_type, "count": s.count, "points": s.points,
@@ -251,7 +251,7 @@ def blueprint_edit(request, code: str | None = None):
                 pass_mark=d["pass_mark"], duration_minutes=d["duration_minutes"],
                 shuffle_questions=d["shuffle_questions"], shuffle_options=d["shuffle_options"],
                 review_policy=d["review_policy"], review_when=d["review_when"],
-                attempts_allowed=d["attempts_allowed"], editing=blueprint, new=blueprint is None,
+                editing=blueprint, new=blueprint is None,
             )
         except ValidationError as exc:
             _add_errors(form, exc)
@@ -371,16 +371,20 @@ def session_tickets(request, pk: int):
 
 @exam_staff_required(Role.PROCTOR)
 def console(request, pk: int):
-    """The live list of the session's attempts. Only reads: an attempt past its deadline shows as
-    such and is submitted by the beat job (every 30 s) or the candidate's next request."""
+    """The live list of every registered candidate of the session with their attempt, absent ones
+    included. Only reads: an attempt past its deadline shows as such and is submitted by the beat
+    job (every 30 s) or the candidate's next request."""
     session = _session(request, pk, Role.PROCTOR)
-    attempts = list(selectors.attempts_in_session(request.user, session))
+    rows = selectors.console_rows(request.user, session)
     now = timezone.now()
-    for a in attempts:
-        a.left = a.seconds_left(now) if a.status == "in_progress" else None
+    for row in rows:
+        a = row["attempt"]
+        if a is not None:
+            a.left = a.seconds_left(now) if a.status == "in_progress" else None
     template = "exams/manage/_console_rows.html" if request.htmx else "exams/manage/console.html"
-    return render(request, template, {"session": session, "attempts": attempts, "extend_form": ExtendForm(),
-                                      "reason_form": ReasonForm(), "now": now})
+    return render(request, template, {
+        "session": session, "rows": rows, "extend_form": ExtendForm(), "reason_form": ReasonForm(), "now": now,
+        "absent": sum(1 for r in rows if r["attempt"] is None), "session_over": now >= session.ends_at})
 
 
 def _console_attempt(request, pk: int, attempt_id: int):

@@ -162,12 +162,17 @@ class Blueprint(models.Model):
 
     class Review(models.TextChoices):
         SCORE = "score", _("仅显示成绩与是否合格")
-        RESPONSES = "responses", _("成绩及每题对错")
-        FULL = "full", _("成绩、每题对错、正确答案与解析")
+        RESPONSES = "responses", _("成绩及各知识点对错题数")
+        FULL = "full", _("成绩、每题对错、正确答案与解析（仅模拟考试）")
 
     class ReviewWhen(models.TextChoices):
         IMMEDIATELY = "immediately", _("交卷后立即")
         AFTER_SESSION = "after_session", _("考试场次结束后")
+
+    # A blueprint's papers are drawn from a testing bank, whose keys and explanations never reach a
+    # candidate: only these policies are allowed for the real exam. Full review exists only for
+    # mock exams, which draw from the training bank.
+    EXAM_REVIEW_POLICIES = (Review.SCORE, Review.RESPONSES)
 
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=128)
@@ -193,7 +198,6 @@ class Blueprint(models.Model):
     shuffle_options = models.BooleanField(_("选项乱序"), default=True)
     review_policy = models.CharField(_("考后可查看"), max_length=16, choices=Review.choices, default=Review.RESPONSES)
     review_when = models.CharField(_("查看时间"), max_length=16, choices=ReviewWhen.choices, default=ReviewWhen.IMMEDIATELY)
-    attempts_allowed = models.PositiveSmallIntegerField(_("允许考试次数"), default=2, help_text=_("默认 1 次正考加 1 次补考。"))
     success_text = models.TextField(_("合格提示"), blank=True, default="恭喜，您的理论考试成绩合格。")
     fail_text = models.TextField(_("不合格提示"), blank=True, default="很遗憾，本次成绩未达到合格分，可按规定参加补考。")
     is_active = models.BooleanField(_("启用"), default=True)
@@ -337,6 +341,8 @@ class Registration(models.Model):
         verbose_name_plural = _("考试报名")
         constraints = [
             models.UniqueConstraint(fields=["session", "candidate"], name="exams_registration_once_per_session"),
+            # a cancelled registration gives its seat back (seat NULL), so no two standing ones share one
+            models.UniqueConstraint(fields=["session", "seat"], name="exams_registration_seat_once_per_session"),
         ]
 
     def __str__(self) -> str:
@@ -420,6 +426,9 @@ class Attempt(models.Model):
     # The bank's pool token when the paper was drawn: a prepared paper whose bank has changed since
     # (a question edited or retired) is discarded at start and a fresh one drawn.
     pool_token = models.UUIDField(null=True, blank=True, editable=False)
+    # A make-up paper leaves out the items the candidate saw in earlier sittings as far as the bank
+    # allows; how many it still had to repeat (shown to the exam centre).
+    repeated_items = models.PositiveSmallIntegerField(_("与以往考试重复的试题数"), default=0)
 
     objects = AttemptManager()
     all_objects = models.Manager()
@@ -459,14 +468,26 @@ class Attempt(models.Model):
         return reverse("exams:attempt", kwargs={"pk": self.pk})
 
 
+def option_token_map(option_order: str, option_tokens: str) -> dict[str, str]:
+    """token → option key of one frozen item (``option_tokens`` space-separated, parallel to
+    ``option_order``); empty for an item frozen without tokens."""
+    tokens = (option_tokens or "").split()
+    if not tokens or len(tokens) != len(option_order or ""):
+        return {}
+    return dict(zip(tokens, option_order))
+
+
 class AttemptItem(models.Model):
-    """One question of a frozen paper: the exact question version and the option order shown."""
+    """One question of a frozen paper: the exact question version, the option order shown and the
+    paper's opaque token for each option (what the page and every save carry instead of a letter)."""
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveSmallIntegerField()
     section = models.ForeignKey(BlueprintSection, null=True, on_delete=models.SET_NULL, related_name="+")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="attempt_items")
     option_order = models.CharField(max_length=8, blank=True)
+    # one random token per option of this paper, space-separated, parallel to option_order
+    option_tokens = models.CharField(max_length=120, blank=True)
     points = models.DecimalField(max_digits=5, decimal_places=1)
     partial_credit = models.BooleanField(default=False)
 
@@ -476,6 +497,14 @@ class AttemptItem(models.Model):
             models.UniqueConstraint(fields=["attempt", "position"], name="exams_item_position"),
             models.UniqueConstraint(fields=["attempt", "question"], name="exams_item_no_duplicate_question"),
         ]
+
+    def token_map(self) -> dict[str, str]:
+        return option_token_map(self.option_order, self.option_tokens)
+
+    def tokens_for(self, keys: str) -> list[str]:
+        """The paper's tokens of option keys (a key the item does not have stays as it is)."""
+        by_key = {k: t for t, k in self.token_map().items()}
+        return [by_key.get(k, k) for k in keys]
 
 
 class Answer(models.Model):
@@ -500,6 +529,34 @@ class Answer(models.Model):
     @property
     def is_answered(self) -> bool:
         return bool(self.response or self.text.strip())
+
+
+class RetrainingRequirement(models.Model):
+    """After a failed make-up (补考) the person must complete the training again before a new
+    registration for the same certificate kind and operation item: recorded with the date of the
+    failed make-up, and the date the training was completed again."""
+
+    candidate = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("考生"), on_delete=models.PROTECT,
+                                  related_name="retraining_requirements")
+    certificate_kind = models.ForeignKey("catalogue.CertificateKind", verbose_name=_("证书种类"),
+                                         on_delete=models.PROTECT, related_name="+")
+    operation_item = models.ForeignKey("catalogue.OperationItem", verbose_name=_("操作项目"), null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+")
+    failed_attempt = models.OneToOneField(Attempt, verbose_name=_("未通过的补考"), on_delete=models.PROTECT,
+                                          related_name="retraining_requirement")
+    required_since = models.DateField(_("须重新培训（自）"))
+    completed_on = models.DateField(_("重新培训完成日期"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-required_since", "-pk"]
+        verbose_name = _("重新培训要求")
+        verbose_name_plural = _("重新培训要求")
+
+    def __str__(self) -> str:
+        return f"{self.candidate} · {self.certificate_kind} · {self.required_since}"
 
 
 class PracticalTask(models.Model):

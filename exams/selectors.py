@@ -27,6 +27,7 @@ from .models import (
     Question,
     QuestionBank,
     Registration,
+    option_token_map,
     options_by_key,
     truefalse_options,
 )
@@ -186,6 +187,10 @@ class SaveTarget:
     status: str
     deadline: dt.datetime
     ip_ranges: str = ""
+    option_tokens: str = ""
+
+    def token_map(self) -> dict[str, str]:
+        return option_token_map(self.option_order, self.option_tokens)
 
     def allowed_from(self, ip: str | None) -> bool:
         return not self.ip_ranges.strip() or ExamSession(allowed_ip_ranges=self.ip_ranges).ip_allowed(ip)
@@ -199,15 +204,16 @@ def save_target(user, *, attempt_id: int, item_id: int) -> SaveTarget | None:
         return None
     row = (AttemptItem.objects.filter(pk=item_id, attempt_id=attempt_id, attempt__user=user)
            .exclude(attempt__status=Attempt.Status.PREPARED)
-           .values_list("position", "option_order", "question__type", "attempt__status", "attempt__deadline",
-                        "attempt__registration__session__allowed_ip_ranges")
+           .values_list("position", "option_order", "option_tokens", "question__type", "attempt__status",
+                        "attempt__deadline", "attempt__registration__session__allowed_ip_ranges")
            .order_by()[:1])
     row = next(iter(row), None)
     if row is None:
         return None
-    position, option_order, qtype, status, deadline, ip_ranges = row
+    position, option_order, tokens, qtype, status, deadline, ip_ranges = row
     return SaveTarget(attempt_id=attempt_id, item_id=item_id, position=position, option_order=option_order or "",
-                      qtype=qtype, status=status, deadline=deadline, ip_ranges=ip_ranges or "")
+                      qtype=qtype, status=status, deadline=deadline, ip_ranges=ip_ranges or "",
+                      option_tokens=tokens or "")
 
 
 PAPER_CACHE_SECONDS = 24 * 3600
@@ -215,12 +221,14 @@ PAPER_CACHE_SECONDS = 24 * 3600
 
 def _paper_cache_key(attempt: Attempt) -> str:
     # started_at makes the key unique even where a restored database reuses an attempt's id
-    return f"exams:paper:v1:{attempt.pk}:{attempt.started_at.timestamp():.6f}"
+    return f"exams:paper:v2:{attempt.pk}:{attempt.started_at.timestamp():.6f}"
 
 
 def frozen_paper(attempt: Attempt) -> list[dict]:
     """The attempt's paper as the candidate sees it, in order: stems and options in the frozen
-    option order — never the key or the explanation. A frozen paper never changes (questions are
+    option order, each option's value the paper's opaque token — never the key or the explanation.
+    (Each option also keeps its bank key under ``key`` for the saved-answer check marks;
+    ``candidate_paper_view`` leaves it out of what the page gets.) A frozen paper never changes (questions are
     versioned; an edit after use makes a new version), so it is read once and kept in the cache."""
     key = _paper_cache_key(attempt)
     paper = cache.get(key)
@@ -230,18 +238,20 @@ def frozen_paper(attempt: Attempt) -> list[dict]:
     # plain rows rather than model instances: a paper is built once per candidate, at the first
     # page of the exam, when a whole room opens it in the same minute
     rows = AttemptItem.objects.filter(attempt=attempt).order_by("position").values_list(
-        "pk", "position", "points", "option_order", "question__type", "question__stem", "question__image",
-        "question__options", "question_id")
+        "pk", "position", "points", "option_order", "option_tokens", "question__type", "question__stem",
+        "question__image", "question__options", "question_id")
     truefalse = options_by_key(truefalse_options())
-    for pk, position, points, option_order, qtype, stem, image, question_options, question_id in rows:
+    for pk, position, points, option_order, tokens, qtype, stem, image, question_options, question_id in rows:
         by_key = truefalse if qtype == Question.Type.TRUEFALSE else options_by_key(question_options)
+        token_of = {k: t for t, k in option_token_map(option_order, tokens).items()}
         options = []
         for i, option_key in enumerate(option_order or "".join(by_key)):
             o = by_key.get(option_key)
             if o is None:
                 continue
             label = ("√" if option_key == "T" else "×") if qtype == Question.Type.TRUEFALSE else "ABCDEF"[i]
-            options.append({"value": option_key, "label": label, "text": o.get("text", ""), "image": o.get("image", "")})
+            options.append({"value": token_of.get(option_key, option_key), "key": option_key, "label": label,
+                            "text": o.get("text", ""), "image": o.get("image", "")})
         paper.append({"id": pk, "position": position, "type": qtype, "stem": stem,
                       "image": question_image_url(question_id) if image else "", "points": points, "options": options})
     if paper:
@@ -278,44 +288,100 @@ def candidate_paper_view(attempt: Attempt, answers: dict | None = None) -> list[
         out.append({
             **entry, "type_label": labels[entry["type"]], "text": text, "flagged": flagged,
             "answered": bool(response or text.strip()),
-            "options": [{**o, "checked": o["value"] in response} for o in entry["options"]],
+            "options": [{"value": o["value"], "label": o["label"], "text": o["text"], "image": o["image"],
+                         "checked": o["key"] in response} for o in entry["options"]],
         })
     return out
 
 
+def full_review_allowed(attempt: Attempt) -> bool:
+    """Keys, explanations and clause links after submission: only for papers drawn from a training
+    bank (mock exams). Items of a testing bank never reach a candidate with their keys."""
+    return (attempt.status != Attempt.Status.IN_PROGRESS and attempt.mode == Attempt.Mode.MOCK
+            and attempt.bank.kind == TRAINING)
+
+
 def review_allowed(attempt: Attempt, now=None) -> bool:
-    """Whether the candidate may see per-item review (after submission, per the blueprint's policy)."""
+    """Whether the candidate may see more than the score after submission: the full review of a mock
+    exam, or (real exam, per the blueprint's policy) the right/wrong counts per knowledge point."""
     if attempt.status == Attempt.Status.IN_PROGRESS:
         return False
-    bp = attempt.blueprint
     if attempt.mode == Attempt.Mode.MOCK:
-        return True
-    if bp.review_policy == Blueprint.Review.SCORE:
+        return full_review_allowed(attempt)
+    bp = attempt.blueprint
+    if bp.review_policy not in Blueprint.EXAM_REVIEW_POLICIES or bp.review_policy == Blueprint.Review.SCORE:
         return False
     if bp.review_when == Blueprint.ReviewWhen.AFTER_SESSION and attempt.registration_id:
         return (now or timezone.now()) >= attempt.registration.session.ends_at
     return True
 
 
+def _seen_letters(qtype: str, option_order: str, keys: str) -> str:
+    """Keys written as the letters the candidate saw on their paper (√/× for true/false)."""
+    if qtype == Question.Type.TRUEFALSE:
+        return "".join("√" if k == "T" else "×" for k in keys)
+    seen = {k: "ABCDEF"[i] for i, k in enumerate(option_order)}
+    return "".join(sorted(seen.get(k, k) for k in keys))
+
+
 def attempt_review(attempt: Attempt) -> list[dict]:
-    """Per-item review rows after submission, limited by the review policy (keys only for FULL)."""
-    if attempt.status == Attempt.Status.IN_PROGRESS:
+    """Per-item review of a mock exam (training bank): every item with the options in the order and
+    with the letters the candidate saw, their answer, the key and the explanation. Nothing for a
+    paper of a testing bank."""
+    if not full_review_allowed(attempt):
         return []
-    full = attempt.mode == Attempt.Mode.MOCK or attempt.blueprint.review_policy == Blueprint.Review.FULL
     answers = {a.item_id: a for a in attempt.answers.all()}
     rows = []
-    for item in attempt.items.select_related("question").order_by("position"):
+    for item in attempt.items.select_related("question").prefetch_related("question__clauses").order_by("position"):
         q = item.question
         a = answers.get(item.pk)
-        row = {"position": item.position, "type": Question.Type(q.type).label, "stem": q.stem, "points": item.points,
-               "score": a.score if a else None, "response": (a.response if a else ""), "text": (a.text if a else ""),
-               "correct": bool(a and a.score is not None and a.score == item.points)}
-        if full:
-            row["key"] = q.answer
-            row["explanation"] = q.explanation
-            row["options"] = q.options if q.type != Question.Type.TRUEFALSE else truefalse_options()
-        rows.append(row)
+        response = a.response if a else ""
+        if q.type == Question.Type.TRUEFALSE:
+            options = [{"label": "√" if o["key"] == "T" else "×", "text": o["text"], "key": o["key"]}
+                       for o in truefalse_options()]
+        else:
+            by_key = options_by_key(q.options)
+            order = item.option_order or "".join(by_key)
+            options = [{"label": "ABCDEF"[i], "text": by_key[k].get("text", ""), "key": k}
+                       for i, k in enumerate(order) if k in by_key]
+        for o in options:
+            o["chosen"] = o["key"] in response
+            o["is_key"] = o["key"] in q.answer
+            del o["key"]
+        rows.append({
+            "position": item.position, "type": Question.Type(q.type).label, "stem": q.stem, "points": item.points,
+            "score": a.score if a else None, "text": a.text if a else "",
+            "response": _seen_letters(q.type, item.option_order, response),
+            "key": _seen_letters(q.type, item.option_order, q.answer),
+            "correct": bool(a and a.score is not None and a.score == item.points),
+            "explanation": q.explanation, "options": options,
+            "clauses": [{"title": str(c), "url": c.get_absolute_url()} for c in q.clauses.all()],
+        })
     return rows
+
+
+def attempt_point_counts(attempt: Attempt) -> list[dict]:
+    """Right and wrong counts per knowledge point (知识点) of a submitted paper: what a theory exam's
+    result shows besides the score. An item with several points counts for each; items without a
+    point are counted under “其他”. Never a stem, a key or an option."""
+    from django.utils.translation import gettext
+
+    if attempt.status == Attempt.Status.IN_PROGRESS:
+        return []
+    items = list(attempt.items.values_list("pk", "points"))
+    scores = dict(attempt.answers.values_list("item_id", "score"))
+    tags: dict[int, list[str]] = {}
+    for item_id, name in attempt.items.filter(question__tags__isnull=False).values_list("pk", "question__tags__name"):
+        tags.setdefault(item_id, []).append(name)
+    other = gettext("其他")
+    counts: dict[str, dict] = {}
+    for item_id, points in items:
+        score = scores.get(item_id)
+        right = score is not None and score == points
+        for name in tags.get(item_id) or [other]:
+            row = counts.setdefault(name, {"point": name, "right": 0, "wrong": 0})
+            row["right" if right else "wrong"] += 1
+    return sorted(counts.values(), key=lambda r: (r["point"] == other, r["point"]))
 
 
 def attempts_in_session(user, session: ExamSession) -> QuerySet[Attempt]:
@@ -331,6 +397,20 @@ def attempts_in_session(user, session: ExamSession) -> QuerySet[Attempt]:
         )
         .order_by("registration__seat", "number")
     )
+
+
+def console_rows(user, session: ExamSession) -> list[dict]:
+    """Proctor console: every registered candidate of the session, by seat, with their latest
+    attempt (``None`` for one who has not started: absent so far). Two queries after the scope check."""
+    attempts = list(attempts_in_session(user, session))
+    if not attempts and session not in sessions_manageable_by(user):
+        return []
+    latest: dict[int, Attempt] = {}
+    for a in attempts:  # ordered by seat, then number: the last one wins
+        latest[a.registration_id] = a
+    regs = (Registration.objects.filter(session=session, status=Registration.Status.REGISTERED)
+            .select_related("candidate").order_by("seat", "pk"))
+    return [{"reg": reg, "attempt": latest.get(reg.pk)} for reg in regs]
 
 
 def marking_queue(user) -> QuerySet:

@@ -138,11 +138,12 @@ def autosave(request, pk: int, item_id: int):
     response = text = flagged = None
     if "flag" in post:
         flagged = post.get("flag") in ("1", "true", "on")
-    if target.qtype == Question.Type.ESSAY:
-        if "text" in post:
-            text = post.get("text", "")
-    elif "choice" in post or post.get("clear"):
-        response = "".join(post.getlist("choice"))
+    # Whatever the form sent goes to the one save rule, which refuses what does not fit the item
+    # (text for a choice question, a choice that is not one of the paper's tokens).
+    if "text" in post:
+        text = post.get("text", "")
+    if "choice" in post or (post.get("clear") and target.qtype != Question.Type.ESSAY):
+        response = post.getlist("choice")
     try:
         saved = services.answer_record(target=target, response=response, text=text, flagged=flagged,
                                        ip=client_ip(request))
@@ -232,10 +233,11 @@ def result(request, pk: int):
     if attempt.status == Attempt.Status.IN_PROGRESS:
         return redirect("exams:attempt", pk=attempt.pk)
     allowed = selectors.review_allowed(attempt)
-    rows = selectors.attempt_review(attempt) if allowed else []
+    full = allowed and selectors.full_review_allowed(attempt)
     return render(request, "exams/result.html", {
-        "attempt": attempt, "rows": rows, "review_allowed": allowed,
-        "full": attempt.mode == Attempt.Mode.MOCK or attempt.blueprint.review_policy == "full",
+        "attempt": attempt, "review_allowed": allowed, "full": full,
+        "rows": selectors.attempt_review(attempt) if full else [],
+        "points": selectors.attempt_point_counts(attempt) if allowed and not full else [],
         "message": (attempt.blueprint.success_text if attempt.passed else attempt.blueprint.fail_text)
         if attempt.passed is not None else "",
     })

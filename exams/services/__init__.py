@@ -16,7 +16,7 @@ from .errors import ExamError, LateSave
 from .marking import essay_mark, practical_result_record
 from .papers import (
     PREPARE_CHUNK,
-    check_may_start,
+    seen_question_ids,
     draw_paper,
     papers_discard_unused,
     papers_prepare,
@@ -38,15 +38,19 @@ from .registrations import (
     registration_cancel,
     registration_create,
     registration_create_for,
+    makeup_check,
+    retraining_complete,
     session_create,
+    subject_sittings,
 )
 
 __all__ = [
     "PREPARE_CHUNK", "QUESTION_FIELDS", "TF_ALIASES", "ExamError", "LateSave", "SectionSpec", "answer_record",
     "answer_save", "attempt_extend", "attempt_force_submit", "attempt_start", "attempt_submit",
-    "autosubmit_due_attempts", "autosubmit_if_due", "blueprint_in_use", "blueprint_save", "check_may_start",
+    "autosubmit_due_attempts", "autosubmit_if_due", "blueprint_in_use", "blueprint_save", "seen_question_ids",
     "draw_paper", "eligibility_problems", "essay_mark", "mock_start", "notebook_remove", "papers_discard_unused",
     "papers_prepare", "papers_prepare_due", "practical_result_record", "practice_answer", "prepare_ahead_minutes",
     "question_create", "question_problems", "question_restore", "question_retire", "question_update",
     "registration_cancel", "registration_create", "registration_create_for", "session_create",
+    "makeup_check", "retraining_complete", "subject_sittings",
 ]

@@ -25,7 +25,7 @@ from ..models import (
     Registration,
 )
 from .errors import ExamError
-from .papers import check_may_start, freeze_paper, draw_paper
+from .papers import draw_paper, freeze_paper, seen_question_ids
 
 
 # --------------------------------------------------------------------------- attempts
@@ -51,10 +51,12 @@ def attempt_start(*, user, registration: Registration, ip: str | None = None, no
             # order_by(): the default ordering would join the session and lock its row too,
             # making every start in the session wait for every other.
             list(Registration.objects.select_for_update().filter(pk=registration.pk).order_by().values_list("pk"))
-            # This registration's attempts (a prepared paper too) and the candidate's earlier ones
-            # under the blueprint, in one query.
+            # This registration's attempts (a prepared paper too) and the candidate's earlier sittings
+            # of the same subject (certificate kind and operation item), in one query.
             rows = list(Attempt.all_objects.filter(
-                Q(registration=registration) | Q(user=user, blueprint=blueprint, mode=Attempt.Mode.EXAM)
+                Q(registration=registration)
+                | Q(user=user, mode=Attempt.Mode.EXAM, registration__session__certificate_kind_id=session.certificate_kind_id,
+                    registration__session__operation_item_id=session.operation_item_id)
             ).annotate(bank_token=F("bank__pool_token")).order_by())
             mine = [a for a in rows if a.registration_id == registration.pk]
             open_attempt = next((a for a in mine if a.status == Attempt.Status.IN_PROGRESS), None)
@@ -66,9 +68,14 @@ def attempt_start(*, user, registration: Registration, ip: str | None = None, no
                     "b": timezone.localtime(session.ends_at).strftime("%Y-%m-%d %H:%M")})
             if not session.ip_allowed(ip):
                 raise ExamError(_("请在指定考场的电脑上参加考试（当前 IP 不在允许范围内）。"), code="ip")
-            previous = [(a.passed, a.status) for a in rows if a.blueprint_id == blueprint.pk
-                        and a.mode == Attempt.Mode.EXAM and a.status != Attempt.Status.PREPARED]
-            check_may_start(blueprint=blueprint, previous=previous)
+            # One sitting per registration: a make-up (补考) is its own registration in a later session.
+            if any(a.status != Attempt.Status.PREPARED for a in mine):
+                raise ExamError(_("本次报名的考试已交卷，不能在本场次再考；补考须另行报名参加以后的考试场次。"),
+                                code="sat")
+            previous = [a for a in rows if a.registration_id != registration.pk and a.mode == Attempt.Mode.EXAM
+                        and a.status != Attempt.Status.PREPARED]
+            if any(a.passed for a in previous):
+                raise ExamError(_("您已通过本科目考试，无需再考。"))
             number = len(previous) + 1
             deadline = min(now + dt.timedelta(minutes=blueprint.duration_minutes), session.ends_at)
             attempt = None
@@ -80,9 +87,11 @@ def attempt_start(*, user, registration: Registration, ip: str | None = None, no
             if prepared:
                 _commit_without_waiting_for_disk()
             if attempt is None:
+                avoid = (seen_question_ids(user=user, bank_id=blueprint.bank_id, attempt_ids=[a.pk for a in previous])
+                         if previous else frozenset())
                 attempt = _create_attempt(user=user, blueprint=blueprint, bank=blueprint.bank, registration=registration,
                                           number=number, now=now, deadline=deadline, mode=Attempt.Mode.EXAM, ip=ip,
-                                          rng=rng)
+                                          rng=rng, avoid=avoid)
             # in the same transaction: one commit, and no start without its audit entry
             audit_record(actor=user, action="attempt.start", target=attempt,
                          after={"number": attempt.number, "ip": ip, "prepared": prepared})
@@ -131,15 +140,17 @@ def _claim_prepared(*, attempt: Attempt, user, registration: Registration, bluep
     return None
 
 
-def _create_attempt(*, user, blueprint, bank, registration, number, now, deadline, mode, ip, rng) -> Attempt:
+def _create_attempt(*, user, blueprint, bank, registration, number, now, deadline, mode, ip, rng,
+                    avoid: frozenset[int] = frozenset()) -> Attempt:
     rng = rng or random.SystemRandom()
     option_keys: dict[int, str] = {}
     drawn = draw_paper(blueprint=blueprint, bank=bank, rng=rng, objective_only=mode == Attempt.Mode.MOCK,
-                       with_option_keys=option_keys)
+                       with_option_keys=option_keys, avoid=avoid)
     attempt = Attempt.objects.create(
         mode=mode, user=user, registration=registration, blueprint=blueprint, bank=bank, number=number,
         started_at=now, deadline=deadline, pass_mark=blueprint.effective_pass_mark, client_ip=ip,
         max_score=sum((s.points for s, _qid in drawn), Decimal(0)),
+        repeated_items=sum(1 for _s, qid in drawn if qid in avoid),
     )
     freeze_paper(attempt=attempt, drawn=drawn, rng=rng, shuffle_questions=blueprint.shuffle_questions,
                   shuffle_options=blueprint.shuffle_options, option_keys=option_keys)
@@ -218,6 +229,10 @@ def grade_attempt(attempt: Attempt) -> None:
     else:
         attempt.status = Attempt.Status.GRADED
         attempt.passed = total >= attempt.pass_mark
+        if not attempt.passed:
+            from .registrations import retraining_record_if_due
+
+            retraining_record_if_due(attempt)
 
 
 def autosubmit_if_due(attempt: Attempt, now: dt.datetime | None = None) -> Attempt:

@@ -61,6 +61,9 @@ def blueprint_save(
             raise ValidationError({"code": _("已有考生作答的组卷策略不能修改；请以新的代码另存。")})
     if bank.kind != QuestionBank.Kind.TESTING:
         raise ValidationError(_("组卷策略的考试题库必须是考试题库。"))
+    if options.get("review_policy", Blueprint.Review.RESPONSES) not in Blueprint.EXAM_REVIEW_POLICIES:
+        raise ValidationError({"review_policy": _(
+            "考试题库的试题不向考生公布答案与解析：正式考试考后只能查看成绩及各知识点对错题数。")})
     if training_bank is not None and training_bank.kind != QuestionBank.Kind.TRAINING:
         raise ValidationError(_("模拟考试只能使用练习题库。"))
     if pass_mark is None and certificate_kind is not None:

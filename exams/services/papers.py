@@ -30,7 +30,8 @@ from .errors import ExamError
 
 
 def draw_paper(*, blueprint: Blueprint, bank: QuestionBank, rng: random.Random | None = None,
-               objective_only: bool = False, with_option_keys: dict | None = None) -> list[tuple[BlueprintSection, int]]:
+               objective_only: bool = False, with_option_keys: dict | None = None,
+               avoid: frozenset[int] = frozenset()) -> list[tuple[BlueprintSection, int]]:
     """Draw question ids for one paper: random, without duplicates, respecting type, tags and difficulty.
 
     Queries: sections (1) + section tags (1) + the bank's pool token (1); the candidate pool comes
@@ -43,12 +44,14 @@ def draw_paper(*, blueprint: Blueprint, bank: QuestionBank, rng: random.Random |
     pool = pools.pool_for(bank.pk)
     if with_option_keys is not None:
         with_option_keys.update(pool.option_keys)
-    return _draw(sections=sections, pool=pool, bank=bank, rng=rng)
+    return _draw(sections=sections, pool=pool, bank=bank, rng=rng, avoid=avoid)
 
 
 def _draw(*, sections: list[BlueprintSection], pool: pools.Pool, bank: QuestionBank,
-          rng: random.Random) -> list[tuple[BlueprintSection, int]]:
-    """One paper's question ids from a pool already read (no queries): see ``draw_paper``."""
+          rng: random.Random, avoid: frozenset[int] = frozenset()) -> list[tuple[BlueprintSection, int]]:
+    """One paper's question ids from a pool already read (no queries): see ``draw_paper``.
+    ``avoid``: question ids the candidate has already seen (a make-up), drawn only where a section
+    cannot be filled without them."""
     taken: set[int] = set()
     drawn: list[tuple[BlueprintSection, int]] = []
     for s in sections:
@@ -61,6 +64,15 @@ def _draw(*, sections: list[BlueprintSection], pool: pools.Pool, bank: QuestionB
                 % {"bank": bank.name, "section": s.title, "n": available, "count": s.count},
                 code="bank_too_small",
             )
+        if avoid:
+            fresh = [qid for qid in candidates if qid not in taken and qid not in avoid]
+            seen = [qid for qid in candidates if qid not in taken and qid in avoid]
+            chosen = rng.sample(fresh, min(len(fresh), s.count))
+            chosen += rng.sample(seen, s.count - len(chosen))
+            rng.shuffle(chosen)
+            taken.update(chosen)
+            drawn.extend((s, qid) for qid in chosen)
+            continue
         # A uniform sample of the candidates not already on the paper: sample enough to cover the
         # ones already taken, drop those, keep the first ``count`` (order stays random).
         sample = rng.sample(candidates, min(len(candidates), s.count + len(taken)))
@@ -95,11 +107,25 @@ def _paper_items(*, attempt: Attempt, drawn, rng: random.Random, shuffle_questio
     items = []
     for pos, (s, qid) in enumerate(order, start=1):
         keys = list(option_keys[qid])
+        if s.question_type == Question.Type.TRUEFALSE and not keys:
+            keys = ["T", "F"]
         if shuffle_options and s.question_type in (Question.Type.SINGLE, Question.Type.MULTIPLE):
             rng.shuffle(keys)
+        tokens = option_tokens(rng, len(keys)) if s.question_type != Question.Type.ESSAY else []
         items.append(AttemptItem(attempt=attempt, position=pos, section=s, question_id=qid, option_order="".join(keys),
-                                 points=s.points, partial_credit=s.partial_credit))
+                                 option_tokens=" ".join(tokens), points=s.points, partial_credit=s.partial_credit))
     return items
+
+
+def option_tokens(rng: random.Random, n: int) -> list[str]:
+    """``n`` distinct random tokens for the options of one item of one paper: 12 hex digits, never
+    an option letter, so a radio value says nothing about the option's letter in the bank."""
+    tokens: list[str] = []
+    while len(tokens) < n:
+        token = f"{rng.getrandbits(48):012x}"
+        if token not in tokens:
+            tokens.append(token)
+    return tokens
 
 
 # --------------------------------------------------------------------------- papers prepared ahead of time
@@ -146,7 +172,7 @@ def papers_prepare(*, session: ExamSession, actor=None, now: dt.datetime | None 
                 continue
             rows = list(Attempt.all_objects.filter(
                 Q(registration_id__in=[r for r, _u in regs])
-                | Q(user_id__in=[u for _r, u in regs], blueprint=blueprint, mode=Attempt.Mode.EXAM)
+                | Q(user_id__in=[u for _r, u in regs], mode=Attempt.Mode.EXAM)
             ).order_by().values_list("pk", "registration_id", "user_id", "blueprint_id", "bank_id", "mode", "status",
                                      "passed", "pool_token"))
             todo, stale = [], []
@@ -159,12 +185,11 @@ def papers_prepare(*, session: ExamSession, actor=None, now: dt.datetime | None 
                     if ready[3] == blueprint.pk and ready[4] == bank.pk and ready[8] == token:
                         continue
                     stale.append(ready[0])
-                previous = [(r[7], r[6]) for r in rows if r[2] == user_id and r[3] == blueprint.pk
-                            and r[5] == Attempt.Mode.EXAM and r[6] != Attempt.Status.PREPARED]
-                try:
-                    check_may_start(blueprint=blueprint, previous=previous)
-                except ExamError:
-                    continue  # nothing to sit: no paper
+                if any(r[2] == user_id and r[5] == Attempt.Mode.EXAM and r[6] != Attempt.Status.PREPARED
+                       for r in rows):
+                    # sat before (here: nothing more to sit; elsewhere: a make-up, whose paper is
+                    # drawn at start, leaving out the items seen before)
+                    continue
                 todo.append((reg_id, user_id))
             if stale:
                 Attempt.all_objects.filter(pk__in=stale, status=Attempt.Status.PREPARED).delete()
@@ -213,12 +238,9 @@ def papers_discard_unused(*, now: dt.datetime | None = None) -> int:
     return per_model.get(Attempt._meta.label, 0)
 
 
-def check_may_start(*, blueprint: Blueprint, previous: list[tuple[bool | None, str]]) -> None:
-    """The rules on earlier attempts (passed, marking pending, attempts allowed); ``previous`` holds
-    (passed, status) of the candidate's exam attempts under the blueprint."""
-    if any(p for p, _s in previous):
-        raise ExamError(_("您已通过本科目考试，无需再考。"))
-    if any(s == Attempt.Status.MARKING for _p, s in previous):
-        raise ExamError(_("您的上一次答卷尚在阅卷中。"))
-    if len(previous) >= blueprint.attempts_allowed:
-        raise ExamError(_("您的考试次数（含补考）已用完。"))
+def seen_question_ids(*, user, bank_id: int, attempt_ids) -> frozenset[int]:
+    """The current questions of the bank that the candidate has already seen in the given earlier
+    attempts (by lineage, so a question edited since still counts as seen). One query."""
+    lineages = AttemptItem.objects.filter(attempt_id__in=list(attempt_ids)).values("question__lineage")
+    return frozenset(Question.objects.filter(bank_id=bank_id, is_current=True, lineage__in=lineages)
+                     .values_list("pk", flat=True))

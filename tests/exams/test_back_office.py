@@ -19,7 +19,8 @@ def _sit(candidate, registration, correct=True):
         if it.question.type == "essay":
             services.answer_save(item=it, text="要点")
         else:
-            services.answer_save(item=it, response=it.question.answer if correct else "A")
+            wrong = next(k for k in it.option_order if k not in it.question.answer)
+            services.answer_save(item=it, response=it.question.answer if correct else wrong)
     return services.attempt_submit(attempt=attempt)
 
 
@@ -210,7 +211,7 @@ def _blueprint_post(testing_bank, special_kind, code="bp-new", pass_mark="60", r
     return {"code": code, "name": "低压电工作业理论考试（新）", "bank": str(testing_bank.pk),
             "certificate_kind": str(special_kind.pk), "pass_mark": pass_mark, "duration_minutes": "60",
             "shuffle_questions": "on", "review_policy": "responses", "review_when": "immediately",
-            "attempts_allowed": "2", **_section_post(rows)}
+            **_section_post(rows)}
 
 
 def test_item_writer_creates_and_edits_a_blueprint(client, centre, make_member, testing_bank, special_kind):

@@ -28,7 +28,7 @@ def test_full_flow_start_answer_reload_submit_result(client, registration, candi
     items = list(AttemptItem.objects.filter(attempt=attempt).select_related("question").order_by("position"))
     for it in items:
         q = it.question
-        data = {"text": "答"} if q.type == "essay" else {"choice": list(q.answer)}
+        data = {"text": "答"} if q.type == "essay" else {"choice": it.tokens_for(q.answer)}
         r = client.post(f"/exams/attempts/{attempt.pk}/items/{it.pk}/save/", data, HTTP_HX_REQUEST="true")
         assert r.status_code == 200 and "已保存" in r.content.decode()
         assert "no-store" in r["Cache-Control"]
@@ -88,14 +88,14 @@ def test_late_save_refused_with_clear_message_and_autosubmitted(client, registra
     with time_machine.travel(start, tick=False):
         attempt = _start(client, registration)
         item = AttemptItem.objects.filter(attempt=attempt, question__type="single").select_related("question").first()
-        client.post(f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/", {"choice": item.question.answer},
-                    HTTP_HX_REQUEST="true")
+        client.post(f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/",
+                    {"choice": item.tokens_for(item.question.answer)}, HTTP_HX_REQUEST="true")
     with time_machine.travel(attempt.deadline + dt.timedelta(seconds=5), tick=False):
-        r = client.post(f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/", {"choice": "A" if item.question.answer != "A" else "B"},
+        r = client.post(f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/", {"choice": item.tokens_for("A" if item.question.answer != "A" else "B")},
                         HTTP_HX_REQUEST="true")
         assert "考试时间已到" in r.content.decode()
         assert r.headers["X-Anxun-Status"] == "409"
-        r = client.post(f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/", {"choice": "A"})
+        r = client.post(f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/", {"choice": item.tokens_for("A")})
         assert r.status_code == 302
     assert Answer.objects.get(attempt=attempt, item=item).response == item.question.answer
     attempt.refresh_from_db()
@@ -129,8 +129,9 @@ def test_candidate_query_budget_independent_of_paper_size(client, registration, 
     with django_assert_max_num_queries(7):
         assert client.get(f"/exams/attempts/{attempt.pk}/overview/").status_code == 200
     with django_assert_max_num_queries(4):
-        r = client.post(f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/", {"choice": "A"}, HTTP_HX_REQUEST="true")
-        assert r.status_code == 200
+        r = client.post(f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/", {"choice": item.tokens_for("A")},
+                        HTTP_HX_REQUEST="true")
+        assert r.status_code == 200 and "已保存" in r.content.decode()
     with django_assert_max_num_queries(6):
         assert client.get("/exams/my/").status_code == 200
 
@@ -186,14 +187,14 @@ def test_without_scripts_each_button_saves_and_moves_on(client, registration, ca
     item = AttemptItem.objects.filter(attempt=attempt, question__type="single").select_related("question") \
         .order_by("position").first()
     key = item.question.answer
-    shown = item.option_order.index(key)  # any option: the form posts the option's key
+    # the form posts the paper's token of the option, never its letter
     r = client.post(f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/",
-                    {"choice": item.option_order[shown], "clear": "", "go": str(item.position + 1)})
+                    {"choice": item.tokens_for(key), "clear": "", "go": str(item.position + 1)})
     assert r.status_code == 302 and r.url.endswith(f"/q/{item.position + 1}/") and "no-store" in r["Cache-Control"]
     assert Answer.objects.get(attempt=attempt, item=item).response == key
     # without a destination the page of the question itself comes back (its position read after the save)
     later = AttemptItem.objects.filter(attempt=attempt, question__type="single").order_by("-position").first()
-    back = client.post(f"/exams/attempts/{attempt.pk}/items/{later.pk}/save/", {"choice": later.option_order[0]})
+    back = client.post(f"/exams/attempts/{attempt.pk}/items/{later.pk}/save/", {"choice": later.tokens_for(later.option_order[0])})
     assert back.status_code == 302 and back.url.endswith(f"/q/{later.position}/") and later.position > 1
     assert Answer.objects.get(attempt=attempt, item=later).response == later.option_order[0]
     page = client.get(r.url).content.decode()
@@ -215,17 +216,18 @@ def test_saves_from_outside_the_allowed_rooms_are_refused_by_page_and_api(client
     session.save()
     client.force_login(candidate)
     url = f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/"
-    r = client.post(url, {"choice": "A"}, HTTP_HX_REQUEST="true", REMOTE_ADDR="192.168.1.9")
+    a_token, b_token = item.tokens_for("A")[0], item.tokens_for("B")[0]
+    r = client.post(url, {"choice": a_token}, HTTP_HX_REQUEST="true", REMOTE_ADDR="192.168.1.9")
     assert r.headers["X-Anxun-Status"] == "403" and "IP" in r.content.decode()
     api = APIClient()
     api.force_authenticate(candidate)
-    r = api.post(f"/api/v1/exams/attempts/{attempt.pk}/answers/", {"item": item.pk, "response": "A"}, format="json",
+    r = api.post(f"/api/v1/exams/attempts/{attempt.pk}/answers/", {"item": item.pk, "response": a_token}, format="json",
                  REMOTE_ADDR="192.168.1.9")
     assert r.status_code == 403 and r.json()["error"]["code"] == "ip"
     assert not Answer.objects.filter(attempt=attempt).exists()
-    r = client.post(url, {"choice": "A"}, HTTP_HX_REQUEST="true", REMOTE_ADDR="10.8.3.4")
+    r = client.post(url, {"choice": a_token}, HTTP_HX_REQUEST="true", REMOTE_ADDR="10.8.3.4")
     assert "已保存" in r.content.decode()
-    r = api.post(f"/api/v1/exams/attempts/{attempt.pk}/answers/", {"item": item.pk, "response": "B"}, format="json",
+    r = api.post(f"/api/v1/exams/attempts/{attempt.pk}/answers/", {"item": item.pk, "response": b_token}, format="json",
                  REMOTE_ADDR="10.8.3.4")
     assert r.status_code == 200
     assert "B" in item.option_order
@@ -243,8 +245,8 @@ def test_every_save_rule_holds_on_the_one_path(client, registration, candidate):
     session = registration.session
     url = f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/"
 
-    def save(choice, ip):
-        return client.post(url, {"choice": choice}, HTTP_HX_REQUEST="true", REMOTE_ADDR=ip)
+    def save(keys, ip):
+        return client.post(url, {"choice": item.tokens_for(keys)}, HTTP_HX_REQUEST="true", REMOTE_ADDR=ip)
 
     def saved():
         return Answer.objects.get(attempt=attempt, item=item).response
@@ -253,8 +255,10 @@ def test_every_save_rule_holds_on_the_one_path(client, registration, candidate):
     session.allowed_ip_ranges = "10.8.0.0/16\n192.168.5.7"
     session.save()
     assert "已保存" in save(key, "10.8.9.9").content.decode() and saved() == key
-    # a letter that is no option of the item is dropped and the rest saved
-    assert "已保存" in save(other + "Z", "192.168.5.7").content.decode() and saved() == other
+    # a choice that is no token of the item refuses the whole save and keeps the answer
+    r = save(other + "Z", "192.168.5.7")
+    assert r["X-Anxun-Status"] == "400" and saved() == key
+    assert "已保存" in save(other, "192.168.5.7").content.decode() and saved() == other
     # two letters for a single-choice question are refused, the previous answer kept
     r = save(key + other, "192.168.5.7")
     assert r["X-Anxun-Status"] == "400" and saved() == other
@@ -280,9 +284,9 @@ def test_a_click_is_one_lookup_and_one_upsert(client, registration, candidate, d
     attempt = _start(client, registration)
     item = AttemptItem.objects.filter(attempt=attempt, question__type="single").first()
     url = f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/"
-    client.post(url, {"choice": item.option_order[1]}, HTTP_HX_REQUEST="true")
+    client.post(url, {"choice": item.tokens_for(item.option_order[1])}, HTTP_HX_REQUEST="true")
     with CaptureQueriesContext(connection) as ctx, django_assert_max_num_queries(4):
-        r = client.post(url, {"choice": item.option_order[0]}, HTTP_HX_REQUEST="true")
+        r = client.post(url, {"choice": item.tokens_for(item.option_order[0])}, HTTP_HX_REQUEST="true")
     assert "已保存" in r.content.decode()
     exam_queries = [q["sql"] for q in ctx.captured_queries if "exams_" in q["sql"]]
     assert len(exam_queries) == 2 and "exams_answer" in exam_queries[1]  # the item's lookup, then the answer's write
@@ -294,9 +298,9 @@ def test_the_saved_badge_speaks_the_page_language(client, registration, candidat
     attempt = _start(client, registration)
     item = AttemptItem.objects.filter(attempt=attempt, question__type="single").first()
     url = f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/"
-    english = client.post(url, {"choice": item.option_order[0]}, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
+    english = client.post(url, {"choice": item.tokens_for(item.option_order[0])}, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
     assert "Saved " in english.content.decode() and "已保存" not in english.content.decode()
-    chinese = client.post(url, {"choice": item.option_order[1]}, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    chinese = client.post(url, {"choice": item.tokens_for(item.option_order[1])}, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "已保存 " in chinese.content.decode()
 
 

@@ -190,7 +190,7 @@ def test_exam_pages_read_the_frozen_paper_once(client, registration, candidate, 
     assert first.status_code == 200
     html = first.content.decode()
     action = re.search(r'hx-post="([^"]+/save/)"', html).group(1)
-    choice = re.search(r'name="choice" value="([A-Z])"', html).group(1)
+    choice = re.search(r'name="choice" value="([0-9a-f]{12})"', html).group(1)
     with django_assert_max_num_queries(3):  # session, item with attempt and session, upsert
         saved = client.post(action, {"choice": choice}, HTTP_HX_REQUEST="true")
     assert saved.status_code == 200 and "已保存" in saved.content.decode()
@@ -222,12 +222,16 @@ def test_the_candidates_paper_follows_the_frozen_option_order_and_never_carries_
         assert entry["stem"] == q.stem and entry["type"] == q.type and entry["points"] == item.points
         assert "answer" not in entry and "explanation" not in entry
         values = [o["value"] for o in entry["options"]]
+        tokens = item.token_map()
+        if q.type != "essay":  # every option's value is the paper's opaque token, never a letter
+            assert values == item.tokens_for(item.option_order) and all(len(v) == 12 for v in values)
+            keys = [tokens[v] for v in values]
         if q.type == "truefalse":
-            assert values == list(item.option_order or "TF")
-            assert [o["label"] for o in entry["options"]] == ["√" if v == "T" else "×" for v in values]
+            assert keys == list(item.option_order) and sorted(keys) == ["F", "T"]
+            assert [o["label"] for o in entry["options"]] == ["√" if k == "T" else "×" for k in keys]
         elif q.type != "essay":
-            assert values == list(item.option_order)
+            assert keys == list(item.option_order)
             assert [o["label"] for o in entry["options"]] == list("ABCDEF"[:len(values)])
             texts = {o["key"]: o["text"] for o in q.options}
-            assert [o["text"] for o in entry["options"]] == [texts[v] for v in values]
+            assert [o["text"] for o in entry["options"]] == [texts[k] for k in keys]
     assert {e["type"] for e in paper} >= {"single", "truefalse"}

@@ -129,18 +129,14 @@ def test_editing_the_blueprint_discards_its_prepared_papers(session, registratio
     assert not Attempt.all_objects.filter(status=Attempt.Status.PREPARED).exists()
 
 
-def test_rules_still_hold_and_make_up_claims_with_the_next_number(session, registration, candidate):
+def test_rules_still_hold_and_a_sat_registration_gets_no_paper(session, registration, candidate):
     first = services.attempt_start(user=candidate, registration=registration)
     assert services.papers_prepare(session=session) == 0  # an open attempt needs no paper
     services.attempt_submit(attempt=first)  # nothing answered: failed
-    assert services.papers_prepare(session=session) == 1  # the make-up
-    makeup = services.attempt_start(user=candidate, registration=registration)
-    assert makeup.number == 2 and makeup.status == Attempt.Status.IN_PROGRESS
-    services.attempt_submit(attempt=makeup)
-    assert services.papers_prepare(session=session) == 0  # attempts used up: nothing to prepare
+    assert services.papers_prepare(session=session) == 0  # a make-up is another registration
     with pytest.raises(services.ExamError):
         services.attempt_start(user=candidate, registration=registration)
-    assert Attempt.objects.filter(registration=registration).count() == 2
+    assert Attempt.objects.filter(registration=registration).count() == 1
 
 
 def test_prepared_paper_is_not_started_outside_the_window(session, registration, candidate):
