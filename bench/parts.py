@@ -52,7 +52,7 @@ def login_cookies(user) -> dict:
     engine = importlib.import_module(settings.SESSION_ENGINE)
     s = engine.SessionStore()
     s[SESSION_KEY] = str(user.pk)
-    s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]  # the backend that signs users in (axes only guards)
     s[HASH_SESSION_KEY] = user.get_session_auth_hash()
     s.create()
     return {settings.SESSION_COOKIE_NAME: s.session_key, settings.CSRF_COOKIE_NAME: _get_new_csrf_string()}

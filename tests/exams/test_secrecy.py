@@ -47,6 +47,7 @@ def world(registration, candidate, testing_bank, training_bank, session, examine
         "exams:overview": reverse("exams:overview", kwargs={"pk": attempt.pk}),
         "exams:result": reverse("exams:result", kwargs={"pk": attempt.pk}),
         "exams:my_ticket": reverse("exams:my_ticket", kwargs={"registration_id": reg.pk}),
+        "exams:question_image": reverse("exams:question_image", kwargs={"pk": q.pk}),
         "exams:manage": reverse("exams:manage"),
         "exams:manage_bank": reverse("exams:manage_bank", kwargs={"code": testing_bank.code}),
         "exams:manage_bank training": reverse("exams:manage_bank", kwargs={"code": training_bank.code}),

@@ -55,7 +55,7 @@ result = []
 for reg in data.registrations(session=session, users=users):
     s = engine.SessionStore()
     s[SESSION_KEY] = str(reg.candidate.pk)
-    s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]  # the backend that signs users in (axes only guards)
     s[HASH_SESSION_KEY] = reg.candidate.get_session_auth_hash()
     s.create()
     result.append({{"registration": reg.pk, "cookies": {{settings.SESSION_COOKIE_NAME: s.session_key,
