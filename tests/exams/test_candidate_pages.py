@@ -313,13 +313,13 @@ def test_exam_room_range_ignores_a_spoofed_forwarded_header_unless_from_a_truste
     session.save()
     client.force_login(candidate)
     url = f"/exams/attempts/{attempt.pk}/items/{item.pk}/save/"
-    r = client.post(url, {"choice": "A"}, HTTP_HX_REQUEST="true", REMOTE_ADDR="192.168.1.9",
+    r = client.post(url, {"choice": item.tokens_for(item.option_order[0])}, HTTP_HX_REQUEST="true", REMOTE_ADDR="192.168.1.9",
                     HTTP_X_FORWARDED_FOR="10.8.3.4")
     assert r.headers["X-Anxun-Status"] == "403"
     settings.ANXUN_TRUSTED_PROXIES = ["127.0.0.1"]
-    r = client.post(url, {"choice": "A"}, HTTP_HX_REQUEST="true", REMOTE_ADDR="192.168.1.9",
+    r = client.post(url, {"choice": item.tokens_for(item.option_order[0])}, HTTP_HX_REQUEST="true", REMOTE_ADDR="192.168.1.9",
                     HTTP_X_FORWARDED_FOR="10.8.3.4")
     assert r.headers["X-Anxun-Status"] == "403"  # the peer is no trusted proxy
-    r = client.post(url, {"choice": "A"}, HTTP_HX_REQUEST="true", REMOTE_ADDR="127.0.0.1",
+    r = client.post(url, {"choice": item.tokens_for(item.option_order[0])}, HTTP_HX_REQUEST="true", REMOTE_ADDR="127.0.0.1",
                     HTTP_X_FORWARDED_FOR="10.8.3.4")
     assert "已保存" in r.content.decode()
