@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,12 +53,14 @@ def attempt_start(*, user, registration: Registration, ip: str | None = None, no
             list(Registration.objects.select_for_update().filter(pk=registration.pk).order_by().values_list("pk"))
             # This registration's attempts (a prepared paper too) and the candidate's earlier sittings
             # of the same subject (certificate kind and operation item), in one query.
-            rows = list(Attempt.all_objects.filter(
-                Q(registration=registration)
-                | Q(user=user, mode=Attempt.Mode.EXAM, registration__session__certificate_kind_id=session.certificate_kind_id,
-                    registration__session__operation_item_id=session.operation_item_id)
-            ).annotate(bank_token=F("bank__pool_token")).order_by())
-            mine = [a for a in rows if a.registration_id == registration.pk]
+            # Two narrow queries rather than one OR across joins, which the planner cannot serve from
+            # an index (and which then held the row lock for a scan during a session's start storm).
+            mine = list(Attempt.all_objects.filter(registration=registration)
+                        .annotate(bank_token=F("bank__pool_token")).order_by())
+            rows = mine + list(Attempt.all_objects.filter(
+                user=user, mode=Attempt.Mode.EXAM, registration__session__certificate_kind_id=session.certificate_kind_id,
+                registration__session__operation_item_id=session.operation_item_id,
+            ).exclude(registration=registration).order_by())
             open_attempt = next((a for a in mine if a.status == Attempt.Status.IN_PROGRESS), None)
             if open_attempt is not None:
                 return open_attempt

@@ -81,8 +81,9 @@ def test_start_claims_the_prepared_paper_with_few_queries(client, session, regis
     client.get("/exams/my/")  # warm the session
     ContentType.objects.get_for_model(Attempt)  # cached per process in production
     before = timezone.now()
-    # registration, lock, attempts, UPDATE, audit (+ savepoint and release under the test transaction)
-    with django_assert_max_num_queries(8):
+    # registration, lock, its attempts, earlier sittings, UPDATE, audit (+ savepoint and release under
+    # the test transaction)
+    with django_assert_max_num_queries(9):
         r = client.post(f"/exams/registrations/{registration.pk}/start/")
     assert r.status_code == 302 and r["Location"] == f"/exams/attempts/{paper.pk}/"
     attempt = Attempt.objects.get(registration=registration)
