@@ -43,9 +43,9 @@ def healthz(request):
     ok = True
     start = time.perf_counter()
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        connection.ensure_connection()
+        if not connection.is_usable():
+            raise ConnectionError("database connection not usable")
         report["database"] = {"status": "ok", "vendor": connection.vendor}
     except Exception as exc:  # noqa: BLE001 - health reports any failure
         ok = False

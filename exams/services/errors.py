@@ -18,4 +18,4 @@ class ExamError(Exception):
 
 
 class LateSave(ExamError):
-    pass
+    """A save refused because the attempt is submitted or past its deadline (the caller submits it)."""
