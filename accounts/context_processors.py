@@ -1,4 +1,5 @@
 from core.navigation import items_for
+from core.notify import unread_count
 
 from .selectors import memberships_of, roles_of
 
@@ -11,4 +12,5 @@ def navigation(request):
     def _nav():
         return items_for(user, roles_of(user), request.path)
 
-    return {"nav_items": _nav, "my_memberships": lambda: memberships_of(user)}
+    return {"nav_items": _nav, "my_memberships": lambda: memberships_of(user),
+            "unread_notifications": lambda: unread_count(user)}

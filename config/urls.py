@@ -33,6 +33,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("ops/", include("core.ops")),
+    path("notifications/", include("core.urls")),
     path("accounts/", include(auth_urlpatterns)),
     path("accounts/", include("accounts.urls")),
     path("i18n/switch/", account_views.switch_language, name="switch_language"),

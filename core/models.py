@@ -32,3 +32,45 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_repr} {self.action} {self.target_repr}"
+
+
+class Notification(models.Model):
+    """One message in a person's in-app notification list (the badge in the navigation counts unread ones)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("收件人"), on_delete=models.CASCADE,
+                             related_name="notifications")
+    kind = models.SlugField(_("类别"), max_length=40, blank=True)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("站内通知")
+        verbose_name_plural = _("站内通知")
+        indexes = [models.Index(fields=["user", "read_at"], name="core_notification_unread")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SmsMessage(models.Model):
+    """Every text message the platform sent or tried to send, whatever the backend (kept for the record)."""
+
+    phone = models.CharField(_("手机号"), max_length=20)
+    body = models.TextField(_("内容"))
+    kind = models.SlugField(_("类别"), max_length=40, blank=True)
+    backend = models.CharField(_("发送方式"), max_length=100)
+    delivered = models.BooleanField(_("已送达网关"), default=False)
+    error = models.TextField(_("错误"), blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("短信记录")
+        verbose_name_plural = _("短信记录")
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.created_at:%Y-%m-%d %H:%M}"

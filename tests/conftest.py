@@ -128,3 +128,13 @@ def _reference_data(request):
         for module in REFERENCE_MIGRATIONS:
             importlib.import_module(module).forwards(TODAYS_APPS, None)
     yield
+
+
+@pytest.fixture(autouse=True)
+def sms_outbox():
+    """Text messages sent during a test (the test settings use core.sms.LocmemBackend)."""
+    from core import sms
+
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()

@@ -402,3 +402,9 @@ LOGGING = {
         "wagtail": {"level": "WARNING"},
     },
 }
+
+# Text messages (core.sms): console by default; an HTTP gateway in production.
+ANXUN_SMS_BACKEND = env("ANXUN_SMS_BACKEND", default="core.sms.ConsoleBackend")
+ANXUN_SMS_GATEWAY_URL = env("ANXUN_SMS_GATEWAY_URL", default="")
+ANXUN_SMS_GATEWAY_TOKEN = env("ANXUN_SMS_GATEWAY_TOKEN", default="")
+ANXUN_SMS_SIGN = env("ANXUN_SMS_SIGN", default="安训")

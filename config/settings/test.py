@@ -24,3 +24,4 @@ CACHES["default"]["KEY_PREFIX"] = f"anxun-test-{os.getpid()}"
 if not REDIS_URL:
     CACHES["default"]["LOCATION"] = f"anxun-test-{_worker}"
 MEDIA_ROOT = str(BASE_DIR / "var" / f"test-media-{_worker}")  # noqa: F405
+ANXUN_SMS_BACKEND = "core.sms.LocmemBackend"
