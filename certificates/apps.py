@@ -7,6 +7,11 @@ class CertificatesConfig(AppConfig):
     verbose_name = _("证书")
 
     def ready(self) -> None:
+        from core import todo as _todo
+
+        from . import todo
+
+        _todo.register(todo.tasks)
         from core.navigation import NavItem, register
         from accounts.roles import BUREAU_ROLES, LEARNER_ROLES, Role
 

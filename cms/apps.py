@@ -7,6 +7,11 @@ class CmsConfig(AppConfig):
     verbose_name = _("内容发布")
 
     def ready(self) -> None:
+        from core import todo as _todo
+
+        from . import todo
+
+        _todo.register(todo.tasks)
         from core.navigation import NavItem, register
         from accounts.roles import BUREAU_ROLES, Role
 

@@ -16,8 +16,11 @@ from .navigation import items_for, roles_of
 
 
 def home(request):
+    from .todo import tasks_for
+
     tiles = items_for(request.user, roles_of(request.user), "") if request.user.is_authenticated else []
-    return render(request, "home.html", {"tiles": [t for t in tiles if t["url"] != "/"]})
+    return render(request, "home.html", {"tiles": [t for t in tiles if t["url"] != "/"],
+                                         "tasks": tasks_for(request.user)})
 
 
 def _may_see_health_detail(request) -> bool:

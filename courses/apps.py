@@ -7,6 +7,11 @@ class CoursesConfig(AppConfig):
     verbose_name = _("培训课程")
 
     def ready(self) -> None:
+        from core import todo as _todo
+
+        from . import todo
+
+        _todo.register(todo.tasks)
         from core.navigation import NavItem, register
         from accounts.roles import ENTERPRISE_MANAGERS, LEARNER_ROLES, Role
 

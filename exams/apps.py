@@ -7,6 +7,11 @@ class ExamsConfig(AppConfig):
     verbose_name = _("考试")
 
     def ready(self) -> None:
+        from core import todo as _todo
+
+        from . import todo
+
+        _todo.register(todo.tasks)
         from . import pools  # noqa: F401  (signals that renew a bank's pool token)
         from core.navigation import NavItem, register
         from accounts.roles import EXAM_CENTRE_ROLES, LEARNER_ROLES

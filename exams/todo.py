@@ -1,0 +1,30 @@
+"""Home-page tasks from exams: sittings to attend (or finish), and essays to mark for examiners."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from core.todo import Task
+
+from .models import Attempt
+from .selectors import is_exam_staff, marking_queue, my_registrations
+
+
+def tasks(user):
+    now = timezone.now()
+    registrations = list(my_registrations(user).filter(session__ends_at__gte=now)
+                         .exclude(attempts__status__in=[Attempt.Status.MARKING, Attempt.Status.GRADED])[:5])
+    for reg in registrations:
+        session = reg.session
+        is_open = session.is_open(now)
+        when = date_format(timezone.localtime(session.starts_at), "Y-m-d H:i")
+        yield Task(title=_("参加考试：%(s)s") % {"s": session.name}, url=reverse("exams:my_exams"),
+                   detail=_("考试进行中，请尽快开始") if is_open else _("开考时间 %(t)s") % {"t": when},
+                   due=timezone.localtime(session.starts_at).date(), urgent=is_open, order=10)
+    if is_exam_staff(user):
+        waiting = marking_queue(user).count()
+        if waiting:
+            yield Task(title=_("待阅卷的主观题"), count=waiting, url=reverse("exams:manage_marking"), order=40)
