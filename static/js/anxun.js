@@ -37,9 +37,31 @@
     }
   });
 
+  /* Tables on phones: each cell learns its column's heading (data-label), and the stylesheet shows
+     every row as a card of "heading: value" lines below 640 px. A table that must stay a grid says
+     data-keep-grid. Runs again on parts htmx swaps in. */
+  function labelTables(root) {
+    (root || document).querySelectorAll("table.table:not([data-keep-grid]):not(.stack)").forEach(function (table) {
+      var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+        return th.textContent.trim();
+      });
+      if (!heads.length) { return; }
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        var col = 0;
+        Array.prototype.forEach.call(row.children, function (cell) {
+          if (!cell.hasAttribute("data-label") && heads[col]) { cell.setAttribute("data-label", heads[col]); }
+          col += cell.colSpan || 1;
+        });
+      });
+      table.classList.add("stack");
+    });
+  }
+  document.addEventListener("htmx:afterSwap", function (event) { labelTables(event.target); });
+
   function init() {
     var timer = document.getElementById("exam-timer");
     if (timer) { startTimer(timer); }
+    labelTables(document);
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
