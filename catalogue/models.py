@@ -211,3 +211,72 @@ class StudyHourRequirement(models.Model):
             .order_by("-effective_from")
             .first()
         )
+
+
+class StudyRule(models.Model):
+    """How online study is credited in a region for a population, valid from a date (e.g. Guangdong's
+    粤应急规〔2022〕3号): the length of one 学时, the daily cap of credited hours, identity checks at
+    the start and every N minutes, and how long study records and photos are kept.
+
+    The rule for a person is the one in force on the day, of the longest region prefix that matches
+    their enterprise's region (``''`` is the national default), for their population or for all."""
+
+    region_prefix = models.CharField(_("地区代码前缀"), max_length=6, blank=True,
+                                     help_text=_("如 44（广东省）、4407（江门市）；留空表示全国默认。"))
+    population = models.CharField(_("人员类别"), max_length=24, choices=Population.choices, blank=True,
+                                  help_text=_("留空表示所有人员。"))
+    minutes_per_hour = models.PositiveSmallIntegerField(
+        _("每学时分钟数"), default=45, validators=[MinValueValidator(20), MaxValueValidator(60)])
+    daily_cap_hours = models.DecimalField(_("每日计入学时上限"), max_digits=4, decimal_places=1, null=True, blank=True,
+                                          validators=[MinValueValidator(0)], help_text=_("留空表示不设上限。"))
+    check_at_start = models.BooleanField(_("开始学习时核验身份"), default=True)
+    check_interval_minutes = models.PositiveSmallIntegerField(
+        _("学习中核验间隔（分钟）"), default=0, help_text=_("0 表示学习中不再核验。"))
+    match_threshold = models.DecimalField(
+        _("人脸比对阈值"), max_digits=4, decimal_places=2, default=0.6,
+        help_text=_("特征距离不大于此值视为同一人；常用 0.6。"))
+    retention_years = models.PositiveSmallIntegerField(_("学习记录和照片保存年限"), default=3)
+    retention_years_special = models.PositiveSmallIntegerField(_("特种作业人员保存年限"), default=3)
+    effective_from = models.DateField(_("生效日期"))
+    effective_to = models.DateField(_("失效日期"), null=True, blank=True)
+    basis = models.CharField(_("依据"), max_length=255, blank=True)
+    verified = models.BooleanField(_("已核实"), default=False, help_text=_("未核实的数值请在依据中注明。"))
+
+    class Meta:
+        ordering = ["region_prefix", "population", "-effective_from"]
+        verbose_name = _("网络学习规则")
+        verbose_name_plural = _("网络学习规则")
+        constraints = [
+            models.UniqueConstraint(fields=["region_prefix", "population", "effective_from"],
+                                    name="catalogue_study_rule_version"),
+            models.CheckConstraint(condition=Q(effective_to__isnull=True) | Q(effective_to__gt=models.F("effective_from")),
+                                   name="catalogue_study_rule_dates"),
+        ]
+
+    def __str__(self) -> str:
+        where = self.region_prefix or _("全国")
+        who = self.get_population_display() if self.population else _("所有人员")
+        return f"{where}·{who}·{self.effective_from:%Y-%m-%d}"
+
+    @property
+    def seconds_per_hour(self) -> int:
+        return self.minutes_per_hour * 60
+
+    @property
+    def daily_cap_seconds(self) -> int | None:
+        if self.daily_cap_hours is None:
+            return None
+        return int(self.daily_cap_hours * self.minutes_per_hour * 60)
+
+    @classmethod
+    def for_person(cls, *, region_code: str = "", population: str = "", on: dt.date | None = None) -> "StudyRule":
+        """The rule in force: longest matching region prefix first, then a population match over 'all'.
+        Without any row, an unsaved national default (45 minutes, no cap, no checks)."""
+        on = on or timezone.localdate()
+        prefixes = {""} | {region_code[:n] for n in (2, 4, 6) if len(region_code) >= n}
+        rows = (cls.objects.filter(region_prefix__in=prefixes, population__in={"", population},
+                                   effective_from__lte=on)
+                .filter(Q(effective_to__isnull=True) | Q(effective_to__gt=on)))
+        best = sorted(rows, key=lambda r: (len(r.region_prefix), r.population == population, r.effective_from),
+                      reverse=True)
+        return best[0] if best else cls(effective_from=on, check_at_start=False)

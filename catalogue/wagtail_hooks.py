@@ -11,7 +11,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .models import CertificateKind, OperationCategory, OperationItem, RuleVersion, StudyHourRequirement
+from .models import CertificateKind, OperationCategory, OperationItem, RuleVersion, StudyHourRequirement, StudyRule
 
 
 class RuleVersionViewSet(SnippetViewSet):
@@ -67,8 +67,21 @@ class RequirementViewSet(SnippetViewSet):
     list_filter = ["rule_version", "population", "kind", "high_risk"]
 
 
+class StudyRuleViewSet(SnippetViewSet):
+    model = StudyRule
+    icon = "time"
+    menu_label = _("网络学习规则")
+    list_display = ["region_prefix", "population", "minutes_per_hour", "daily_cap_hours", "check_interval_minutes",
+                    "effective_from", "verified"]
+    list_filter = ["population", "verified"]
+    panels = [FieldPanel("region_prefix"), FieldPanel("population"), FieldPanel("minutes_per_hour"),
+              FieldPanel("daily_cap_hours"), FieldPanel("check_at_start"), FieldPanel("check_interval_minutes"),
+              FieldPanel("match_threshold"), FieldPanel("retention_years"), FieldPanel("retention_years_special"),
+              FieldPanel("effective_from"), FieldPanel("effective_to"), FieldPanel("basis"), FieldPanel("verified")]
+
+
 class CatalogueGroup(SnippetViewSetGroup):
-    items = (RuleVersionViewSet, CategoryViewSet, ItemViewSet, KindViewSet, RequirementViewSet)
+    items = (RuleVersionViewSet, CategoryViewSet, ItemViewSet, KindViewSet, RequirementViewSet, StudyRuleViewSet)
     menu_icon = "list-ol"
     menu_label = _("特种作业目录")
     menu_name = "catalogue"

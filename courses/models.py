@@ -253,6 +253,11 @@ class StudyLease(models.Model):
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="+")
     last_beat_at = models.DateTimeField()
     started_at = models.DateTimeField()
+    # What this lease's beats are written into and held against (set when the lease starts or moves):
+    interval = models.ForeignKey("StudyInterval", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    day = models.DateField(null=True, blank=True)
+    day_credited = models.PositiveIntegerField(default=0)
+    daily_cap_seconds = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("学习会话")
@@ -339,3 +344,39 @@ class TrainingRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} · {self.course} · {self.hours}学时"
+
+
+class StudyInterval(models.Model):
+    """One stretch of study on one page (the study trail): contiguous beats with the same outcome
+    are one row. Uncredited stretches say why, so the learner, the enterprise and the bureau see
+    what counted and what did not."""
+
+    class Reason(models.TextChoices):
+        CREDITED = "", _("已计入")
+        INACTIVE = "inactive", _("页面不可见或无操作")
+        DAILY_CAP = "daily_cap", _("超出当日上限")
+        LESSON_CAP = "lesson_cap", _("超出本课时计时上限")
+        IDENTITY_FAILED = "identity_failed", _("人脸核验未通过")
+        IDENTITY_PENDING = "identity_pending", _("人脸核验待审核")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_intervals")
+    lesson = models.ForeignKey(Lesson, verbose_name=_("课时"), on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64)
+    day = models.DateField(_("日期"))
+    started_at = models.DateTimeField(_("开始"))
+    ended_at = models.DateTimeField(_("结束"))
+    seconds = models.PositiveIntegerField(_("秒数"), default=0)
+    credited = models.BooleanField(_("计入学时"), default=True)
+    reason = models.CharField(_("原因"), max_length=20, choices=Reason.choices, blank=True, default="")
+    ip = models.GenericIPAddressField(_("IP"), null=True, blank=True)
+    user_agent = models.CharField(_("浏览器"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("学习记录")
+        verbose_name_plural = _("学习记录")
+        indexes = [models.Index(fields=["user", "day"], name="courses_interval_user_day"),
+                   models.Index(fields=["user", "-started_at"], name="courses_interval_user_time")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.started_at:%Y-%m-%d %H:%M} {self.seconds}s"

@@ -23,7 +23,16 @@ from accounts.selectors import (
     region_prefixes,
 )
 
-from .models import AssignmentRule, Course, Enrolment, Lesson, LessonProgress, OfflineSession, TrainingRecord
+from .models import (
+    AssignmentRule,
+    Course,
+    Enrolment,
+    Lesson,
+    LessonProgress,
+    OfflineSession,
+    StudyInterval,
+    TrainingRecord,
+)
 
 
 # ---------------------------------------------------------------- interface used by exams / certificates
@@ -294,3 +303,34 @@ def visible_rules(user) -> QuerySet[AssignmentRule]:
         return qs
     issuers = org_ids_with_role(user, *(BUREAU_ROLES | ENTERPRISE_MANAGERS))
     return qs.filter(Q(issuer_id__in=issuers))
+
+
+# ---------------------------------------------------------------- study trail
+
+def population_of(user) -> str:
+    """The training population a person belongs to, from their enterprise roles (catalogue.Population)."""
+    from catalogue.models import Population
+
+    roles = set(Membership.objects.filter(user_id=user.pk, is_active=True,
+                                          organization__kind=OrgKind.ENTERPRISE).values_list("role", flat=True))
+    if roles & {Role.PRINCIPAL, Role.SAFETY_MANAGER}:
+        return Population.MANAGER
+    if "special_operator" in roles:
+        return Population.SPECIAL_OPERATOR
+    return Population.WORKER if roles else ""
+
+
+def study_trail(person) -> QuerySet[StudyInterval]:
+    """Every credited and uncredited stretch of a person's online study, newest first."""
+    return StudyInterval.objects.filter(user_id=person.pk).select_related("lesson__course").order_by("-started_at", "-id")
+
+
+def study_days(person, limit: int = 60) -> list[dict]:
+    """Per day: seconds credited and not credited (newest first)."""
+    rows = (StudyInterval.objects.filter(user_id=person.pk).values("day", "credited")
+            .annotate(total=Sum("seconds")).order_by("-day"))
+    days: dict = {}
+    for row in rows:
+        entry = days.setdefault(row["day"], {"day": row["day"], "credited": 0, "uncredited": 0})
+        entry["credited" if row["credited"] else "uncredited"] += row["total"]
+    return list(days.values())[:limit]

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from .models import (
     LessonProgress,
     OfflineAttendance,
     OfflineSession,
+    StudyInterval,
     StudyLease,
     TrainingRecord,
 )
@@ -211,6 +212,11 @@ class Beat:
     min_seconds: int
     lesson_done: bool
     course_done: bool
+    reason: str = ""  # why (part of) this beat was not credited: a StudyInterval.Reason value
+
+    @property
+    def reason_label(self) -> str:
+        return str(StudyInterval.Reason(self.reason).label) if self.reason else ""
 
 
 def new_study_token() -> str:
@@ -226,51 +232,119 @@ def _active_enrolment(user, course_id: int) -> Enrolment | None:
     )
 
 
+def study_rule_of(user, on: dt.date | None = None):
+    """The online-study rule (catalogue) for this person: their enterprise's region, their population."""
+    from catalogue.models import Population, StudyRule
+
+    from .selectors import population_of
+
+    employer = _employer(user)
+    population = population_of(user) or Population.WORKER
+    return StudyRule.for_person(region_code=employer.region_id if employer else "", population=population, on=on)
+
+
+def _lease_for_new_page(lease: StudyLease, *, user, today: dt.date) -> None:
+    """A lease starts or moves to another page: look up the rule it is held to, and today's total."""
+    from django.db.models import Sum
+
+    rule = study_rule_of(user, today)
+    lease.daily_cap_seconds = rule.daily_cap_seconds
+    if lease.day != today:
+        lease.day = today
+        lease.day_credited = (StudyInterval.objects.filter(user=user, day=today, credited=True)
+                              .aggregate(s=Sum("seconds"))["s"] or 0)
+    lease.interval = None
+
+
+def _trail(lease: StudyLease, *, user, lesson: Lesson, since: dt.datetime, now: dt.datetime, seconds: int,
+           credited: bool, reason: str, ip: str | None, user_agent: str) -> None:
+    """Write one stretch into the study trail: extend the lease's current row when it continues it
+    with the same outcome (one UPDATE), else start a new row."""
+    day = timezone.localdate(now)
+    if lease.interval_id and StudyInterval.objects.filter(
+            pk=lease.interval_id, credited=credited, reason=reason, ended_at=since, day=day, lesson=lesson,
+    ).update(seconds=F("seconds") + seconds, ended_at=now):
+        return
+    lease.interval = StudyInterval.objects.create(
+        user=user, lesson=lesson, token=lease.token, day=day, started_at=since, ended_at=now, seconds=seconds,
+        credited=credited, reason=reason, ip=ip or None, user_agent=(user_agent or "")[:200])
+
+
 def study_heartbeat(*, user, lesson: Lesson, token: str, visible: bool = True, active: bool = True,
-                    now: dt.datetime | None = None) -> Beat:
-    """Credit study time measured on the server.
+                    now: dt.datetime | None = None, ip: str | None = None, user_agent: str = "") -> Beat:
+    """Credit study time measured on the server, and keep the study trail.
 
     The credit is the time since the previous accepted beat of the same page, at most
     ``HEARTBEAT_CAP``; a gap longer than ``HEARTBEAT_GAP`` credits nothing. One lease per person: a
     beat from another page (other tab, other lesson, forged token) takes the lease over and is
     credited nothing, so the total credited never exceeds the wall-clock time. Durations the client
-    sends are never read."""
+    sends are never read. Time beyond the day's cap of the person's study rule (catalogue) or the
+    lesson's own cap is written to the trail as not credited, with the reason."""
     now = now or timezone.now()
+    today = timezone.localdate(now)
     token = (token or "")[:64]
     if not token:
         raise ValidationError(_("缺少学习会话标识。"))
     enrolment = _active_enrolment(user, lesson.course_id)
     if enrolment is None:
         raise PermissionDenied(_("您未参加该课程。"))
-    credited = 0
+    measured = 0  # seconds of this beat that were study on this page (credited or not)
+    reason = ""
     with transaction.atomic():
         lease = StudyLease.objects.select_for_update().filter(user=user).first()
         if lease is None:
             try:
                 with transaction.atomic():
-                    StudyLease.objects.create(user=user, token=token, lesson=lesson, last_beat_at=now, started_at=now)
+                    lease = StudyLease(user=user, token=token, lesson=lesson, last_beat_at=now, started_at=now)
+                    _lease_for_new_page(lease, user=user, today=today)
+                    lease.save(force_insert=True)
                 status = "started"
+                since = now
             except IntegrityError:
                 lease = StudyLease.objects.select_for_update().get(user=user)
-        if lease is not None:
+                status = ""
+        else:
+            status = ""
+        if status != "started":
+            since = lease.last_beat_at
             if lease.token != token or lease.lesson_id != lesson.pk:
                 status = "taken_over"
                 lease.token, lease.lesson, lease.started_at = token, lesson, now
+                _lease_for_new_page(lease, user=user, today=today)
             else:
                 elapsed = (now - lease.last_beat_at).total_seconds()
-                if not (visible and active):
-                    status = "inactive"
-                elif elapsed < 0 or elapsed > HEARTBEAT_GAP:
+                if elapsed < 0 or elapsed > HEARTBEAT_GAP:
                     status = "gap"
+                    lease.interval = None
+                elif not (visible and active):
+                    status = "inactive"
+                    measured, reason = int(min(elapsed, HEARTBEAT_CAP)), StudyInterval.Reason.INACTIVE
                 else:
                     status = "counted"
-                    credited = int(min(elapsed, HEARTBEAT_CAP))
-            lease.last_beat_at = now
-            lease.save(update_fields=["token", "lesson", "started_at", "last_beat_at"])
+                    measured = int(min(elapsed, HEARTBEAT_CAP))
+            if lease.day != today:
+                lease.day, lease.day_credited = today, 0
         progress, _c = LessonProgress.objects.get_or_create(user=user, lesson=lesson)
-        before = progress.seconds
-        progress.seconds = min(progress.seconds + credited, lesson.cap_seconds)
-        credited = progress.seconds - before
+        credited = 0
+        if status == "counted":
+            credited = measured
+            if lease.daily_cap_seconds is not None and lease.day_credited + credited > lease.daily_cap_seconds:
+                credited = max(0, lease.daily_cap_seconds - lease.day_credited)
+                reason = StudyInterval.Reason.DAILY_CAP
+            if progress.seconds + credited > lesson.cap_seconds:
+                credited = max(0, lesson.cap_seconds - progress.seconds)
+                reason = reason or StudyInterval.Reason.LESSON_CAP
+        if credited:
+            _trail(lease, user=user, lesson=lesson, since=since, now=now, seconds=credited, credited=True,
+                   reason="", ip=ip, user_agent=user_agent)
+        if measured - credited > 0:
+            _trail(lease, user=user, lesson=lesson, since=since + dt.timedelta(seconds=credited), now=now, seconds=measured - credited,
+                   credited=False, reason=reason, ip=ip, user_agent=user_agent)
+        lease.day_credited += credited
+        lease.last_beat_at = now
+        lease.save(update_fields=["token", "lesson", "started_at", "last_beat_at", "interval", "day",
+                                  "day_credited", "daily_cap_seconds"])
+        progress.seconds += credited
         lesson_done = progress.seconds >= lesson.min_seconds
         fields = ["seconds", "updated_at"]
         if lesson_done and progress.completed_at is None:
@@ -280,7 +354,8 @@ def study_heartbeat(*, user, lesson: Lesson, token: str, visible: bool = True, a
     course_done = enrolment.status == Enrolment.Status.COMPLETED
     if lesson_done and not course_done and "completed_at" in fields:
         course_done = enrolment_try_complete(enrolment=enrolment) is not None
-    return Beat(status, credited, progress.seconds, lesson.min_seconds, lesson_done, course_done)
+    return Beat(status, credited, progress.seconds, lesson.min_seconds, lesson_done, course_done,
+                reason if measured - credited > 0 else "")
 
 
 # ---------------------------------------------------------------- completion and records

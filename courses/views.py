@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Organization
 from accounts.roles import BUREAU_ROLES, OrgKind, Role
 from accounts.selectors import has_role, organizations_of
+from core.audit import client_ip
 from core.protected_files import serve_protected
 
 from . import selectors, services
@@ -141,6 +142,7 @@ def heartbeat(request, pk: int):
         beat = services.study_heartbeat(
             user=request.user, lesson=lesson, token=request.POST.get("token", ""),
             visible=request.POST.get("visible", "1") == "1", active=request.POST.get("active", "1") == "1",
+            ip=client_ip(request), user_agent=request.headers.get("User-Agent", ""),
         )
     except PermissionDenied as exc:
         return JsonResponse({"error": str(exc)}, status=403)
@@ -149,7 +151,33 @@ def heartbeat(request, pk: int):
     return JsonResponse({
         "status": beat.status, "credited": beat.credited, "seconds": beat.seconds, "min_seconds": beat.min_seconds,
         "lesson_done": beat.lesson_done, "course_done": beat.course_done,
+        "reason": beat.reason, "reason_label": beat.reason_label,
     })
+
+
+# ---------------------------------------------------------------- study trail
+
+def _trail_page(request, person, *, own: bool):
+    from django.core.paginator import Paginator
+
+    page = Paginator(selectors.study_trail(person), 50).get_page(request.GET.get("page"))
+    return render(request, "courses/trail.html", {
+        "person": person, "own": own, "page": page, "days": selectors.study_days(person, limit=14)})
+
+
+@login_required
+def my_trail(request):
+    return _trail_page(request, request.user, own=True)
+
+
+@login_required
+def person_trail(request, pk: int):
+    from accounts.selectors import people_visible_to
+
+    person = people_visible_to(request.user).filter(pk=pk).first()
+    if person is None or person.pk == request.user.pk and not request.user.is_superuser:
+        raise Http404
+    return _trail_page(request, person, own=False)
 
 
 # ---------------------------------------------------------------- enterprise

@@ -26,6 +26,7 @@
     if (note) {
       if (data.status === "taken_over" || data.status === "started") note.textContent = box.dataset.msgStarted;
       else if (data.status === "gap") note.textContent = box.dataset.msgResumed;
+      else if (data.reason_label) note.textContent = box.dataset.msgUncredited + data.reason_label;
       else if (data.lesson_done) note.textContent = box.dataset.msgDone;
       else note.textContent = box.dataset.msgCounting;
     }
