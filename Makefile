@@ -15,8 +15,10 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q -r requirements.txt
 	@touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt requirements-faces.txt requirements-photos.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-faces.txt
+	$(PY) -m pip install -q --no-deps -r requirements-photos.txt
 	@touch $@
 
 setup: $(VENV)/.installed
