@@ -157,3 +157,10 @@ __all__ = [
     "can_see_person", "testing_org_ids", "can_access_testing_material", "may_see_full_id",
     "is_staff_of_kind", "FULL_ID_ROLES", "BUREAU_ROLES",
 ]
+
+
+def verified_portrait_file(person):
+    """The portrait confirmed in the person's identity review (a FieldFile), or None."""
+    if not person.identity_verified or not person.photo:
+        return None
+    return person.photo

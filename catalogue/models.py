@@ -229,7 +229,7 @@ class StudyRule(models.Model):
         _("每学时分钟数"), default=45, validators=[MinValueValidator(20), MaxValueValidator(60)])
     daily_cap_hours = models.DecimalField(_("每日计入学时上限"), max_digits=4, decimal_places=1, null=True, blank=True,
                                           validators=[MinValueValidator(0)], help_text=_("留空表示不设上限。"))
-    check_at_start = models.BooleanField(_("开始学习时核验身份"), default=True)
+    check_at_start = models.BooleanField(_("开始学习时核验身份"), default=False)
     check_interval_minutes = models.PositiveSmallIntegerField(
         _("学习中核验间隔（分钟）"), default=0, help_text=_("0 表示学习中不再核验。"))
     match_threshold = models.DecimalField(

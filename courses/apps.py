@@ -13,7 +13,7 @@ class CoursesConfig(AppConfig):
 
         _todo.register(todo.tasks)
         from core.navigation import NavItem, register
-        from accounts.roles import ENTERPRISE_MANAGERS, LEARNER_ROLES, Role
+        from accounts.roles import BUREAU_ROLES, ENTERPRISE_MANAGERS, LEARNER_ROLES, Role
 
         from exams import eligibility
 
@@ -25,4 +25,5 @@ class CoursesConfig(AppConfig):
 
         register(NavItem("courses:my_courses", _("我的课程"), roles=frozenset(LEARNER_ROLES), order=20))
         register(NavItem("courses:enterprise", _("培训进度"), roles=frozenset(ENTERPRISE_MANAGERS), order=45))
+        register(NavItem("courses:study_checks", _("学习核验审核"), roles=frozenset(BUREAU_ROLES), order=72))
         register(NavItem("courses:offline_sessions", _("线下培训"), roles=frozenset({Role.INSTRUCTOR}), order=47))

@@ -258,6 +258,12 @@ class StudyLease(models.Model):
     day = models.DateField(null=True, blank=True)
     day_credited = models.PositiveIntegerField(default=0)
     daily_cap_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # identity checks of the rule in force (copied when the page starts) and where they stand
+    check_at_start = models.BooleanField(default=False)
+    check_interval = models.PositiveIntegerField(default=0)  # seconds; 0 = none during study
+    match_threshold = models.DecimalField(max_digits=4, decimal_places=2, default=0.6)
+    checked_at = models.DateTimeField(null=True, blank=True)  # last passed check
+    pending_check = models.ForeignKey("StudyCheck", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("学习会话")
@@ -356,6 +362,7 @@ class StudyInterval(models.Model):
         INACTIVE = "inactive", _("页面不可见或无操作")
         DAILY_CAP = "daily_cap", _("超出当日上限")
         LESSON_CAP = "lesson_cap", _("超出本课时计时上限")
+        IDENTITY_DUE = "identity_due", _("等待人脸核验")
         IDENTITY_FAILED = "identity_failed", _("人脸核验未通过")
         IDENTITY_PENDING = "identity_pending", _("人脸核验待审核")
 
@@ -380,3 +387,43 @@ class StudyInterval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.started_at:%Y-%m-%d %H:%M} {self.seconds}s"
+
+
+class StudyCheck(models.Model):
+    """An identity check during online study: a still from the learner's camera compared with their
+    verified portrait. Undecided ones (matcher unsure or absent) wait for a person in the review queue."""
+
+    class Status(models.TextChoices):
+        PASSED = "passed", _("通过")
+        FAILED = "failed", _("未通过")
+        PENDING = "pending", _("待人工审核")
+        ACCEPTED = "accepted", _("人工确认通过")
+        REJECTED = "rejected", _("人工确认不符")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("学员"), on_delete=models.CASCADE,
+                             related_name="study_checks")
+    lesson = models.ForeignKey(Lesson, verbose_name=_("课时"), on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64)
+    taken_at = models.DateTimeField(_("拍摄时间"))
+    still = models.ImageField(_("现场照片"), upload_to="study_checks/%Y/%m/")
+    outcome = models.CharField(_("比对结果"), max_length=16)
+    distance = models.FloatField(_("特征距离"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, db_index=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    review_reason = models.TextField(_("审核意见"), blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+        verbose_name = _("学习人脸核验")
+        verbose_name_plural = _("学习人脸核验")
+        indexes = [models.Index(fields=["user", "-taken_at"], name="courses_check_user_time")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.taken_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def good(self) -> bool:
+        return self.status in (self.Status.PASSED, self.Status.ACCEPTED)

@@ -334,3 +334,34 @@ def study_days(person, limit: int = 60) -> list[dict]:
         entry = days.setdefault(row["day"], {"day": row["day"], "credited": 0, "uncredited": 0})
         entry["credited" if row["credited"] else "uncredited"] += row["total"]
     return list(days.values())[:limit]
+
+
+def study_checks_to_review(user) -> QuerySet:
+    """Identity checks waiting for a person: bureau staff see those of people in their region."""
+    from accounts.selectors import people_visible_to
+
+    from .models import StudyCheck
+
+    qs = StudyCheck.objects.filter(status=StudyCheck.Status.PENDING).select_related("user", "lesson__course")
+    if user.is_superuser:
+        return qs.order_by("taken_at")
+    if not has_role(user, *BUREAU_ROLES):
+        return qs.none()
+    return qs.filter(user__in=people_visible_to(user).values("pk")).order_by("taken_at")
+
+
+def study_check_visible_to(user, pk: int):
+    """A check whose photos the user may see: their own, or one in their review scope."""
+    from .models import StudyCheck
+
+    check = StudyCheck.objects.select_related("user").filter(pk=pk).first()
+    if check is None:
+        return None
+    if check.user_id == user.pk or user.is_superuser:
+        return check
+    if has_role(user, *BUREAU_ROLES):
+        from accounts.selectors import people_visible_to
+
+        if people_visible_to(user).filter(pk=check.user_id).exists():
+            return check
+    return None

@@ -38,6 +38,8 @@ HEARTBEAT_INTERVAL = getattr(settings, "COURSES_HEARTBEAT_INTERVAL", 30)
 HEARTBEAT_CAP = getattr(settings, "COURSES_HEARTBEAT_CAP", 40)
 HEARTBEAT_GAP = getattr(settings, "COURSES_HEARTBEAT_GAP", 65)
 IDLE_SECONDS = getattr(settings, "COURSES_IDLE_SECONDS", 90)
+# A passed check at the start of study stays good this long when the rule has no interval.
+START_CHECK_VALID = getattr(settings, "COURSES_START_CHECK_VALID", 4 * 3600)
 
 
 # ---------------------------------------------------------------- enrolment and assignment rules
@@ -213,6 +215,7 @@ class Beat:
     lesson_done: bool
     course_done: bool
     reason: str = ""  # why (part of) this beat was not credited: a StudyInterval.Reason value
+    check_due: bool = False  # the page should take a still for an identity check now
 
     @property
     def reason_label(self) -> str:
@@ -247,8 +250,15 @@ def _lease_for_new_page(lease: StudyLease, *, user, today: dt.date) -> None:
     """A lease starts or moves to another page: look up the rule it is held to, and today's total."""
     from django.db.models import Sum
 
+    from .checks import last_good_check_at
+
     rule = study_rule_of(user, today)
     lease.daily_cap_seconds = rule.daily_cap_seconds
+    lease.check_at_start = rule.check_at_start
+    lease.check_interval = rule.check_interval_minutes * 60
+    lease.match_threshold = rule.match_threshold
+    if lease.check_at_start or lease.check_interval:
+        lease.checked_at = last_good_check_at(user, within=lease.check_interval or START_CHECK_VALID)
     if lease.day != today:
         lease.day = today
         lease.day_credited = (StudyInterval.objects.filter(user=user, day=today, credited=True)
@@ -326,7 +336,12 @@ def study_heartbeat(*, user, lesson: Lesson, token: str, visible: bool = True, a
                 lease.day, lease.day_credited = today, 0
         progress, _c = LessonProgress.objects.get_or_create(user=user, lesson=lesson)
         credited = 0
-        if status == "counted":
+        check_due = check_is_due(lease, now)
+        if status == "counted" and lease.pending_check_id:
+            reason = StudyInterval.Reason.IDENTITY_PENDING
+        elif status == "counted" and check_due:
+            reason = StudyInterval.Reason.IDENTITY_DUE
+        elif status == "counted":
             credited = measured
             if lease.daily_cap_seconds is not None and lease.day_credited + credited > lease.daily_cap_seconds:
                 credited = max(0, lease.daily_cap_seconds - lease.day_credited)
@@ -343,7 +358,8 @@ def study_heartbeat(*, user, lesson: Lesson, token: str, visible: bool = True, a
         lease.day_credited += credited
         lease.last_beat_at = now
         lease.save(update_fields=["token", "lesson", "started_at", "last_beat_at", "interval", "day",
-                                  "day_credited", "daily_cap_seconds"])
+                                  "day_credited", "daily_cap_seconds", "check_at_start", "check_interval",
+                                  "match_threshold", "checked_at"])
         progress.seconds += credited
         lesson_done = progress.seconds >= lesson.min_seconds
         fields = ["seconds", "updated_at"]
@@ -355,7 +371,19 @@ def study_heartbeat(*, user, lesson: Lesson, token: str, visible: bool = True, a
     if lesson_done and not course_done and "completed_at" in fields:
         course_done = enrolment_try_complete(enrolment=enrolment) is not None
     return Beat(status, credited, progress.seconds, lesson.min_seconds, lesson_done, course_done,
-                reason if measured - credited > 0 else "")
+                reason if measured - credited > 0 else "", check_due)
+
+
+def check_is_due(lease: StudyLease, now: dt.datetime) -> bool:
+    """Whether the study rule wants an identity check before more time counts."""
+    if lease.pending_check_id or not (lease.check_at_start or lease.check_interval):
+        return False
+    last = lease.checked_at
+    if last is None:
+        if lease.check_at_start:
+            return True
+        last = lease.started_at
+    return bool(lease.check_interval) and (now - last).total_seconds() >= lease.check_interval
 
 
 # ---------------------------------------------------------------- completion and records

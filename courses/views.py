@@ -151,7 +151,7 @@ def heartbeat(request, pk: int):
     return JsonResponse({
         "status": beat.status, "credited": beat.credited, "seconds": beat.seconds, "min_seconds": beat.min_seconds,
         "lesson_done": beat.lesson_done, "course_done": beat.course_done,
-        "reason": beat.reason, "reason_label": beat.reason_label,
+        "reason": beat.reason, "reason_label": beat.reason_label, "check_due": beat.check_due,
     })
 
 
@@ -372,3 +372,77 @@ def attendance_template(request):
                         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     resp["Content-Disposition"] = 'attachment; filename="attendance-template.xlsx"'
     return resp
+
+
+
+# ---------------------------------------------------------------- identity checks during study
+
+@login_required
+@require_POST
+def study_check(request, pk: int):
+    from .checks import check_submit
+    from .models import StudyCheck
+
+    lesson = get_object_or_404(Lesson, pk=pk)
+    upload = request.FILES.get("still")
+    if upload is None:
+        return JsonResponse({"error": _("缺少照片。")}, status=400)
+    try:
+        check = check_submit(user=request.user, lesson=lesson, token=request.POST.get("token", ""), upload=upload,
+                             ip=client_ip(request))
+    except PermissionDenied as exc:
+        return JsonResponse({"error": str(exc)}, status=409)
+    except ValidationError as exc:
+        return JsonResponse({"error": exc.messages[0]}, status=400)
+    messages_by_status = {
+        StudyCheck.Status.PASSED: _("核验通过，继续计时。"),
+        StudyCheck.Status.FAILED: _("人脸核验未通过：自上次核验通过以来的学习时间不计入学时。请本人正对摄像头重新核验。"),
+        StudyCheck.Status.PENDING: _("照片已提交人工审核；审核通过前的学习时间暂不计入。"),
+    }
+    return JsonResponse({"status": check.status, "message": messages_by_status[check.status]})
+
+
+@login_required
+def study_checks(request):
+    from .models import StudyCheck
+
+    queue = selectors.study_checks_to_review(request.user)
+    if not (request.user.is_superuser or has_role(request.user, *BUREAU_ROLES)):
+        raise Http404
+    return render(request, "courses/study_checks.html", {"checks": list(queue[:100]), "reasons": StudyCheck})
+
+
+@login_required
+@require_POST
+def study_check_decide(request, pk: int):
+    from .checks import check_review
+
+    check = selectors.study_checks_to_review(request.user).filter(pk=pk).first()
+    if check is None:
+        raise Http404
+    try:
+        check_review(reviewer=request.user, check=check, accept=request.POST.get("decision") == "accept",
+                     reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已处理。"))
+    return redirect("courses:study_checks")
+
+
+@login_required
+def study_check_photo(request, pk: int, which: str):
+    import mimetypes
+
+    from accounts.selectors import verified_portrait_file
+
+    check = selectors.study_check_visible_to(request.user, pk)
+    if check is None:
+        raise Http404
+    if which == "still":
+        return serve_protected(request, check.still, filename=f"check-{check.pk}.jpg", content_type="image/jpeg")
+    portrait = verified_portrait_file(check.user)
+    if portrait is None:
+        raise Http404
+    return serve_protected(request, portrait, filename=f"portrait-{check.user_id}.jpg",
+                           content_type=mimetypes.guess_type(portrait.name)[0] or "image/jpeg")

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                 ('population', models.CharField(blank=True, choices=[('manager', '主要负责人和安全生产管理人员'), ('new_worker', '新上岗从业人员'), ('worker', '从业人员'), ('special_operator', '特种作业人员')], help_text='留空表示所有人员。', max_length=24, verbose_name='人员类别')),
                 ('minutes_per_hour', models.PositiveSmallIntegerField(default=45, validators=[django.core.validators.MinValueValidator(20), django.core.validators.MaxValueValidator(60)], verbose_name='每学时分钟数')),
                 ('daily_cap_hours', models.DecimalField(blank=True, decimal_places=1, help_text='留空表示不设上限。', max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='每日计入学时上限')),
-                ('check_at_start', models.BooleanField(default=True, verbose_name='开始学习时核验身份')),
+                ('check_at_start', models.BooleanField(default=False, verbose_name='开始学习时核验身份')),
                 ('check_interval_minutes', models.PositiveSmallIntegerField(default=0, help_text='0 表示学习中不再核验。', verbose_name='学习中核验间隔（分钟）')),
                 ('match_threshold', models.DecimalField(decimal_places=2, default=0.6, help_text='特征距离不大于此值视为同一人；常用 0.6。', max_digits=4, verbose_name='人脸比对阈值')),
                 ('retention_years', models.PositiveSmallIntegerField(default=3, verbose_name='学习记录和照片保存年限')),

@@ -5,10 +5,10 @@ from django.db import migrations
 
 # Shipped values; each row says where it comes from and whether it was checked against the text.
 ROWS = [
-    {"region_prefix": "", "minutes_per_hour": 45, "daily_cap_hours": Decimal("8"), "check_at_start": True,
-     "check_interval_minutes": 30, "retention_years": 3, "retention_years_special": 3,
+    {"region_prefix": "", "minutes_per_hour": 45, "daily_cap_hours": Decimal("8"), "check_at_start": False,
+     "check_interval_minutes": 0, "retention_years": 3, "retention_years_special": 3,
      "effective_from": dt.date(2022, 1, 1),
-     "basis": "全国默认：1学时按45分钟计，每日计入不超过8学时（常见做法，待核实）"},
+     "basis": "全国默认：1学时按45分钟计，每日计入不超过8学时（常见做法，待核实）；人脸核验按地方规定设置"},
     {"region_prefix": "44", "minutes_per_hour": 45, "daily_cap_hours": Decimal("8"), "check_at_start": True,
      "check_interval_minutes": 20, "retention_years": 3, "retention_years_special": 6,
      "effective_from": dt.date(2022, 6, 1),

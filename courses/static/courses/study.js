@@ -30,8 +30,45 @@
       else if (data.lesson_done) note.textContent = box.dataset.msgDone;
       else note.textContent = box.dataset.msgCounting;
     }
+    if (data.check_due) openCheck();
     if (data.course_done) window.location.reload();
   }
+
+  /* Identity check: when the study rule wants one, show the camera, take a still on request and send
+     it; the server compares it with the verified portrait and says whether time counts again. */
+  var check = document.getElementById("face-check"), stream = null;
+  function checkMsg(text) { var m = document.getElementById("face-msg"); if (m) m.textContent = text; }
+  function openCheck() {
+    if (!check || !check.hidden) return;
+    check.hidden = false;
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { checkMsg(check.dataset.msgNocamera); return; }
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "user" }, audio: false }).then(function (s) {
+      stream = s; document.getElementById("face-video").srcObject = s;
+    }).catch(function () { checkMsg(check.dataset.msgNocamera); });
+  }
+  function closeCheck() {
+    if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); stream = null; }
+    if (check) check.hidden = true;
+  }
+  var take = document.getElementById("face-take");
+  if (take) take.addEventListener("click", function () {
+    var video = document.getElementById("face-video");
+    if (!video || !video.videoWidth) { checkMsg(check.dataset.msgNocamera); return; }
+    var canvas = document.createElement("canvas");
+    canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+    canvas.getContext("2d").drawImage(video, 0, 0);
+    checkMsg(check.dataset.msgSending);
+    canvas.toBlob(function (blob) {
+      var form = new FormData();
+      form.append("token", token); form.append("still", blob, "still.jpg");
+      fetch(check.dataset.url, { method: "POST", body: form, credentials: "same-origin", headers: { "X-CSRFToken": csrf } })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          checkMsg(data.message || data.error || "");
+          if (data.status === "passed" || data.status === "pending") setTimeout(closeCheck, 2500);
+        }).catch(function () {});
+    }, "image/jpeg", 0.9);
+  });
   function beat() {
     if (document.visibilityState !== "visible") return;
     if (Date.now() - lastActivity > idle) { if (note) note.textContent = box.dataset.msgIdle; return; }
