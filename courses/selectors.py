@@ -294,3 +294,16 @@ def visible_rules(user) -> QuerySet[AssignmentRule]:
         return qs
     issuers = org_ids_with_role(user, *(BUREAU_ROLES | ENTERPRISE_MANAGERS))
     return qs.filter(Q(issuer_id__in=issuers))
+
+
+def trainee_ids(org_ids: set[int]) -> set[int]:
+    """Who trains at these training institutions: people enrolled in their courses or attending
+    their classroom trainings (exams' trainee source for applications by a training institution)."""
+    if not org_ids:
+        return set()
+    from .models import OfflineAttendance
+
+    enrolled = Enrolment.objects.filter(course__provider_id__in=org_ids).exclude(
+        status=Enrolment.Status.WITHDRAWN).values_list("user_id", flat=True)
+    attended = OfflineAttendance.objects.filter(session__provider_id__in=org_ids).values_list("person_id", flat=True)
+    return set(enrolled) | set(attended)
