@@ -61,6 +61,7 @@ class DeclarationForm(forms.Form):
 
 
 class BatchForm(DeclarationForm):
+    field_order = ["people", "session", "education", "health_declared", "health_declared_on"]
     people = forms.ModelMultipleChoiceField(label=_lazy("报名人员"), queryset=User.objects.none(),
                                             widget=forms.CheckboxSelectMultiple)
 
@@ -265,14 +266,10 @@ def _centre_application(request, pk: int) -> ExamApplication:
 
 
 def _target_sessions(application: ExamApplication):
-    """Sessions of the same centre and subject, not over, with a free seat (or the one applied for)."""
-    return (ExamSession.objects.filter(pk__in=selectors.sessions_open_for_application(now=timezone.now())
-                                       .filter(centre_id=application.centre_id,
-                                               certificate_kind_id=application.certificate_kind_id,
-                                               operation_item_id=application.operation_item_id)
-                                       .values("pk"))
-            | ExamSession.objects.filter(pk=application.session_id, ends_at__gt=timezone.now())
-            ).distinct().select_related("centre", "certificate_kind", "operation_item").order_by("starts_at")
+    """Sessions of the same centre and subject that have not started and have a free seat."""
+    return selectors.sessions_open_for_application().filter(
+        centre_id=application.centre_id, certificate_kind_id=application.certificate_kind_id,
+        operation_item_id=application.operation_item_id)
 
 
 @exam_staff_required()
