@@ -434,3 +434,47 @@ def test_membership_factory_kept_for_enterprises(enterprise):
     m = MembershipFactory(organization=enterprise, role=Role.WORKER, is_active=False)
     admin = MembershipFactory(organization=enterprise, role=Role.ENT_ADMIN).user
     assert not svc.may_apply_for(admin, m.user, "enterprise", enterprise)
+
+
+def test_returned_application_is_corrected_on_its_page(client, person, upcoming, examiner):
+    application = submit(person, upcoming, education="junior")
+    svc.application_return(actor=examiner, application=application, reason="请上传体检日期")
+    client.force_login(person)
+    url = reverse("exams:application", args=[application.pk])
+    page = client.get(url).content.decode()
+    assert "请上传体检日期" in page and "重新提交" in page
+    resp = client.post(url, {"session": upcoming.pk, "education": "primary", "health_declared": "on"})
+    assert resp.status_code == 200 and "文化程度须为初中及以上" in resp.content.decode()
+    application.refresh_from_db()
+    assert application.status == ExamApplication.Status.RETURNED
+    resp = client.post(url, {"session": upcoming.pk, "education": "college", "health_declared": "on",
+                             "health_declared_on": timezone.localdate().isoformat()})
+    assert resp.status_code == 302
+    application.refresh_from_db()
+    assert application.status == ExamApplication.Status.SUBMITTED and application.declared_education == "college"
+    # another person cannot open it
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404
+
+
+def test_training_institution_batch_page_lists_only_trainees(client, make_member, training_org, upcoming):
+    from courses.models import Course, Enrolment
+
+    instructor = make_member(Role.INSTRUCTOR, org=training_org)
+    trainee = UserFactory(real_name="学员甲", identity_verified=True, id_number=id_number_for(81))
+    outsider = UserFactory(real_name="路人乙", identity_verified=True, id_number=id_number_for(83))
+    Enrolment.objects.create(user=trainee, course=Course.objects.create(
+        code="lv-train-2", title="低压电工作业初训", provider=training_org))
+    client.force_login(instructor)
+    page = client.get(reverse("exams:batch_apply")).content.decode()
+    assert "学员甲" in page and "路人乙" not in page and "可为在本机构参加培训的学员报名" in page
+    resp = client.post(reverse("exams:batch_apply"), {
+        "organization": training_org.pk, "session": upcoming.pk, "people": [trainee.pk], **declared()})
+    assert resp.status_code == 302
+    assert ExamApplication.objects.get().channel == "training"
+    assert outsider.exam_applications.count() == 0
+
+
+def test_batch_page_is_not_for_workers(client, person):
+    client.force_login(person)
+    assert client.get(reverse("exams:batch_apply")).status_code == 404
