@@ -478,3 +478,17 @@ def test_training_institution_batch_page_lists_only_trainees(client, make_member
 def test_batch_page_is_not_for_workers(client, person):
     client.force_login(person)
     assert client.get(reverse("exams:batch_apply")).status_code == 404
+
+
+def test_applicant_list_in_bounded_queries(client, make_member, enterprise, upcoming, django_assert_max_num_queries):
+    upcoming.seats = 30
+    upcoming.save()
+    admin = make_member(Role.ENT_ADMIN, org=enterprise)
+    people = [make_member(Role.WORKER, org=enterprise, identity_verified=True, id_number=id_number_for(91 + n))
+              for n in range(6)]
+    svc.applications_submit_batch(actor=admin, organization=enterprise, people=people, session=upcoming,
+                                  **declared())
+    client.force_login(admin)
+    with django_assert_max_num_queries(10):
+        body = client.get(reverse("exams:my_applications")).content.decode()
+    assert all(p.display_name in body for p in people) and "企业集体报名" in body
