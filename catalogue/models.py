@@ -280,3 +280,140 @@ class StudyRule(models.Model):
         best = sorted(rows, key=lambda r: (len(r.region_prefix), r.population == population, r.effective_from),
                       reverse=True)
         return best[0] if best else cls(effective_from=on, check_at_start=False)
+# --------------------------------------------------------------------------- who may apply for an exam
+
+class EducationLevel(models.TextChoices):
+    """Levels of education an applicant declares (报名时申报的文化程度), lowest first."""
+
+    PRIMARY = "primary", _("小学")
+    JUNIOR = "junior", _("初中")
+    SENIOR = "senior", _("高中或者相当于高中（含中专、技校、职高）")
+    COLLEGE = "college", _("大专")
+    BACHELOR = "bachelor", _("本科及以上")
+
+
+EDUCATION_RANK = {level: rank for rank, level in enumerate(EducationLevel.values)}
+
+
+def education_meets(declared: str, required: str) -> bool:
+    """Whether the declared level is the required one or higher."""
+    if not required:
+        return True
+    return declared in EDUCATION_RANK and EDUCATION_RANK[declared] >= EDUCATION_RANK.get(required, 0)
+
+
+class ExamEntryRule(models.Model):
+    """报名条件: who may apply for an exam under one rule version, for all its operation categories
+    (``category`` empty) or for one category that asks more (hazardous chemicals: senior middle
+    school). Age, education, the health declaration and the wait after a revoked certificate."""
+
+    rule_version = models.ForeignKey(RuleVersion, verbose_name=_("规则版本"), on_delete=models.PROTECT,
+                                     related_name="entry_rules")
+    category = models.ForeignKey(OperationCategory, verbose_name=_("作业类别"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="entry_rules",
+                                 help_text=_("留空表示适用于本版本的全部作业类别。"))
+    min_age = models.PositiveSmallIntegerField(_("最低年龄（周岁）"), default=18)
+    max_age_is_retirement = models.BooleanField(
+        _("不超过法定退休年龄"), default=True, help_text=_("按“法定退休年龄”表核对，按出生年月逐步延迟。"))
+    min_education = models.CharField(_("最低文化程度"), max_length=16, choices=EducationLevel.choices,
+                                     default=EducationLevel.JUNIOR, blank=True)
+    health_declaration_required = models.BooleanField(
+        _("须申报身体健康"), default=True,
+        help_text=_("申请人声明经体检合格，无妨碍从事相应特种作业的器质性心脏病、癫痫病、美尼尔氏症、眩晕症、癔病、"
+                    "震颤麻痹症、精神病、痴呆症以及其他疾病和生理缺陷。"))
+    reapply_after_revocation_months = models.PositiveSmallIntegerField(
+        _("证书撤销后不得再次申请的期限（月）"), default=36)
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["rule_version", "category"]
+        verbose_name = _("报名条件")
+        verbose_name_plural = _("报名条件")
+        constraints = [
+            models.UniqueConstraint(fields=["rule_version", "category"], name="catalogue_entry_rule_per_category"),
+            models.UniqueConstraint(fields=["rule_version"], condition=Q(category__isnull=True),
+                                    name="catalogue_entry_rule_one_general"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_version.code} · {self.category.name if self.category_id else _('全部作业类别')}"
+
+    def clean(self) -> None:
+        ensure_version_editable(self.rule_version if self.rule_version_id else None)
+        if self.category_id and self.rule_version_id and self.category.rule_version_id != self.rule_version_id:
+            raise ValidationError({"category": _("作业类别须属于同一规则版本。")})
+
+    @classmethod
+    def for_item(cls, rule_version_id: int, operation_item=None) -> "ExamEntryRule | None":
+        """The rule for an operation item: its category's own rule, else the version's general one."""
+        rules = list(cls.objects.filter(rule_version_id=rule_version_id).filter(
+            Q(category__isnull=True) | Q(category_id=getattr(operation_item, "category_id", None))))
+        specific = [r for r in rules if r.category_id]
+        return (specific or rules or [None])[0]
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    import calendar
+
+    total = day.year * 12 + day.month - 1 + months
+    year, month = divmod(total, 12)
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+class RetirementAgeRule(models.Model):
+    """法定退休年龄 as data: a base age, raised gradually for people born from a month on (from
+    2025: men 60→63 and women 55→58 by one month every four months of birth, women 50→55 by one
+    month every two months), up to a ceiling. One row per gender ``applies`` to the exam check."""
+
+    rule_version = models.ForeignKey(RuleVersion, verbose_name=_("规则版本"), on_delete=models.PROTECT,
+                                     related_name="retirement_rules")
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
+    label = models.CharField(_("适用人员"), max_length=64)
+    base_age_years = models.PositiveSmallIntegerField(_("原法定退休年龄（周岁）"))
+    raise_from_birth = models.DateField(_("自该出生年月起逐步延迟"), null=True, blank=True,
+                                        help_text=_("留空表示不延迟。按月计算，日忽略。"))
+    months_per_step = models.PositiveSmallIntegerField(_("每隔几个月出生延迟一个月"), default=4,
+                                                       validators=[MinValueValidator(1)])
+    max_raise_months = models.PositiveSmallIntegerField(_("最多延迟（月）"), default=0)
+    applies = models.BooleanField(_("用于报名资格核对"), default=True,
+                                  help_text=_("同一版本每种性别只有一条用于核对。"))
+    document = models.CharField(_("依据文件"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["rule_version", "gender", "base_age_years"]
+        verbose_name = _("法定退休年龄")
+        verbose_name_plural = _("法定退休年龄")
+        constraints = [
+            models.UniqueConstraint(fields=["rule_version", "gender"], condition=Q(applies=True),
+                                    name="catalogue_retirement_one_applying_per_gender"),
+            models.CheckConstraint(condition=Q(months_per_step__gte=1), name="catalogue_retirement_step_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}（{self.base_age_years}）"
+
+    def clean(self) -> None:
+        ensure_version_editable(self.rule_version if self.rule_version_id else None)
+
+    def raise_months(self, birth: dt.date) -> int:
+        start = self.raise_from_birth
+        if start is None or not self.max_raise_months:
+            return 0
+        months = (birth.year - start.year) * 12 + birth.month - start.month
+        if months < 0:
+            return 0
+        return min(self.max_raise_months, months // self.months_per_step + 1)
+
+    def retirement_date(self, birth: dt.date) -> dt.date:
+        """The day a person born on ``birth`` reaches the statutory retirement age."""
+        return add_months(birth, self.base_age_years * 12 + self.raise_months(birth))
+
+    @classmethod
+    def for_person(cls, rule_version_id: int, gender: str) -> "RetirementAgeRule | None":
+        return cls.objects.filter(rule_version_id=rule_version_id, gender=gender, applies=True).first()

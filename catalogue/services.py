@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 
-from .models import OperationCategory, OperationItem, RuleVersion
+from .models import ExamEntryRule, OperationCategory, OperationItem, RetirementAgeRule, RuleVersion
 
 
 @transaction.atomic
@@ -28,9 +28,11 @@ def catalogue_copy_version(*, actor, source: RuleVersion, code: str, name: str, 
     if source.effective_until is None or source.effective_until > effective_from:
         source.effective_until = effective_from
         source.save(update_fields=["effective_until"])
+    categories = {}
     for category in source.categories.prefetch_related("items"):
         new_category = OperationCategory.objects.create(
             rule_version=version, code=category.code, name=category.name, order=category.order)
+        categories[category.pk] = new_category
         OperationItem.objects.bulk_create([
             OperationItem(category=new_category, code=i.code, name=i.name, order=i.order,
                           real_equipment_required=i.real_equipment_required, is_active=i.is_active)
@@ -40,6 +42,15 @@ def catalogue_copy_version(*, actor, source: RuleVersion, code: str, name: str, 
         kind.pk = None
         kind.rule_version = version
         kind.save()
+    for rule in ExamEntryRule.objects.filter(rule_version=source):
+        rule.pk = None
+        rule.rule_version = version
+        rule.category = categories.get(rule.category_id)
+        rule.save()
+    for rule in RetirementAgeRule.objects.filter(rule_version=source):
+        rule.pk = None
+        rule.rule_version = version
+        rule.save()
     audit_record(actor=actor, action="catalogue.version_create", target=version,
                  after={"code": code, "from": source.code, "effective_from": effective_from})
     return version

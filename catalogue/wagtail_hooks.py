@@ -11,7 +11,16 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .models import CertificateKind, OperationCategory, OperationItem, RuleVersion, StudyHourRequirement, StudyRule
+from .models import (
+    CertificateKind,
+    ExamEntryRule,
+    OperationCategory,
+    OperationItem,
+    RetirementAgeRule,
+    RuleVersion,
+    StudyHourRequirement,
+    StudyRule,
+)
 
 
 class RuleVersionViewSet(SnippetViewSet):
@@ -80,8 +89,31 @@ class StudyRuleViewSet(SnippetViewSet):
               FieldPanel("effective_from"), FieldPanel("effective_to"), FieldPanel("basis"), FieldPanel("verified")]
 
 
+class EntryRuleViewSet(SnippetViewSet):
+    model = ExamEntryRule
+    icon = "tick-inverse"
+    menu_label = _("报名条件")
+    list_display = ["__str__", "min_age", "min_education", "health_declaration_required"]
+    list_filter = ["rule_version"]
+    panels = [FieldPanel(f) for f in (
+        "rule_version", "category", "min_age", "max_age_is_retirement", "min_education",
+        "health_declaration_required", "reapply_after_revocation_months", "note")]
+
+
+class RetirementViewSet(SnippetViewSet):
+    model = RetirementAgeRule
+    icon = "user"
+    menu_label = _("法定退休年龄")
+    list_display = ["label", "gender", "base_age_years", "raise_from_birth", "max_raise_months", "applies"]
+    list_filter = ["rule_version", "gender"]
+    panels = [FieldPanel(f) for f in (
+        "rule_version", "gender", "label", "base_age_years", "raise_from_birth", "months_per_step",
+        "max_raise_months", "applies", "document")]
+
+
 class CatalogueGroup(SnippetViewSetGroup):
-    items = (RuleVersionViewSet, CategoryViewSet, ItemViewSet, KindViewSet, RequirementViewSet, StudyRuleViewSet)
+    items = (RuleVersionViewSet, CategoryViewSet, ItemViewSet, KindViewSet, RequirementViewSet, EntryRuleViewSet,
+             RetirementViewSet, StudyRuleViewSet)
     menu_icon = "list-ol"
     menu_label = _("特种作业目录")
     menu_name = "catalogue"

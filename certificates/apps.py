@@ -28,6 +28,10 @@ class CertificatesConfig(AppConfig):
         from . import selectors
         from .models import Certificate
 
+        from exams import eligibility
+
+        eligibility.register(eligibility.NO_SUSPENSION, selectors.suspension_problems)
+
         post_save.connect(selectors.on_certificate_changed, sender=Certificate, dispatch_uid="cert-card-save")
         post_delete.connect(selectors.on_certificate_changed, sender=Certificate, dispatch_uid="cert-card-delete")
         for model in (CertificateKind, OperationItem, OperationCategory):

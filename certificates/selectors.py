@@ -225,3 +225,46 @@ def registrations_to_issue(user):
     from exams.selectors import qualified_registrations
 
     return qualified_registrations(user).filter(certificate__isnull=True).order_by("qualified_at", "pk")
+
+
+# ------------------------------------------------------------------ exam eligibility (registered in apps.py)
+
+# Revocations that are no sanction: the holder's own request, a lapsed review.
+_NO_WAIT_CATEGORIES = frozenset({"holder_request", "review_lapsed"})
+
+
+def suspension_problems(session, candidate) -> list[str]:
+    """Exams' eligibility check "no active suspension or recent revocation for this operation item":
+    a suspended certificate of the same operation item (by code, across rule versions; the same
+    certificate kind when the session has no item) refuses; a revoked one refuses until the
+    catalogue's waiting period (``ExamEntryRule.reapply_after_revocation_months``) has passed."""
+    from django.utils.translation import gettext as _
+
+    from catalogue.models import ExamEntryRule, add_months
+
+    if not getattr(candidate, "pk", None):
+        return []
+    qs = Certificate.objects.filter(holder_id=candidate.pk, state__in=("suspended", "revoked"))
+    if session.operation_item_id:
+        qs = qs.filter(operation_item__code=session.operation_item.code)
+    else:
+        qs = qs.filter(kind__code=session.certificate_kind.code)
+    found = []
+    rule = None
+    on = timezone.localdate(session.starts_at)
+    for cert in qs.select_related("operation_item", "kind"):
+        what = cert.operation_item.name if cert.operation_item_id else cert.kind.name
+        if cert.state == "suspended":
+            found.append(_("持有的%(what)s证书（%(number)s）正被暂扣，暂扣期间不能报名") % {"what": what, "number": cert.number})
+            continue
+        if cert.state_category in _NO_WAIT_CATEGORIES:
+            continue
+        rule = rule or ExamEntryRule.for_item(session.rule_version_id, session.operation_item)
+        months = rule.reapply_after_revocation_months if rule is not None else 0
+        revoked_on = timezone.localdate(cert.state_changed_at or cert.updated_at)
+        until = add_months(revoked_on, months)
+        if on < until:
+            found.append(_("%(what)s证书（%(number)s）于 %(on)s 被撤销，%(until)s 前不能再次申请")
+                         % {"what": what, "number": cert.number, "on": revoked_on.isoformat(),
+                            "until": until.isoformat()})
+    return found

@@ -23,6 +23,12 @@ class CoursesConfig(AppConfig):
         signals.connect_guards()
         eligibility.register(eligibility.REQUIRED_COURSE, required_course_problems)
 
+        from exams.services.applications import register_trainee_source
+
+        from .selectors import trainee_ids
+
+        register_trainee_source(trainee_ids)
+
         register(NavItem("courses:my_courses", _("我的课程"), roles=frozenset(LEARNER_ROLES), order=20))
         register(NavItem("courses:enterprise", _("培训进度"), roles=frozenset(ENTERPRISE_MANAGERS), order=45))
         register(NavItem("courses:study_checks", _("学习核验审核"), roles=frozenset(BUREAU_ROLES), order=72))

@@ -365,3 +365,14 @@ def study_check_visible_to(user, pk: int):
         if people_visible_to(user).filter(pk=check.user_id).exists():
             return check
     return None
+def trainee_ids(org_ids: set[int]) -> set[int]:
+    """Who trains at these training institutions: people enrolled in their courses or attending
+    their classroom trainings (exams' trainee source for applications by a training institution)."""
+    if not org_ids:
+        return set()
+    from .models import OfflineAttendance
+
+    enrolled = Enrolment.objects.filter(course__provider_id__in=org_ids).exclude(
+        status=Enrolment.Status.WITHDRAWN).values_list("user_id", flat=True)
+    attended = OfflineAttendance.objects.filter(session__provider_id__in=org_ids).values_list("person_id", flat=True)
+    return set(enrolled) | set(attended)

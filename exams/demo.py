@@ -232,5 +232,28 @@ def seed(ctx) -> None:
             if not Registration.objects.filter(session=session, candidate=user).exists():
                 services.registration_create(actor=examiner, session=session, candidate=user,
                                              override_reason="" if user.identity_verified else "演示")
+    _seed_application(ctx, centre, blueprints["bp-lv-elec"], special, items["elec-lv"], now)
     ctx.log.append(f"考试：6 个题库（新增 {added} 道题）、3 套组卷策略、2 个正在进行的考试场次。"
                    f"考生 principal / welder / newhire 可在“我的考试”开始答题；考务管理账号 examiner。")
+
+
+def _seed_application(ctx, centre, blueprint, kind, item, now) -> None:
+    """A session next week open for applications (报名), and welder's application waiting for review."""
+    from .models import ExamApplication
+    from .services.applications import application_submit
+
+    examiner, welder = ctx.users["examiner"], ctx.users["welder"]
+    name = "低压电工作业 理论考试（报名演示场次）"
+    starts = now + dt.timedelta(days=7)
+    session = ExamSession.objects.filter(centre=centre, name=name).first()
+    if session is None:
+        session = services.session_create(
+            actor=examiner, centre=centre, name=name, blueprint=blueprint, certificate_kind=kind, operation_item=item,
+            starts_at=starts, ends_at=starts + dt.timedelta(hours=2), room="第一考场", seats=30, proctors=[examiner])
+    else:
+        ExamSession.objects.filter(pk=session.pk).update(starts_at=starts, ends_at=starts + dt.timedelta(hours=2))
+        session.refresh_from_db()
+    if not ExamApplication.objects.filter(person=welder, session=session).exists():
+        application_submit(actor=welder, person=welder, session=session, education="senior", health_declared=True,
+                           health_declared_on=timezone.localdate(now) - dt.timedelta(days=30))
+    ctx.log.append("报名：低压电工作业报名演示场次（下周），welder 的报名申请待 examiner 在“报名审核”中审核。")

@@ -37,3 +37,24 @@ def problems(*, session, candidate) -> list[str]:
     for check in list(_CHECKS.values()):
         found.extend(check(session, candidate))
     return found
+
+
+# Names of the checks the application (报名) page treats apart: their problems cannot be waived.
+AGE = "age"
+NO_SUSPENSION = "no_suspension"
+IDENTITY = "identity"
+
+
+def problems_by_check(*, session, candidate) -> dict[str, list[str]]:
+    """The same problems as ``problems``, by the name of the check that found them (the identity
+    requirement under ``IDENTITY``); checks that find nothing are left out."""
+    found: dict[str, list[str]] = {}
+    if session.require_identity_verified and not candidate.identity_verified:
+        found[IDENTITY] = [_("考生身份尚未核验")]
+    if session.required_course_code and REQUIRED_COURSE not in _CHECKS:
+        found[REQUIRED_COURSE] = [_("无法核对课程完成情况")]
+    for name, check in list(_CHECKS.items()):
+        hits = check(session, candidate)
+        if hits:
+            found.setdefault(name, []).extend(hits)
+    return found

@@ -615,3 +615,80 @@ class PracticeRecord(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "question"], name="exams_practice_once_per_question")]
         indexes = [models.Index(fields=["user", "bank"], name="exams_practice_user_bank")]
+
+
+from catalogue.models import EducationLevel  # noqa: E402  (the applications section below)
+
+
+class ExamApplication(models.Model):
+    """报名申请: a person applies (or their enterprise, or their training institution applies for
+    them) for a session of an exam centre; the centre approves — which registers the person through
+    the registration service, seat and ticket included — or returns it with a reason. The
+    eligibility found at submission is kept as a snapshot."""
+
+    class Channel(models.TextChoices):
+        SELF = "self", _("本人报名")
+        ENTERPRISE = "enterprise", _("企业集体报名")
+        TRAINING = "training", _("培训机构代报名")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("待审核")
+        RETURNED = "returned", _("已退回")
+        APPROVED = "approved", _("已通过")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("考生"), on_delete=models.PROTECT,
+                               related_name="exam_applications")
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    channel = models.CharField(_("报名方式"), max_length=16, choices=Channel.choices, default=Channel.SELF)
+    organization = models.ForeignKey("accounts.Organization", verbose_name=_("报名单位"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="exam_applications")
+    centre = models.ForeignKey("accounts.Organization", verbose_name=_("考试中心"), on_delete=models.PROTECT,
+                               related_name="received_exam_applications")
+    session = models.ForeignKey(ExamSession, verbose_name=_("考试场次"), on_delete=models.PROTECT,
+                                related_name="applications")
+    certificate_kind = models.ForeignKey("catalogue.CertificateKind", verbose_name=_("证书种类"),
+                                         on_delete=models.PROTECT, related_name="+")
+    operation_item = models.ForeignKey("catalogue.OperationItem", verbose_name=_("操作项目"), null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+")
+    declared_education = models.CharField(_("文化程度"), max_length=16, blank=True,
+                                          choices=EducationLevel.choices)
+    health_declared = models.BooleanField(_("已声明身体健康"), default=False)
+    health_declared_on = models.DateField(_("体检日期"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    reason = models.TextField(_("退回原因"), blank=True)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    registration = models.ForeignKey(Registration, verbose_name=_("考试报名"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="applications")
+    # [{"code", "label", "ok", "message", "blocking"}, ...] as found at the last submission
+    eligibility = models.JSONField(_("资格核对结果"), default=list, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("报名申请")
+        verbose_name_plural = _("报名申请")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "session"], condition=~Q(status="withdrawn"),
+                                    name="exams_application_once_per_session"),
+            models.CheckConstraint(condition=~Q(status="approved") | Q(registration__isnull=False),
+                                   name="exams_application_approved_has_registration"),
+            models.CheckConstraint(condition=~Q(status="returned") | ~Q(reason=""),
+                                   name="exams_application_returned_has_reason"),
+        ]
+        indexes = [models.Index(fields=["centre", "status", "submitted_at"], name="exams_app_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.session}"
+
+    @property
+    def problems(self) -> list[dict]:
+        return [i for i in self.eligibility or [] if not i.get("ok")]
+
+    @property
+    def open_for_change(self) -> bool:
+        return self.status in (self.Status.SUBMITTED, self.Status.RETURNED)

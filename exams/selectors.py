@@ -498,3 +498,58 @@ def qualified_q() -> Q:
     practical_ok = (Q(session__certificate_kind__practical_pass_mark__isnull=True)
                     | Q(practical_result__passed=True))
     return passed_q() & practical_ok
+
+
+# --------------------------------------------------------------------------- applications (报名)
+
+def _applications():
+    from .models import ExamApplication
+
+    return ExamApplication.objects.select_related(
+        "person", "applied_by", "organization", "centre", "session", "certificate_kind", "operation_item",
+        "registration")
+
+
+def sessions_open_for_application(now: dt.datetime | None = None) -> QuerySet[ExamSession]:
+    """Sessions not started yet that still have a free seat, annotated ``n_registered``; a full
+    session is never offered."""
+    now = now or timezone.now()
+    return (ExamSession.objects.filter(starts_at__gt=now)
+            .annotate(n_registered=Count("registrations", filter=Q(registrations__status="registered")))
+            .filter(n_registered__lt=F("seats"))
+            .select_related("centre", "certificate_kind", "operation_item")
+            .order_by("starts_at", "pk"))
+
+
+def applications_for_centre(user):
+    """Every application to the user's exam centres (the superuser: all)."""
+    if not _authenticated(user):
+        return _applications().none()
+    qs = _applications()
+    return qs if user.is_superuser else qs.filter(centre_id__in=testing_org_ids(user))
+
+
+def applications_waiting(user):
+    """Applications waiting for review at the user's exam centres, oldest first (home page)."""
+    return applications_for_centre(user).filter(status="submitted").order_by("submitted_at", "pk")
+
+
+def my_applications(user):
+    """The candidate's own applications, newest first (home page)."""
+    if not _authenticated(user):
+        return _applications().none()
+    return _applications().filter(person=user).order_by("-submitted_at", "-pk")
+
+
+def applications_made_by(user):
+    """Applications the user may follow as applicant: their own, those they submitted, and those
+    of the organisations they apply for (enterprise managers, training-institution instructors)."""
+    if not _authenticated(user):
+        return _applications().none()
+    from accounts.roles import ENTERPRISE_MANAGERS
+
+    q = Q(person=user) | Q(applied_by=user)
+    orgs = org_ids_with_role(user, *ENTERPRISE_MANAGERS) | org_ids_with_role(user, Role.INSTRUCTOR)
+    if orgs:
+        q |= Q(organization_id__in=orgs) & ~Q(channel="self")
+    return _applications().filter(q).order_by("-submitted_at", "-pk")

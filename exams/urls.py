@@ -53,3 +53,16 @@ urlpatterns += [
     path("manage/marking/", m.marking, name="manage_marking"),
     path("manage/marking/<id:answer_id>/", m.mark_answer, name="manage_mark"),
 ]
+
+# applications (报名)
+from . import application_views as a  # noqa: E402
+
+urlpatterns += [
+    path("applications/", a.my_applications, name="my_applications"),
+    path("applications/new/", a.apply, name="apply"),
+    path("applications/batch/", a.batch_apply, name="batch_apply"),
+    path("applications/<id:pk>/", a.application_detail, name="application"),
+    path("applications/<id:pk>/withdraw/", a.application_withdraw, name="application_withdraw"),
+    path("manage/applications/", a.manage_applications, name="manage_applications"),
+    path("manage/applications/<id:pk>/", a.manage_application, name="manage_application"),
+]

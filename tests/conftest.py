@@ -65,7 +65,8 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 
-REFERENCE_MIGRATIONS = ("accounts.migrations.0002_reference_data", "certificates.migrations.0002_catalogue_2010")
+REFERENCE_MIGRATIONS = ("accounts.migrations.0002_reference_data", "certificates.migrations.0002_catalogue_2010",
+                        "catalogue.migrations.0008_exam_entry_rules_data")
 
 
 def ensure_reference_data() -> None:

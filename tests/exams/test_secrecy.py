@@ -73,6 +73,18 @@ def world(registration, candidate, testing_bank, training_bank, session, examine
         "exams-api-attempts": "/api/v1/exams/attempts/",
     }
     gets["exams:manage_mark"] = reverse("exams:manage_mark", kwargs={"answer_id": essay_answer.pk})
+    from exams.models import ExamApplication
+
+    application = ExamApplication.objects.create(
+        person=candidate, applied_by=candidate, centre=centre, session=session, certificate_kind=special_kind,
+        operation_item=session.operation_item)
+    gets.update({
+        "exams:my_applications": reverse("exams:my_applications"), "exams:apply": reverse("exams:apply"),
+        "exams:batch_apply": reverse("exams:batch_apply"),
+        "exams:application": reverse("exams:application", kwargs={"pk": application.pk}),
+        "exams:manage_applications": reverse("exams:manage_applications"),
+        "exams:manage_application": reverse("exams:manage_application", kwargs={"pk": application.pk}),
+    })
     item = AttemptItem.objects.filter(attempt=attempt).first()
     posts = {
         "exams:manage_question_retire": reverse("exams:manage_question_retire", kwargs={"code": testing_bank.code, "pk": q.pk}),
@@ -84,11 +96,13 @@ def world(registration, candidate, testing_bank, training_bank, session, examine
         "exams:submit": reverse("exams:submit", kwargs={"pk": attempt.pk}),
         "exams:autosave": reverse("exams:autosave", kwargs={"pk": attempt.pk, "item_id": item.pk}),
         "exams-api-answer": f"/api/v1/exams/attempts/{attempt.pk}/answers/",
+        "exams:application_withdraw": reverse("exams:application_withdraw", kwargs={"pk": application.pk}),
     }
     secrets = [(s, a) for s, a in Question.objects.filter(bank=testing_bank).values_list("stem", "explanation")]
     generic = {reverse(n) for n in ("exams:manage", "exams:manage_import_template", "exams:manage_blueprints",
                                     "exams:manage_blueprint_add", "exams:manage_sessions",
-                                    "exams:manage_session_create", "exams:manage_marking")}
+                                    "exams:manage_session_create", "exams:manage_marking",
+                                    "exams:manage_applications")}
     return {"urls": list(gets.values()), "posts": list(posts.values()), "names": {n.split(" ")[0] for n in gets} |
             set(posts), "generic": generic, "secrets": secrets, "attempt": attempt, "testing_bank": testing_bank}
 
