@@ -361,3 +361,15 @@ def test_list_pages_have_bounded_queries(client, django_assert_max_num_queries, 
     client.force_login(ent_admin)
     with django_assert_max_num_queries(14):
         assert client.get(reverse("courses:enterprise_institutions")).status_code == 200
+
+
+def test_navigation_entries(instructor, ent_admin, worker):
+    from accounts.selectors import roles_of
+    from core.navigation import items_for
+
+    def labels(user):
+        return {i["label"] for i in items_for(user, roles_of(user))}
+
+    assert "培训机构管理" in labels(instructor) and "培训机构" not in labels(instructor)
+    assert "培训机构" in labels(ent_admin) and "培训机构管理" not in labels(ent_admin)
+    assert not {"培训机构", "培训机构管理"} & labels(worker)
