@@ -210,49 +210,24 @@ def seed(ctx) -> None:
              hours=Decimal("12"), rows=[(users["cold_principal"], True, Decimal("12"), "")])
     _link_cms(courses)
     _institution(ctx, courses["confined-space-ops"])
-    ctx.log.append("培训课程：5门课程、3条指派规则、2期线下培训、1个培训机构题库和1个培训班（演示）")
-
-
-INSTITUTION_QUESTIONS = [
-    ("single", "有限空间作业应当坚持的原则是：", [("A", "先检测、再通风、后作业"), ("B", "先通风、再检测、后作业"),
-                                              ("C", "先作业、再检测、后通风")], "B",
-     "“先通风、再检测、后作业”，作业过程中持续监测。"),
-    ("truefalse", "有限空间内有人员中毒晕倒时，其他人员应立即进入施救。", [], "F",
-     "严禁盲目施救；救援人员应佩戴正压式空气呼吸器等防护装备，并在外部人员监护下实施救援。"),
-    ("single", "有限空间作业过程中，空间外应当：", [("A", "无需安排人员"), ("B", "安排专人监护"),
-                                                ("C", "由作业人员自行观察")], "B", "作业期间应有专人在外监护。"),
-    ("truefalse", "企业应辨识本单位的有限空间，建立台账并设置明显的安全警示标志。", [], "T", ""),
-]
+    ctx.log.append("培训课程：5门课程、3条指派规则、2期线下培训、1个培训机构培训班（演示）")
 
 
 def _institution(ctx, course) -> None:
-    """The training institution's own work: a training bank, the enterprise that chose it, a class
-    with its trainees and attendance (the instructor login is ``trainer``)."""
-    from exams.models import QuestionBank
-    from exams.services import question_create
-
+    """The training institution's own work: the enterprise that chose it, a class with its trainees
+    and attendance (the instructor login is ``trainer``; the school owns the demo's training banks)."""
     from . import institutions
     from .models import TrainingClass, TrainingProvider
 
     trainer, school = ctx.users["trainer"], ctx.orgs["training"]
-    bank = QuestionBank.objects.filter(code="antai-practice").first()
-    if bank is None:
-        bank = institutions.training_bank_create(
-            actor=trainer, institution=school, code="antai-practice", name="安泰培训学校有限空间练习题库（演示）",
-            description="培训机构自建的练习题库，只用于学员练习。")
-    for qtype, stem, options, answer, explanation in INSTITUTION_QUESTIONS:
-        if not bank.questions.filter(stem=stem).exists():
-            question_create(actor=trainer, bank=bank, qtype=qtype, stem=stem, answer=answer, explanation=explanation,
-                            options=[{"key": k, "text": t} for k, t in options], difficulty=2)
-    course.practice_banks.add(bank)
     if not TrainingProvider.objects.filter(enterprise=ctx.orgs["huarui"], institution=school).exists():
         TrainingProvider.objects.create(enterprise=ctx.orgs["huarui"], institution=school,
-                                        since=dt.date(2026, 11, 1), chosen_by=ctx.users["ent_admin"])
+                                        since=min(dt.date(2026, 11, 1), timezone.localdate()), chosen_by=ctx.users["ent_admin"])
     klass = TrainingClass.objects.filter(institution=school, name="有限空间作业安全培训班（2026年12月，演示）").first()
     if klass is None:
         klass = institutions.class_create(
             actor=trainer, institution=school, course=course, name="有限空间作业安全培训班（2026年12月，演示）",
-            start_date=dt.date(2026, 12, 3), end_date=dt.date(2026, 12, 4),
+            start_date=dt.date(2026, 12, 3), end_date=dt.date(2026, 12, 18),
             location="江门市安泰安全技术培训学校 第一教室（演示）")
     institutions.class_enrol(actor=trainer, training_class=klass, people=[ctx.users["welder"], ctx.users["newhire"]])
     if not klass.attendance.exists():

@@ -35,9 +35,14 @@ class CourseForm(forms.Form):
     renewal_months = forms.IntegerField(label=_("复训周期（月）"), required=False, min_value=1, max_value=120,
                                         help_text=_("如每年再培训填12；不需复训留空。"))
     summary = forms.CharField(label=_("课程简介"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    practice_banks = forms.ModelMultipleChoiceField(
+        label=_("练习题库"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("本机构的培训练习题库，学员学习本课程时练习。"))
 
-    def __init__(self, *args, editing: Course | None = None, **kwargs):
+    def __init__(self, *args, banks, editing: Course | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["practice_banks"].queryset = banks
+        self.fields["practice_banks"].error_messages["invalid_choice"] = _("只能选择本机构的培训练习题库。")
         if editing is not None:
             self.fields["code"].disabled = True
             self.fields["code"].help_text = _("课程代码创建后不能修改。")
@@ -46,7 +51,8 @@ class CourseForm(forms.Form):
     def initial_for(cls, course: Course) -> dict:
         return {"code": course.code, "title": course.title, "kind": course.kind, "audience": course.audience,
                 "required_hours": course.required_hours, "minutes_per_hour": course.minutes_per_hour,
-                "renewal_months": course.renewal_months, "summary": course.summary}
+                "renewal_months": course.renewal_months, "summary": course.summary,
+                "practice_banks": list(course.practice_banks.all())}
 
 
 class LessonForm(forms.Form):

@@ -103,7 +103,8 @@ def bank_create(request):
 @login_required
 def course_create(request):
     orgs, org = _institution(request)
-    form = CourseForm(request.POST or None, initial={"minutes_per_hour": 45, "kind": "topic"})
+    form = CourseForm(request.POST or None, initial={"minutes_per_hour": 45, "kind": "topic"},
+                      banks=inst.institution_banks(org).filter(is_active=True))
     if request.method == "POST" and form.is_valid():
         cd = dict(form.cleaned_data)
         try:
@@ -120,7 +121,8 @@ def course_create(request):
 @login_required
 def course_edit(request, code: str):
     course = _own_course(request, code)
-    form = CourseForm(request.POST or None, initial=CourseForm.initial_for(course), editing=course)
+    form = CourseForm(request.POST or None, initial=CourseForm.initial_for(course), editing=course,
+                      banks=inst.institution_banks(course.provider).filter(is_active=True))
     if request.method == "POST" and form.is_valid():
         cd = dict(form.cleaned_data)
         cd.pop("code", None)

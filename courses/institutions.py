@@ -198,9 +198,13 @@ COURSE_FIELDS = ("title", "summary", "kind", "audience", "required_hours", "minu
 
 @transaction.atomic
 def course_save(*, actor, institution: Organization, course: Course | None = None, code: str = "",
-                **values) -> Course:
-    """Create (unpublished) or edit one of the institution's courses."""
+                practice_banks=None, **values) -> Course:
+    """Create (unpublished) or edit one of the institution's courses. Practice banks: the
+    institution's own training banks only."""
     _require_instructor(actor, institution)
+    if practice_banks is not None and any(
+            b.kind != QuestionBank.Kind.TRAINING or b.owner_id != institution.pk for b in practice_banks):
+        raise ValidationError({"practice_banks": _("只能选择本机构的培训练习题库。")})
     if course is not None and course.provider_id != institution.pk:
         raise PermissionDenied(_("只能修改本机构的课程。"))
     before = {f: getattr(course, f) for f in COURSE_FIELDS} if course else None
@@ -214,6 +218,9 @@ def course_save(*, actor, institution: Organization, course: Course | None = Non
             setattr(course, f, values[f])
     course.full_clean()
     course.save()
+    if practice_banks is not None:  # banks of others (linked by the platform) stay as they are
+        others = list(course.practice_banks.exclude(owner=institution))
+        course.practice_banks.set([*others, *practice_banks])
     audit_record(actor=actor, action="course.save", target=course, before=before,
                  after={f: getattr(course, f) for f in COURSE_FIELDS} | {"code": course.code})
     return course

@@ -373,3 +373,23 @@ def test_navigation_entries(instructor, ent_admin, worker):
     assert "培训机构管理" in labels(instructor) and "培训机构" not in labels(instructor)
     assert "培训机构" in labels(ent_admin) and "培训机构管理" not in labels(ent_admin)
     assert not {"培训机构", "培训机构管理"} & labels(worker)
+
+
+def test_course_practice_banks_are_the_institutions_own_training_banks(client, instructor, institution, course):
+    own = inst.training_bank_create(actor=instructor, institution=institution, code="own-bank", name="本机构题库")
+    foreign = QuestionBank.objects.create(code="foreign-bank", name="别家题库", kind="training",
+                                          owner=OrganizationFactory(kind=OrgKind.TRAINING, credit_code=None))
+    testing = QuestionBank.objects.create(code="testing-bank", name="考试题库", kind="testing",
+                                          owner=OrganizationFactory(kind=OrgKind.EXAM_CENTRE, credit_code=None))
+    client.force_login(instructor)
+    page = client.get(reverse("courses:institution_course", kwargs={"code": course.code})).content.decode()
+    assert "本机构题库" in page and "别家题库" not in page and "考试题库" not in page
+    data = {"title": course.title, "kind": "topic", "required_hours": "2", "minutes_per_hour": "45"}
+    r = client.post(reverse("courses:institution_course", kwargs={"code": course.code}),
+                    {**data, "practice_banks": [testing.pk]})
+    assert r.status_code == 200 and "只能选择本机构的培训练习题库" in r.content.decode()
+    assert client.post(reverse("courses:institution_course", kwargs={"code": course.code}),
+                       {**data, "practice_banks": [own.pk]}).status_code == 302
+    assert list(course.practice_banks.all()) == [own]
+    with pytest.raises(ValidationError):
+        inst.course_save(actor=instructor, institution=institution, course=course, practice_banks=[foreign])
