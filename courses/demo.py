@@ -209,7 +209,32 @@ def seed(ctx) -> None:
              location="江门市安泰安全技术培训学校 报告厅（演示）", start=dt.date(2026, 10, 12), end=dt.date(2026, 10, 13),
              hours=Decimal("12"), rows=[(users["cold_principal"], True, Decimal("12"), "")])
     _link_cms(courses)
-    ctx.log.append("培训课程：5门课程、3条指派规则、2期线下培训（演示）")
+    _institution(ctx, courses["confined-space-ops"])
+    ctx.log.append("培训课程：5门课程、3条指派规则、2期线下培训、1个培训机构培训班（演示）")
+
+
+def _institution(ctx, course) -> None:
+    """The training institution's own work: the enterprise that chose it, a class with its trainees
+    and attendance (the instructor login is ``trainer``; the school owns the demo's training banks)."""
+    from . import institutions
+    from .models import TrainingClass, TrainingProvider
+
+    trainer, school = ctx.users["trainer"], ctx.orgs["training"]
+    if not TrainingProvider.objects.filter(enterprise=ctx.orgs["huarui"], institution=school).exists():
+        TrainingProvider.objects.create(enterprise=ctx.orgs["huarui"], institution=school,
+                                        since=min(dt.date(2026, 11, 1), timezone.localdate()), chosen_by=ctx.users["ent_admin"])
+    klass = TrainingClass.objects.filter(institution=school, name="有限空间作业安全培训班（2026年12月，演示）").first()
+    if klass is None:
+        klass = institutions.class_create(
+            actor=trainer, institution=school, course=course, name="有限空间作业安全培训班（2026年12月，演示）",
+            start_date=dt.date(2026, 12, 3), end_date=dt.date(2026, 12, 18),
+            location="江门市安泰安全技术培训学校 第一教室（演示）")
+    institutions.class_enrol(actor=trainer, training_class=klass, people=[ctx.users["welder"], ctx.users["newhire"]])
+    if not klass.attendance.exists():
+        institutions.attendance_record(actor=trainer, training_class=klass, date=dt.date(2026, 12, 3),
+                                       present_ids=[ctx.users["welder"].pk, ctx.users["newhire"].pk])
+        institutions.attendance_record(actor=trainer, training_class=klass, date=dt.date(2026, 12, 4),
+                                       present_ids=[ctx.users["welder"].pk])
 
 
 LESSON_LINKS = {

@@ -427,3 +427,108 @@ class StudyCheck(models.Model):
     @property
     def good(self) -> bool:
         return self.status in (self.Status.PASSED, self.Status.ACCEPTED)
+# ---------------------------------------------------------------- training institutions
+
+class TrainingProvider(models.Model):
+    """An enterprise's choice of a training institution (选择培训机构). While the link is current the
+    institution's instructors may enrol the enterprise's people in their classes."""
+
+    enterprise = models.ForeignKey(Organization, verbose_name=_("企业"), on_delete=models.CASCADE,
+                                   related_name="training_providers")
+    institution = models.ForeignKey(Organization, verbose_name=_("培训机构"), on_delete=models.PROTECT,
+                                    related_name="client_enterprises")
+    since = models.DateField(_("起始日期"), default=timezone.localdate)
+    until = models.DateField(_("终止日期"), null=True, blank=True)
+    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-since", "-pk"]
+        verbose_name = _("委托培训机构")
+        verbose_name_plural = _("委托培训机构")
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "institution"], condition=Q(until__isnull=True),
+                                    name="courses_provider_one_open_link"),
+            models.CheckConstraint(condition=Q(until__isnull=True) | Q(until__gte=models.F("since")),
+                                   name="courses_provider_dates"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} → {self.institution}"
+
+    def is_current(self, today: dt.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.since <= today and (self.until is None or self.until >= today)
+
+
+class TrainingClass(models.Model):
+    """A class (培训班) an institution runs for one of its courses: trainees from the enterprises that
+    chose the institution, attendance per class day."""
+
+    institution = models.ForeignKey(Organization, verbose_name=_("培训机构"), on_delete=models.PROTECT,
+                                    related_name="training_classes")
+    course = models.ForeignKey(Course, verbose_name=_("课程"), on_delete=models.PROTECT, related_name="classes")
+    name = models.CharField(_("班级名称"), max_length=200)
+    location = models.CharField(_("地点"), max_length=200, blank=True)
+    start_date = models.DateField(_("开班日期"))
+    end_date = models.DateField(_("结业日期"))
+    trainees = models.ManyToManyField(settings.AUTH_USER_MODEL, through="ClassEnrolment", related_name="+",
+                                      through_fields=("training_class", "person"),
+                                      verbose_name=_("学员"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date", "-pk"]
+        verbose_name = _("培训班")
+        verbose_name_plural = _("培训班")
+        constraints = [models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")),
+                                              name="courses_class_dates")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("courses:institution_class", kwargs={"pk": self.pk})
+
+    def days(self) -> list[dt.date]:
+        n = (self.end_date - self.start_date).days
+        return [self.start_date + dt.timedelta(days=i) for i in range(n + 1)]
+
+
+class ClassEnrolment(models.Model):
+    """A trainee in a class, with the enterprise that sent them and the course enrolment it made."""
+
+    training_class = models.ForeignKey(TrainingClass, on_delete=models.CASCADE, related_name="class_enrolments")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="class_enrolments")
+    enterprise = models.ForeignKey(Organization, verbose_name=_("所在企业"), on_delete=models.PROTECT,
+                                   related_name="+")
+    enrolment = models.ForeignKey(Enrolment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    enrolled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("培训班学员")
+        verbose_name_plural = _("培训班学员")
+        constraints = [models.UniqueConstraint(fields=["training_class", "person"], name="courses_class_person_once")]
+
+
+class ClassAttendance(models.Model):
+    training_class = models.ForeignKey(TrainingClass, on_delete=models.CASCADE, related_name="attendance")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("日期"))
+    present = models.BooleanField(_("出勤"), default=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["date", "pk"]
+        verbose_name = _("培训班考勤")
+        verbose_name_plural = _("培训班考勤")
+        constraints = [models.UniqueConstraint(fields=["training_class", "person", "date"],
+                                               name="courses_class_attendance_once")]

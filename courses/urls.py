@@ -26,3 +26,22 @@ urlpatterns = [
     path("offline/<id:pk>/", views.offline_session_detail, name="offline_session"),
     path("offline/template.xlsx", views.attendance_template, name="attendance_template"),
 ]
+
+# training institutions (instructors) and the enterprise's choice of institution
+from . import institution_views as iv  # noqa: E402
+
+urlpatterns += [
+    path("institution/", iv.dashboard, name="institution"),
+    path("institution/banks/new/", iv.bank_create, name="institution_bank_create"),
+    path("institution/courses/new/", iv.course_create, name="institution_course_create"),
+    path("institution/courses/<slug:code>/", iv.course_edit, name="institution_course"),
+    path("institution/courses/<slug:code>/publish/", iv.course_publish, name="institution_course_publish"),
+    path("institution/courses/<slug:code>/lessons/new/", iv.lesson_edit, name="institution_lesson_add"),
+    path("institution/courses/<slug:code>/lessons/<id:pk>/", iv.lesson_edit, name="institution_lesson"),
+    path("institution/courses/<slug:code>/lessons/<id:pk>/move/", iv.lesson_move, name="institution_lesson_move"),
+    path("institution/classes/new/", iv.class_create, name="institution_class_create"),
+    path("institution/classes/<id:pk>/", iv.class_detail, name="institution_class"),
+    path("institution/classes/<id:pk>/attendance/", iv.class_attendance, name="institution_class_attendance"),
+    path("enterprise/institutions/", iv.enterprise_institutions, name="enterprise_institutions"),
+    path("enterprise/institutions/<id:pk>/end/", iv.enterprise_institution_end, name="enterprise_institution_end"),
+]

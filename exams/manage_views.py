@@ -60,6 +60,20 @@ def exam_staff_required(*roles: str):
     return decorator
 
 
+def bank_writer_required(view):
+    """The bank and question pages: item writers and instructors (see ``selectors.may_write_questions``);
+    the bank itself is then looked up among ``banks_manageable_by`` (404 otherwise)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not selectors.may_write_questions(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _bank(request, code: str):
     bank = selectors.banks_manageable_by(request.user).filter(code=code).first()
     if bank is None:
@@ -107,7 +121,7 @@ def dashboard(request):
 
 # --------------------------------------------------------------------------- banks & questions
 
-@exam_staff_required(Role.ITEM_WRITER)
+@bank_writer_required
 def bank_detail(request, code: str):
     bank = _bank(request, code)
     qs = Question.objects.filter(bank=bank, is_current=True).prefetch_related("tags").order_by("id")
@@ -124,10 +138,11 @@ def bank_detail(request, code: str):
         qs = qs.filter(stem__icontains=text)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "exams/manage/bank.html", {"bank": bank, "page": page, "types": Question.Type.choices,
-                                                      "qtype": qtype, "status": status, "text": text})
+                                                      "qtype": qtype, "status": status, "text": text,
+                                                      "exam_staff": selectors.is_exam_staff(request.user)})
 
 
-@exam_staff_required(Role.ITEM_WRITER)
+@bank_writer_required
 def question_edit(request, code: str, pk: int | None = None):
     bank = _bank(request, code)
     question = None
@@ -158,7 +173,7 @@ def question_edit(request, code: str, pk: int | None = None):
                                                                "versions": versions})
 
 
-@exam_staff_required(Role.ITEM_WRITER)
+@bank_writer_required
 @require_POST
 def question_retire(request, code: str, pk: int):
     bank = _bank(request, code)
@@ -174,7 +189,7 @@ def question_retire(request, code: str, pk: int):
     return redirect("exams:manage_bank", code=bank.code)
 
 
-@exam_staff_required(Role.ITEM_WRITER)
+@bank_writer_required
 def bank_import(request, code: str):
     bank = _bank(request, code)
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -197,7 +212,7 @@ def bank_import(request, code: str):
                                                         "file_error": file_error})
 
 
-@exam_staff_required(Role.ITEM_WRITER)
+@bank_writer_required
 def import_template(request):
     chinese = request.GET.get("lang") == "zh"
     resp = HttpResponse(template_workbook(chinese=chinese), content_type=XLSX)

@@ -67,6 +67,14 @@ def banks_manageable_by(user) -> QuerySet[QuestionBank]:
     return qs.filter(Q(owner_id__in=writer_orgs) | Q(kind=TRAINING, owner_id__in=instructor_orgs))
 
 
+def may_write_questions(user) -> bool:
+    """Whether the bank and question pages open for the user at all: item writers of an exam centre
+    and instructors of a training institution. Which banks they then reach is
+    ``banks_manageable_by`` — testing banks stay with the owning centre's writers (考培分离), an
+    institution's training banks with its own instructors."""
+    return _authenticated(user) and (user.is_superuser or has_role(user, Role.ITEM_WRITER, Role.INSTRUCTOR))
+
+
 def practice_banks(user) -> QuerySet[QuestionBank]:
     """Banks open for practice: training banks only, for everyone signed in."""
     if not _authenticated(user):

@@ -104,7 +104,7 @@ def world(registration, candidate, testing_bank, training_bank, session, examine
                                     "exams:manage_session_create", "exams:manage_marking",
                                     "exams:manage_applications")}
     return {"urls": list(gets.values()), "posts": list(posts.values()), "names": {n.split(" ")[0] for n in gets} |
-            set(posts), "generic": generic, "secrets": secrets, "attempt": attempt, "testing_bank": testing_bank}
+            set(posts), "generic": generic, "instructor_generic": {reverse("exams:manage_import_template")}, "secrets": secrets, "attempt": attempt, "testing_bank": testing_bank}
 
 
 # exams URLs the matrix does not call, each with the reason
@@ -147,8 +147,11 @@ def test_testing_items_never_reach_outsiders(client, make_member, world, key, ro
         r = client.get(url)
         assert r.status_code in (200, 302, 404), (url, r.status_code)
         body = r.content.decode("utf-8", errors="ignore")
-        if "/manage/" in url and (not key.startswith("other_centre") or url not in world["generic"]):
-            # Other centres' staff have a back office of their own, but nothing of this centre's.
+        # Other centres' staff have a back office of their own, but nothing of this centre's;
+        # instructors reach the bank pages of their own institution's training banks only.
+        generic = (world["generic"] if key.startswith("other_centre")
+                   else world["instructor_generic"] if key == "instructor" else set())
+        if "/manage/" in url and url not in generic:
             assert r.status_code == 404, (key, url, r.status_code)
         if "/questions/" in url and world["testing_bank"].code in url:
             assert r.status_code == 404, (key, url)
