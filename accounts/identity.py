@@ -10,13 +10,16 @@ Services (writes, audited) and selectors (reads, scoped) for identity in one mod
 * ``identity_confirm`` / ``identity_reject`` — the only code that sets ``User.identity_verified``,
   and the only place an ID number is corrected once entered (audited, masked before/after).
 * Reviewers: proctors and certificate officers of an exam centre, and bureau staff, for people of
-  enterprises in their organisation's region (administrative-division prefix, like bureau scoping).
-  Nobody reviews their own submission.
+  enterprises in their organisation's region (administrative-division prefix, like bureau scoping),
+  plus whoever an app above registers with ``register_reviewer_scope``. Nobody reviews their own
+  submission.
 * Photos are served (core.protected_files) to the person, the administrators and safety managers of
   their enterprise, reviewers in scope and the superuser — nobody else.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -100,8 +103,20 @@ def is_identity_reviewer(user) -> bool:
     return user.is_superuser or bool(_reviewer_prefixes(user))
 
 
+# Apps above accounts may widen a reviewer's scope (e.g. exams: the candidates who applied to the
+# reviewer's exam centre, wherever they live). A provider takes the reviewer and returns a queryset
+# of user ids (``.values("pk")`` / ``.values("user_id")``) or None.
+_scope_providers: list[Callable[[object], QuerySet | None]] = []
+
+
+def register_reviewer_scope(provider: Callable[[object], QuerySet | None]) -> None:
+    if provider not in _scope_providers:
+        _scope_providers.append(provider)
+
+
 def submissions_reviewable_by(user) -> QuerySet[IdentitySubmission]:
-    """Submissions (any status) of people of enterprises in the reviewer's region; never their own."""
+    """Submissions (any status) of people of enterprises in the reviewer's region, plus whoever a
+    registered scope provider adds; never the reviewer's own."""
     qs = IdentitySubmission.objects.all()
     if not getattr(user, "is_authenticated", False):
         return qs.none()
@@ -115,7 +130,12 @@ def submissions_reviewable_by(user) -> QuerySet[IdentitySubmission]:
         region_q |= Q(organization__region__code__startswith=prefix)
     people = Membership.objects.filter(region_q, is_active=True, organization__is_active=True,
                                        organization__kind=OrgKind.ENTERPRISE).values("user_id")
-    return qs.filter(person_id__in=people).exclude(person_id=user.pk)
+    scope = Q(person_id__in=people)
+    for provider in _scope_providers:
+        extra = provider(user)
+        if extra is not None:
+            scope |= Q(person_id__in=extra)
+    return qs.filter(scope).exclude(person_id=user.pk)
 
 
 def identity_review_queue(user) -> QuerySet[IdentitySubmission]:

@@ -157,3 +157,13 @@ __all__ = [
     "can_see_person", "testing_org_ids", "can_access_testing_material", "may_see_full_id",
     "is_staff_of_kind", "FULL_ID_ROLES", "BUREAU_ROLES",
 ]
+
+
+def identity_reviews_waiting(user) -> int:
+    """How many identity submissions wait for this user's review (accounts/identity.py); 0 for non-reviewers."""
+    from .identity import identity_reviews_waiting as waiting
+
+    return waiting(user)
+
+
+__all__ += ["identity_reviews_waiting"]

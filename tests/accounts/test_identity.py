@@ -163,6 +163,9 @@ def test_queue_scope_exam_centre_and_bureau_of_the_region(client, world, django_
         assert identity.identity_reviews_waiting(world[key]) == 1
     for key in ("far_proctor", "writer", "admin", "person", "colleague"):
         assert identity.identity_reviews_waiting(world[key]) == 0, key
+    from accounts.selectors import identity_reviews_waiting
+
+    assert identity_reviews_waiting(world["proctor"]) == 1 and identity_reviews_waiting(world["person"]) == 0
     # more people waiting: the list page runs a fixed number of queries
     for _ in range(5):
         p = MembershipFactory(organization=world["ent"], role=Role.WORKER).user
@@ -328,3 +331,18 @@ def test_photos_only_for_the_person_their_managers_and_reviewers_in_scope(client
     assert client.get(reverse("accounts:identity_photo", args=[sub.pk, "photo"])).status_code == 404
     client.logout()
     assert client.get(url).status_code == 302  # to sign-in
+
+
+def test_an_app_above_can_widen_a_reviewers_scope(world, make_member, monkeypatch):
+    """E.g. exams: a candidate without an enterprise who applied to the proctor's centre."""
+    loner = make_member(Role.WORKER, org=OrganizationFactory(region=Region.objects.get(code="110101")), id_number=OTHER_ID)
+    sub = identity.identity_submit(actor=loner, person=loner, files=files(), consent_given=True,
+                                   consent_version=identity.CONSENT_VERSION)
+    assert sub not in identity.identity_review_queue(world["proctor"])
+    monkeypatch.setattr(identity, "_scope_providers", [])
+    identity.register_reviewer_scope(
+        lambda user: User.objects.filter(pk=loner.pk).values("pk") if user.pk == world["proctor"].pk else None)
+    assert list(identity.identity_review_queue(world["proctor"])) == [sub]
+    assert sub not in identity.identity_review_queue(world["officer"])
+    identity.identity_confirm(reviewer=world["proctor"], submission=sub)
+    assert User.objects.get(pk=loner.pk).identity_verified
