@@ -94,7 +94,18 @@ def may_upload_for(user, person) -> bool:
 
 
 def _reviewer_prefixes(user) -> set[str]:
-    return {region_prefix(m.organization.region_id) for m in memberships_of(user) if m.role in REVIEWER_ROLES}
+    """Region prefixes a reviewer covers: a bureau its own division (as in bureau scoping); an exam
+    centre at least its whole city (centres serve a prefecture-level city or a province, wherever in
+    it their address is)."""
+    prefixes = set()
+    for m in memberships_of(user):
+        if m.role not in REVIEWER_ROLES:
+            continue
+        prefix = region_prefix(m.organization.region_id)
+        if m.organization.kind == OrgKind.EXAM_CENTRE and len(prefix) > 4:
+            prefix = prefix[:4]
+        prefixes.add(prefix)
+    return prefixes
 
 
 def is_identity_reviewer(user) -> bool:

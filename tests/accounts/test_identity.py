@@ -47,9 +47,11 @@ def post_data(**overrides):
 def world(make_member):
     ent = OrganizationFactory(kind=OrgKind.ENTERPRISE, region=Region.objects.get(code="440704"))
     other_ent = OrganizationFactory(kind=OrgKind.ENTERPRISE, region=Region.objects.get(code="110101"))
-    centre = OrganizationFactory(kind=OrgKind.EXAM_CENTRE, credit_code=None, region=Region.objects.get(code="440700"))
+    # a centre with a district address serves its whole city (4407..)
+    centre = OrganizationFactory(kind=OrgKind.EXAM_CENTRE, credit_code=None, region=Region.objects.get(code="440703"))
     far_centre = OrganizationFactory(kind=OrgKind.EXAM_CENTRE, credit_code=None, region=Region.objects.get(code="110000"))
     bureau = OrganizationFactory(kind=OrgKind.BUREAU, credit_code=None, region=Region.objects.get(code="440000"))
+    district_bureau = OrganizationFactory(kind=OrgKind.BUREAU, credit_code=None, region=Region.objects.get(code="440705"))
     person = make_member(Role.WORKER, org=ent, real_name="王建国", id_number=PERSON_ID, phone="13800000001")
     return {
         "ent": ent, "person": person,
@@ -62,6 +64,7 @@ def world(make_member):
         "writer": make_member(Role.ITEM_WRITER, org=centre),
         "far_proctor": make_member(Role.PROCTOR, org=far_centre),
         "bureau": make_member(Role.BUREAU_ANALYST, org=bureau),
+        "district_bureau": make_member(Role.BUREAU_EDITOR, org=district_bureau),  # another district
     }
 
 
@@ -161,7 +164,7 @@ def test_queue_scope_exam_centre_and_bureau_of_the_region(client, world, django_
     for key in ("proctor", "officer", "bureau"):
         assert list(identity.identity_review_queue(world[key])) == [sub], key
         assert identity.identity_reviews_waiting(world[key]) == 1
-    for key in ("far_proctor", "writer", "admin", "person", "colleague"):
+    for key in ("far_proctor", "writer", "admin", "person", "colleague", "district_bureau"):
         assert identity.identity_reviews_waiting(world[key]) == 0, key
     from accounts.selectors import identity_reviews_waiting
 
@@ -324,7 +327,7 @@ def test_photos_only_for_the_person_their_managers_and_reviewers_in_scope(client
         assert r["Content-Type"] == "image/png" and "no-store" in r["Cache-Control"]
         assert b"".join(r.streaming_content).startswith(b"\x89PNG")
     assert client.get(reverse("accounts:identity_photo", args=[sub.pk, "id_back"]))["Content-Type"] == "image/jpeg"
-    for key in ("colleague", "other_admin", "far_proctor", "writer"):
+    for key in ("colleague", "other_admin", "far_proctor", "writer", "district_bureau"):
         client.force_login(world[key])
         assert client.get(url).status_code == 404, key
     client.force_login(world["person"])
