@@ -15,6 +15,8 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["username", "real_name", "masked_id_number", "is_active"]
     search_fields = ["username", "real_name"]
     fieldsets = BaseUserAdmin.fieldsets + (("安训", {"fields": ["real_name", "phone", "photo", "identity_verified"]}),)
+    # Set only by the identity review (accounts/identity.py), which audits it.
+    readonly_fields = ["identity_verified"]
     inlines = [MembershipInline]
 
 

@@ -218,3 +218,83 @@ class Membership(models.Model):
                 {"role": _("角色“%(role)s”只能属于%(kind)s。") % {
                     "role": self.get_role_display(), "kind": OrgKind(expected).label}}
             )
+
+
+# --------------------------------------------------------------------------- identity review
+# Services and selectors: accounts/identity.py. Files live under a private path and are served only
+# through core.protected_files.serve_protected after the scope check.
+
+
+def _identity_file_path(instance, filename: str) -> str:
+    import uuid
+
+    from django.utils import timezone
+
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"private/identity/{timezone.localdate():%Y}/{uuid.uuid4().hex}.{ext}"
+
+
+class PersonalInfoConsent(models.Model):
+    """Consent to process personal information (个人信息保护法), recorded before any ID photo is accepted.
+    ``text_version`` names the text that was shown (accounts.identity.CONSENT_TEXTS)."""
+
+    person = models.ForeignKey(User, verbose_name=_("本人"), on_delete=models.CASCADE, related_name="pi_consents")
+    purpose = models.CharField(_("用途"), max_length=32, default="identity")
+    text_version = models.CharField(_("告知文本版本"), max_length=32)
+    on_behalf = models.BooleanField(_("由单位代为上传"), default=False)
+    given_by = models.ForeignKey(User, verbose_name=_("确认人"), on_delete=models.PROTECT, related_name="+")
+    given_at = models.DateTimeField(_("同意时间"), auto_now_add=True)
+    ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-given_at"]
+        verbose_name = _("个人信息处理同意")
+        verbose_name_plural = _("个人信息处理同意")
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.text_version}"
+
+
+class IdentitySubmission(models.Model):
+    """ID card (both sides) and a recent portrait, awaiting or carrying a reviewer's decision.
+    The portrait stays its own file with the decision (used later for face matching)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待核验")
+        VERIFIED = "verified", _("已核验")
+        REJECTED = "rejected", _("已退回")
+
+    person = models.ForeignKey(User, verbose_name=_("本人"), on_delete=models.CASCADE, related_name="identity_submissions")
+    id_front = models.ImageField(_("身份证人像面"), upload_to=_identity_file_path)
+    id_back = models.ImageField(_("身份证国徽面"), upload_to=_identity_file_path)
+    portrait = models.ImageField(_("近期免冠照片"), upload_to=_identity_file_path)
+    consent = models.ForeignKey(PersonalInfoConsent, verbose_name=_("个人信息处理同意"), on_delete=models.PROTECT,
+                                related_name="submissions")
+    submitted_by = models.ForeignKey(User, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(_("上传时间"), auto_now_add=True, db_index=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    reviewer = models.ForeignKey(User, verbose_name=_("核验人"), null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    reviewed_at = models.DateTimeField(_("核验时间"), null=True, blank=True)
+    reason = models.TextField(_("退回原因"), blank=True)
+    # What the reviewer compared the photos with (the name and ID number held at that moment).
+    reviewed_name = models.CharField(_("核验时姓名"), max_length=64, blank=True)
+    reviewed_id_number_encrypted = models.TextField(_("核验时身份证号（加密）"), blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("身份核验材料")
+        verbose_name_plural = _("身份核验材料")
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=models.Q(status="pending"),
+                                    name="one_pending_identity_submission"),
+            models.CheckConstraint(condition=~models.Q(status="rejected") | ~models.Q(reason=""),
+                                   name="identity_rejection_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_status_display()}"
+
+    @property
+    def reviewed_id_number(self) -> str:
+        return pii.decrypt(self.reviewed_id_number_encrypted)

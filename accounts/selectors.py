@@ -159,8 +159,18 @@ __all__ = [
 ]
 
 
+
+
 def verified_portrait_file(person):
     """The portrait confirmed in the person's identity review (a FieldFile), or None."""
     if not person.identity_verified or not person.photo:
         return None
     return person.photo
+def identity_reviews_waiting(user) -> int:
+    """How many identity submissions wait for this user's review (accounts/identity.py); 0 for non-reviewers."""
+    from .identity import identity_reviews_waiting as waiting
+
+    return waiting(user)
+
+
+__all__ += ["identity_reviews_waiting"]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import identity_views, views
 
 app_name = "accounts"
 
@@ -10,6 +10,12 @@ urlpatterns = [
     path("me/second-factor/", views.second_factor, name="second_factor"),
     path("people/", views.people, name="people"),
     path("people/<id:pk>/", views.person_detail, name="person"),
+    # identity review (accounts/identity.py)
+    path("me/identity/", identity_views.upload_mine, name="identity_upload"),
+    path("people/<id:pk>/identity/", identity_views.upload_for, name="identity_upload_for"),
+    path("identity/reviews/", identity_views.queue, name="identity_queue"),
+    path("identity/reviews/<id:pk>/", identity_views.review, name="identity_review"),
+    path("identity/files/<id:pk>/<slug:part>/", identity_views.photo, name="identity_photo"),
 ]
 
 # Django's conventional auth URLs (names without namespace: login, logout, password_change …).

@@ -13,7 +13,6 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -340,6 +339,7 @@ def review_reject(*, officer, review: CertificateReview, reason: str, request=No
 
 
 def _reminder_recipients(certificate: Certificate, admins_by_org: dict[int, list[User]], orgs_by_user: dict[int, set[int]]) -> list[User]:
+    """The holder, and the administrators and safety managers of the holder's enterprises."""
     recipients = {certificate.holder_id: certificate.holder}
     for org_id in orgs_by_user.get(certificate.holder_id, set()):
         for admin in admins_by_org.get(org_id, []):
@@ -369,7 +369,8 @@ def reminders_send_due(*, today: dt.date | None = None) -> int:
         orgs_by_user.setdefault(m.user_id, set()).add(m.organization_id)
     org_ids = set().union(*orgs_by_user.values()) if orgs_by_user else set()
     admins_by_org: dict[int, list[User]] = {}
-    for m in Membership.objects.filter(organization_id__in=org_ids, role=Role.ENT_ADMIN, is_active=True).select_related("user"):
+    for m in Membership.objects.filter(organization_id__in=org_ids, role__in=[Role.ENT_ADMIN, Role.SAFETY_MANAGER],
+                                       is_active=True, user__is_active=True).select_related("user"):
         admins_by_org.setdefault(m.organization_id, []).append(m.user)
     existing = set(
         Reminder.objects.filter(certificate__in=certificates).values_list(
@@ -412,8 +413,11 @@ def models_q_due_between(start: dt.date, end: dt.date):
 
 
 def _deliver_reminder(reminder: Reminder, certificate: Certificate, recipient: User, days_left: int) -> bool:
-    if not recipient.email:
-        return False
+    """In-app notification, text message and e-mail (core.notify); the messages leave after commit."""
+    from django.urls import reverse
+
+    from core.notify import notify
+
     what = _("复审") if reminder.kind == Reminder.Kind.REVIEW else _("有效期届满")
     subject = _("【安训】证书%(what)s提醒：%(name)s %(item)s") % {
         "what": what, "name": certificate.holder_name, "item": certificate.operation_item or certificate.kind.name}
@@ -423,8 +427,9 @@ def _deliver_reminder(reminder: Reminder, certificate: Certificate, recipient: U
     ) % {"name": certificate.holder_name, "kind": certificate.kind.name, "number": certificate.number,
          "item": certificate.operation_item or "", "due": reminder.due_date.isoformat(), "what": what, "days": days_left}
     try:
-        send_mail(subject, body, None, [recipient.email])
-    except Exception:  # noqa: BLE001 - a mail failure must not stop the other reminders
+        notify([recipient], title=subject, body=body, url=reverse("certificates:detail", args=[certificate.pk]),
+               kind=f"certificate.reminder.{reminder.kind}", sms=True, email=True)
+    except Exception:  # noqa: BLE001 - one failure must not stop the other reminders
         logger.exception("reminder %s could not be delivered", reminder.pk)
         return False
     return True

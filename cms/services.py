@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.contrib.auth.models import Group, Permission
-from django.core.mail import send_mail
+from django.urls import reverse
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from wagtail.models import Page, Site
 
 from core.audit import audit_record
+from core.notify import notify
 from accounts.models import Membership, Organization
 from accounts.roles import OrgKind, Role
 
@@ -222,28 +223,30 @@ def _notify(case: WarningCasePage, orgs) -> list[WarningNotification]:
 
 
 def _email(case: WarningCasePage, notifications: list[WarningNotification]) -> None:
+    """Tell each new recipient: in-app notification, text message and e-mail (core.notify; the
+    messages leave after commit). ``emailed_at`` marks a recipient told, so nobody is told twice."""
     from django.conf import settings
 
     base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-    sent = []
+    told = []
     for n in notifications:
-        if not n.recipient.email:
-            continue
+        url = reverse("cms:inbox_item", args=[n.pk])
         try:
-            send_mail(
-                subject=_("【安全预警】%s") % case.title,
-                message=_("%(name)s：\n\n监管部门发布了与贵单位相关的事故警示案例“%(title)s”（%(reason)s）。"
-                          "请登录平台阅读并确认：%(url)s\n") % {
+            notify(
+                [n.recipient], kind="cms.warning", sms=True, email=True,
+                title=_("【安全预警】%s") % case.title,
+                body=_("%(name)s：\n\n监管部门发布了与贵单位相关的事故警示案例“%(title)s”（%(reason)s）。"
+                       "请登录平台阅读并确认：%(url)s\n") % {
                     "name": n.recipient.display_name, "title": case.title, "reason": n.matched_on,
-                    "url": f"{base}/inbox/"},
-                from_email=None,
-                recipient_list=[n.recipient.email],
+                    "url": f"{base}{url}"},
+                url=url,
+                sms_text=_("【安训】安全预警：%(title)s。请登录平台“消息”页面阅读并确认。") % {"title": case.title},
             )
-            sent.append(n.pk)
-        except Exception:  # a mail outage must not lose the in-app notification
-            log.exception("warning email to user %s failed", n.recipient_id)
-    if sent:
-        WarningNotification.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+            told.append(n.pk)
+        except Exception:  # one failure must not stop the others
+            log.exception("warning notification to user %s failed", n.recipient_id)
+    if told:
+        WarningNotification.objects.filter(pk__in=told).update(emailed_at=timezone.now())
 
 
 @transaction.atomic
@@ -290,8 +293,14 @@ def notification_mark_read(*, notification: WarningNotification, user, request=N
     if notification.recipient_id != user.pk:
         raise PermissionError("not the recipient")
     if notification.read_at is None:
+        from core.models import Notification
+
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
+        # the in-app notices (bell) about this warning are read with it
+        Notification.objects.filter(
+            user=user, read_at__isnull=True,
+            url__in=[reverse("cms:inbox_item", args=[notification.pk])]).update(read_at=notification.read_at)
         audit_record(actor=user, action="cms.warning_read", target=notification, after={"read_at": notification.read_at}, request=request)
     return notification
 
@@ -301,16 +310,16 @@ def warning_remind_unread(*, page: WarningCasePage, notifications, actor, reques
     unread = [n for n in notifications if n.read_at is None]
     now = timezone.now()
     for n in unread:
-        if n.recipient.email:
-            try:
-                send_mail(
-                    subject=_("【提醒】请阅读安全预警：%s") % page.title,
-                    message=_("%(name)s：您尚未确认阅读事故警示案例“%(title)s”，请登录平台“消息”页面阅读并确认。")
-                    % {"name": n.recipient.display_name, "title": page.title},
-                    from_email=None, recipient_list=[n.recipient.email],
-                )
-            except Exception:
-                log.exception("reminder to user %s failed", n.recipient_id)
+        try:
+            notify(
+                [n.recipient], kind="cms.warning_remind", sms=True, email=True,
+                title=_("【提醒】请阅读安全预警：%s") % page.title,
+                body=_("%(name)s：您尚未确认阅读事故警示案例“%(title)s”，请登录平台“消息”页面阅读并确认。")
+                % {"name": n.recipient.display_name, "title": page.title},
+                url=reverse("cms:inbox_item", args=[n.pk]),
+            )
+        except Exception:
+            log.exception("reminder to user %s failed", n.recipient_id)
     WarningNotification.objects.filter(pk__in=[n.pk for n in unread]).update(reminded_at=now)
     if unread:
         audit_record(actor=actor, action="cms.warning_remind", target=page, after={"reminded": len(unread)}, request=request)

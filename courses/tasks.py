@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -83,13 +82,24 @@ def send_due_reminders() -> int:
         except IntegrityError:
             continue
         sent += 1
-        if enrolment.user.email:
-            subject = _("培训提醒：%(course)s") % {"course": enrolment.course.title}
-            body = _("%(name)s：您的必修课程《%(course)s》完成期限为 %(due)s（%(state)s），请登录安训平台学习。") % {
-                "name": enrolment.user.display_name, "course": enrolment.course.title,
-                "due": enrolment.due_date.isoformat(), "state": EnrolmentReminder.Kind(kind).label}
-            try:
-                send_mail(subject, body, None, [enrolment.user.email])
-            except Exception:  # mail trouble must not stop the other reminders
-                log.exception("reminder mail failed for enrolment %s", enrolment.pk)
+        _remind(enrolment, kind)
     return sent
+
+
+def _remind(enrolment, kind) -> None:
+    """In-app notification, text message and e-mail (core.notify; the messages leave after commit)."""
+    from django.urls import reverse
+
+    from core.notify import notify
+
+    from .models import EnrolmentReminder
+
+    subject = _("培训提醒：%(course)s") % {"course": enrolment.course.title}
+    body = _("%(name)s：您的必修课程《%(course)s》完成期限为 %(due)s（%(state)s），请登录安训平台学习。") % {
+        "name": enrolment.user.display_name, "course": enrolment.course.title,
+        "due": enrolment.due_date.isoformat(), "state": EnrolmentReminder.Kind(kind).label}
+    try:
+        notify([enrolment.user], title=subject, body=body, url=reverse("courses:course", args=[enrolment.course.code]),
+               kind=f"course.reminder.{kind}", sms=True, email=True)
+    except Exception:  # one failure must not stop the other reminders
+        log.exception("reminder failed for enrolment %s", enrolment.pk)

@@ -78,20 +78,39 @@ def test_revoked_certificate_cannot_be_reviewed_and_rejection_needs_reason(issue
             review_apply(holder=welder, certificate=c)
 
 
-def test_reminders_60_30_7_days_to_holder_and_employer_never_twice(issue, welder, ent_admin):
+def test_reminders_60_30_7_days_to_holder_and_employer_never_twice(issue, welder, ent_admin, enterprise, make_member,
+                                                                   sms_outbox, django_capture_on_commit_callbacks):
+    from accounts.roles import Role
+    from core.models import Notification
+
+    manager = make_member(Role.SAFETY_MANAGER, org=enterprise, real_name="周安全", email="safety@example.test",
+                          phone="13800000003")
+    make_member(Role.WORKER, org=enterprise, email="colleague@example.test")  # a colleague gets nothing
+    welder.phone = "13800000001"
+    welder.save()
     c = issue(welder, valid_from=dt.date(2024, 3, 1))  # review due 2027-03-01
-    assert reminders_send_due(today=dt.date(2026, 12, 1)) == 0   # 90 days before: nothing yet
-    assert reminders_send_due(today=dt.date(2026, 12, 31)) == 2  # 60 days: holder + enterprise admin
-    assert reminders_send_due(today=dt.date(2026, 12, 31)) == 0  # same day again: no duplicates
-    assert reminders_send_due(today=dt.date(2027, 1, 5)) == 0
-    assert reminders_send_due(today=dt.date(2027, 1, 30)) == 2   # 30 days
-    assert reminders_send_due(today=dt.date(2027, 2, 25)) == 2   # 6 days left: the 7-day reminder
-    assert reminders_send_due(today=dt.date(2027, 2, 26)) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders_send_due(today=dt.date(2026, 12, 1)) == 0   # 90 days before: nothing yet
+        assert reminders_send_due(today=dt.date(2026, 12, 31)) == 3  # 60 days: holder + admin + safety manager
+        assert reminders_send_due(today=dt.date(2026, 12, 31)) == 0  # same day again: no duplicates
+        assert reminders_send_due(today=dt.date(2027, 1, 5)) == 0
+        assert reminders_send_due(today=dt.date(2027, 1, 30)) == 3   # 30 days
+        assert reminders_send_due(today=dt.date(2027, 2, 25)) == 3   # 6 days left: the 7-day reminder
+        assert reminders_send_due(today=dt.date(2027, 2, 26)) == 0
+    people = (welder.username, ent_admin.username, manager.username)
     rows = list(Reminder.objects.filter(certificate=c).values_list("kind", "days_before", "recipient__username"))
-    assert sorted(rows) == sorted([("review", d, u) for d in (60, 30, 7) for u in (welder.username, ent_admin.username)])
-    assert len(mail.outbox) == 6
-    assert {m.to[0] for m in mail.outbox} == {"welder@example.test", "admin@example.test"}
+    assert sorted(rows) == sorted([("review", d, u) for d in (60, 30, 7) for u in people])
+    assert Reminder.objects.filter(certificate=c, delivered=True).count() == 9
+    assert len(mail.outbox) == 9
+    assert {m.to[0] for m in mail.outbox} == {"welder@example.test", "admin@example.test", "safety@example.test"}
     assert "复审" in mail.outbox[0].subject
+    # text messages to those with a phone number (the admin has none), three thresholds each
+    assert sorted(m.phone for m in sms_outbox) == ["13800000001"] * 3 + ["13800000003"] * 3
+    assert all("复审" in m.body and c.number in m.body for m in sms_outbox)
+    # and an in-app notification for each, linking to the certificate
+    notes = Notification.objects.filter(url=f"/certificates/{c.pk}/")
+    assert notes.count() == 9
+    assert set(notes.values_list("user__username", flat=True)) == set(people)
 
 
 def test_late_first_run_sends_only_the_nearest_reminder_and_expiry_is_covered(issue, welder, make_member):

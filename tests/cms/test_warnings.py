@@ -34,8 +34,14 @@ def people(enterprise, make_member):
     }
 
 
-def test_push_reaches_principals_and_safety_managers_of_matching_enterprises_only(people, dust_case):
-    created = warning_push(page_id=dust_case.pk)
+def test_push_reaches_principals_and_safety_managers_of_matching_enterprises_only(
+        people, dust_case, sms_outbox, django_capture_on_commit_callbacks):
+    from core.models import Notification
+
+    people["dust_manager"].phone = "13700000002"
+    people["dust_manager"].save()
+    with django_capture_on_commit_callbacks(execute=True):
+        created = warning_push(page_id=dust_case.pk)
     recipients = set(WarningNotification.objects.filter(page=dust_case).values_list("recipient__username", flat=True))
     expected = {people[k].username for k in ("dust_principal", "dust_manager", "polish_principal", "industry_principal")}
     assert recipients == expected
@@ -43,18 +49,29 @@ def test_push_reaches_principals_and_safety_managers_of_matching_enterprises_onl
     n = WarningNotification.objects.get(recipient=people["dust_principal"])
     assert "粉尘涉爆" in n.matched_on and n.organization == people["dust"]
     assert "设备/工艺：抛光打磨" in WarningNotification.objects.get(recipient=people["polish_principal"]).matched_on
-    # Email to those who have an address, once.
+    # Email to those who have an address, a text message to those with a phone, once.
     assert [m.to for m in mail.outbox] == [["p@example.com"]]
     assert "抛光车间铝粉尘爆炸" in mail.outbox[0].subject
+    assert [m.phone for m in sms_outbox] == ["13700000002"] and "抛光车间铝粉尘爆炸" in sms_outbox[0].body
+    # every recipient has an in-app notification leading to their inbox item
+    notes = Notification.objects.filter(kind="cms.warning")
+    assert set(notes.values_list("user__username", flat=True)) == expected
+    manager_item = WarningNotification.objects.get(recipient=people["dust_manager"])
+    assert notes.get(user=people["dust_manager"]).url == reverse("cms:inbox_item", args=[manager_item.pk])
+    assert not WarningNotification.objects.filter(page=dust_case, emailed_at__isnull=True).exists()
 
 
-def test_push_is_idempotent_across_republish(people, dust_case, django_capture_on_commit_callbacks):
-    warning_push(page_id=dust_case.pk)
-    assert warning_push(page_id=dust_case.pk) == 0
+def test_push_is_idempotent_across_republish(people, dust_case, sms_outbox, django_capture_on_commit_callbacks):
+    from core.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        warning_push(page_id=dust_case.pk)
+        assert warning_push(page_id=dust_case.pk) == 0
     with django_capture_on_commit_callbacks(execute=True):
         dust_case.title = "抛光车间铝粉尘爆炸（修订）"
         dust_case.save_revision().publish()
     assert WarningNotification.objects.filter(page=dust_case).count() == 4
+    assert Notification.objects.filter(kind="cms.warning").count() == 4
     assert len(mail.outbox) == 1
 
 
@@ -95,7 +112,7 @@ def test_inbox_shows_unread_and_confirm_read_records_time(client, people, dust_c
     client.post(reverse("cms:inbox_read", args=[n.pk]))
     n.refresh_from_db()
     assert n.read_at == first, "a second confirmation keeps the first time"
-    assert "条未读" not in client.get(reverse("cms:inbox")).content.decode()
+    assert "条未读" not in client.get(reverse("cms:inbox")).content.decode()  # nor on the bell of the in-app notices
 
 
 def test_nobody_confirms_for_someone_else(client, people, dust_case):
@@ -155,18 +172,22 @@ def test_enterprise_people_cannot_open_the_bureau_views(client, people, dust_cas
     assert client.get(reverse("cms:warning_status_detail", args=[dust_case.pk])).status_code == 403
 
 
-def test_bureau_reminds_only_the_unread(client, people, dust_case, bureaus):
+def test_bureau_reminds_only_the_unread(client, people, dust_case, bureaus, django_capture_on_commit_callbacks):
     warning_push(page_id=dust_case.pk)
     WarningNotification.objects.filter(recipient=people["polish_principal"]).update(read_at="2026-01-02T03:04:05+08:00")
     people["dust_manager"].email = "m@example.com"
     people["dust_manager"].save()
     mail.outbox.clear()
     client.force_login(bureaus["local"])
-    r = client.post(reverse("cms:warning_remind", args=[dust_case.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(reverse("cms:warning_remind", args=[dust_case.pk]))
     assert r.status_code == 302
     assert WarningNotification.objects.filter(reminded_at__isnull=False).count() == 3
     assert not WarningNotification.objects.get(recipient=people["polish_principal"]).reminded_at
     assert sorted(m.to[0] for m in mail.outbox) == ["m@example.com", "p@example.com"]
+    from core.models import Notification
+
+    assert Notification.objects.filter(kind="cms.warning_remind").count() == 3
 
 
 def test_status_list_query_budget(client, people, make_case, bureaus, django_assert_max_num_queries):

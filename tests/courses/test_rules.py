@@ -145,23 +145,35 @@ def test_yearly_refresher_enrols_once_per_cycle(make_member, django_capture_on_c
     assert sorted(Enrolment.objects.filter(user=p).values_list("cycle", flat=True)) == ["2026", "2027"]
 
 
-def test_reminders_go_out_once_per_kind(setting, time_machine):
+def test_reminders_go_out_once_per_kind(setting, time_machine, sms_outbox, django_capture_on_commit_callbacks):
+    from core.models import Notification
+
     e = Enrolment.objects.get(course=setting["course"])
     setting["p_dusty"].email = "p@example.com"
+    setting["p_dusty"].phone = "13900000001"
     setting["p_dusty"].save()
     time_machine.move_to(dt.datetime(2026, 12, 10, 9, 0))
-    assert send_due_reminders() == 1
-    assert send_due_reminders() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_due_reminders() == 1
+        assert send_due_reminders() == 0
     assert len(mail.outbox) == 1
     assert setting["course"].title in mail.outbox[0].body and "2026-12-31" in mail.outbox[0].body
+    assert [m.phone for m in sms_outbox] == ["13900000001"]
+    assert setting["course"].title in sms_outbox[0].body and "2026-12-31" in sms_outbox[0].body
+    note = Notification.objects.get(user=setting["p_dusty"])
+    assert note.url == setting["course"].get_absolute_url() and note.kind == "course.reminder.due_30"
     time_machine.move_to(dt.datetime(2026, 12, 26, 9, 0))
-    assert send_due_reminders() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_due_reminders() == 1
     time_machine.move_to(dt.datetime(2027, 1, 3, 9, 0))
-    assert send_due_reminders() == 1
-    assert send_due_reminders() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_due_reminders() == 1
+        assert send_due_reminders() == 0
     assert set(EnrolmentReminder.objects.filter(enrolment=e).values_list("kind", flat=True)) == {
         "due_30", "due_7", "overdue"}
     assert len(mail.outbox) == 3
+    assert len(sms_outbox) == 3
+    assert Notification.objects.filter(user=setting["p_dusty"]).count() == 3
     # a completed enrolment gets no reminder
     e.status = Enrolment.Status.COMPLETED
     e.save()
