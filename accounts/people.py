@@ -57,9 +57,10 @@ def managed_enterprise(user, organization_id=None) -> Organization | None:
     qs = managed_enterprises(user).order_by("name", "pk")
     if organization_id not in (None, ""):
         try:
-            return qs.filter(pk=int(organization_id)).first()
+            pk = int(organization_id)
         except (TypeError, ValueError):
             return None
+        return qs.filter(pk=pk).first() if 0 < pk < 2**31 else None
     if getattr(user, "is_superuser", False):
         return None
     return qs.first()

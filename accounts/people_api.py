@@ -54,14 +54,15 @@ class PersonInSerializer(serializers.Serializer):
     email = serializers.CharField(max_length=254, required=False, allow_blank=True, allow_null=True)
     roles = StringOrListField(help_text="角色代码：principal, safety_manager, worker, special_operator, ent_admin")
     operations = StringOrListField(required=False, help_text="操作项目：目录代码或中文名称（特种作业人员必填）")
-    organization = serializers.IntegerField(required=False, help_text="单位 id（同时管理多个单位时必填）")
+    organization = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1,
+                                            help_text="单位 id（同时管理多个单位时填写）")
 
 
 class EndInSerializer(serializers.Serializer):
     id_number = IdentifierField(max_length=32)
     reason = serializers.CharField(max_length=255)
     ended_on = serializers.DateField(required=False, allow_null=True)
-    organization = serializers.IntegerField(required=False)
+    organization = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
 
 
 PersonOut = inline_serializer("RosterPerson", fields={
@@ -116,7 +117,7 @@ class PeopleAPI(APIView):
         if status_value not in ("current", "ended", "all"):
             raise ValidationError({"status": ["须为 current、ended 或 all。"]})
         try:
-            offset = max(0, int(request.query_params.get("offset", 0)))
+            offset = min(10**9, max(0, int(request.query_params.get("offset", 0))))
             limit = min(MAX_LIMIT, max(1, int(request.query_params.get("limit", 100))))
         except ValueError:
             raise ValidationError({"limit": ["offset 与 limit 须为整数。"]}) from None
