@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -213,7 +213,7 @@ def person_clean(*, organization: Organization, actor, name, id_number, phone=""
         errors.setdefault("operations", []).append(_("特种作业人员须填写所从事的操作项目。"))
     data = PersonInput(name=clean_name, id_number=number, phone=clean_phone, email=clean_email,
                        roles=role_codes, operations=items, existing=existing)
-    if check_existing and number and "id_number" not in errors:
+    if check_existing and (existing is not None or (number and "id_number" not in errors)):
         person = existing or User.objects.by_id_number(number).first()
         if person is not None:
             data.existing = person
@@ -280,7 +280,11 @@ def person_apply(*, organization: Organization, actor, data: PersonInput, invite
         person = User(username=_username_for(data), real_name=data.name, phone=data.phone, email=data.email)
         person.set_id_number(data.id_number)
         person.set_unusable_password()
-        person.save()
+        try:
+            with transaction.atomic():
+                person.save()
+        except IntegrityError:  # the same ID number registered at the same moment by another request
+            raise ValidationError({"id_number": [_("该身份证号正在被同时登记，请稍后重试。")]}) from None
         audit_record(actor=actor, action="user.create", target=person, request=request,
                      after={"username": person.username, "organization": organization.name, "via": "roster"})
         result = UpsertResult(user=person, created=True, joined=True, changed=True)

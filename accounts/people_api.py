@@ -65,13 +65,18 @@ class EndInSerializer(serializers.Serializer):
     organization = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
 
 
-PersonOut = inline_serializer("RosterPerson", fields={
+PERSON_FIELDS = {
     "id": serializers.IntegerField(), "name": serializers.CharField(),
     "id_number": serializers.CharField(help_text="脱敏"), "phone": serializers.CharField(),
     "email": serializers.CharField(), "roles": serializers.ListField(child=serializers.CharField()),
     "operations": serializers.ListField(child=serializers.CharField()), "active": serializers.BooleanField(),
     "ended_on": serializers.DateField(allow_null=True), "activated": serializers.BooleanField(),
-})
+}
+PersonOut = inline_serializer("RosterPerson", fields=PERSON_FIELDS)
+PersonWritten = inline_serializer("RosterPersonWritten", fields={
+    **PERSON_FIELDS, "created": serializers.BooleanField(help_text="新建了账号"),
+    "joined": serializers.BooleanField(help_text="新加入本单位（新建、已在平台登记或重新入职）"),
+    "changed": serializers.BooleanField()})
 
 
 class KeepsRoster(permissions.BasePermission):
@@ -110,7 +115,8 @@ class PeopleAPI(APIView):
                                OpenApiParameter("offset", int), OpenApiParameter("limit", int),
                                OpenApiParameter("organization", int)],
                    responses={200: inline_serializer("RosterPage", fields={
-                       "count": serializers.IntegerField(), "results": PersonOut})})
+                       "count": serializers.IntegerField(),
+                       "results": inline_serializer("RosterPersonItem", fields=PERSON_FIELDS, many=True)})})
     def get(self, request):
         org = _enterprise(request)
         status_value = request.query_params.get("status", "current")
@@ -127,7 +133,7 @@ class PeopleAPI(APIView):
     @extend_schema(summary="新增或更新人员（按身份证号，幂等）",
                    description="身份证号已在本单位：更新姓名、联系方式、角色与操作项目；已在平台其他单位登记：加入本单位；"
                                "否则新建账号并发送激活邀请。新建或加入返回 201，更新或无变化返回 200。",
-                   request=PersonInSerializer, responses={200: PersonOut, 201: PersonOut})
+                   request=PersonInSerializer, responses={200: PersonWritten, 201: PersonWritten})
     def post(self, request):
         serializer = PersonInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -251,3 +251,20 @@ def test_roster_pages_are_not_for_workers_or_other_enterprises(client, enterpris
     assert client.get(f"/accounts/people/{person.pk}/edit/").status_code == 404
     assert client.post(f"/accounts/people/{person.pk}/end/", {"reason": "x"}).status_code == 404
     assert client.get(f"/accounts/people/{person.pk}/").status_code == 404
+
+
+def test_editing_a_person_without_an_id_number_updates_them_here(client, enterprise, ent_admin, safety_manager):
+    """Accounts made before the roster (no ID number) are edited in place, never joined a second time."""
+    assert not safety_manager.id_number
+    result = roster.person_update(organization=enterprise, actor=ent_admin, person=safety_manager, name="周安全",
+                                  phone="13600000000", roles=["safety_manager", "worker"])
+    assert not result.joined and result.changed
+    assert Membership.objects.filter(user=safety_manager, organization=enterprise, is_active=True).count() == 2
+    safety_manager.refresh_from_db()
+    assert safety_manager.phone == "13600000000"
+    client.force_login(ent_admin)
+    resp = client.post(f"/accounts/people/{safety_manager.pk}/edit/", {"name": "周安全", "phone": "13600000001",
+                                                                       "roles": ["safety_manager"]})
+    assert resp.status_code == 302
+    assert list(Membership.objects.filter(user=safety_manager, is_active=True).values_list("role", flat=True)) == [
+        "safety_manager"]
