@@ -9,7 +9,7 @@ naming it.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -31,6 +31,7 @@ class IdentifierField(serializers.CharField):
         return super().run_validation(data)
 
 
+@extend_schema_field({"oneOf": [{"type": "array", "items": {"type": "string"}, "maxItems": 50}, {"type": "string"}]})
 class StringOrListField(serializers.Field):
     """A list of strings, or one string listing them ('a、b')."""
 

@@ -21,6 +21,7 @@ from .invitations import (address_blocked, invitation_by_token, invitation_check
                           invitation_send, open_invitation)
 from .models import Invitation, PersonOperation
 from .roles import Role
+from .selectors import has_role
 
 PAGE_SIZE = 100
 
@@ -135,7 +136,12 @@ def roster_list(request):
     people = roster.roster_of(org, status=status, role=role, query=query)
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     roles = [(code, Role(code).label) for code in roster.assignable_roles(request.user, org)]
-    return render(request, "accounts/roster.html", {
+    # the full ID number for whom may_see_full_id allows it (enterprise admins: their current staff),
+    # decided once for the page instead of once per row
+    user = request.user
+    show_full = status == "current" and (user.is_superuser or has_role(user, Role.PROCTOR, Role.CERT_OFFICER)
+                                         or has_role(user, Role.ENT_ADMIN, organization=org))
+    return render(request, "accounts/roster.html", {"show_full": show_full,
         "org": org, "page": page, "status": status, "role": role, "q": query, "roles": roles,
         "orgs": roster.managed_enterprises(request.user).order_by("name")[:50], "org_query": _org_query(request, org)})
 

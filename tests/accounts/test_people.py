@@ -194,12 +194,17 @@ def test_roster_page_lists_filters_and_bounds_queries(client, enterprise, ent_ad
     assert resp.status_code == 200
     html = resp.content.decode()
     assert "工人00" in html and "工人29" in html and "外单位人" not in html
-    assert NEW_ID not in html and id_number_for(600) not in html  # masked
+    assert id_number_for(600) in html  # the enterprise admin sees their current staff's full numbers
     assert "熔化焊接与热切割作业" in html
     resp = client.get("/accounts/people/", {"role": "special_operator"})
     assert "工人03" in resp.content.decode() and "工人01" not in resp.content.decode()
     resp = client.get("/accounts/people/", {"q": id_number_for(605)})
     assert "工人05" in resp.content.decode() and "工人06" not in resp.content.decode()
+    manager = UserFactory()
+    MembershipFactory(user=manager, organization=enterprise, role=Role.SAFETY_MANAGER)
+    client.force_login(manager)
+    html = client.get("/accounts/people/").content.decode()
+    assert "工人00" in html and id_number_for(600) not in html and id_number_for(600)[:4] in html  # masked
 
 
 def test_add_edit_end_through_pages(client, enterprise, ent_admin, sms_outbox, django_capture_on_commit_callbacks):
