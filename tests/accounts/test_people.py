@@ -234,6 +234,7 @@ def test_add_edit_end_through_pages(client, enterprise, ent_admin, sms_outbox, d
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(f"/accounts/people/{person.pk}/invite/").status_code == 302
     assert len(sms_outbox) == 2
+    assert "全部角色将结束" in client.get(f"/accounts/people/{person.pk}/end/").content.decode()
     resp = client.post(f"/accounts/people/{person.pk}/end/", {"reason": "辞职"})
     assert resp.status_code == 302
     page = client.get(f"/accounts/people/{person.pk}/").content.decode()

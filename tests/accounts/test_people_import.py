@@ -76,6 +76,18 @@ def test_one_bad_row_imports_nothing_then_the_fixed_file_imports_all(client, adm
     assert Membership.objects.filter(organization=enterprise, role=Role.SPECIAL_OPERATOR).count() == 4
     assert PersonOperation.objects.filter(organization=enterprise, operation_item__code="weld-fusion").count() == 4
     assert len(sms_outbox) == 20 and all(re.search(r"激活码\d{6}", m.body) for m in sms_outbox)
+    # one worker activates from the code in their text message and signs in with the new password
+    sms = next(m for m in sms_outbox if m.phone == "13700000003")
+    code = re.search(r"激活码(\d{6})", sms.body).group(1)
+    client.logout()
+    resp = client.post("/accounts/activate/", {"identifier": "13700000003", "code": code})
+    assert resp.status_code == 302
+    resp = client.post("/accounts/activate/password/", {"username": "yuangong03", "password1": "Anquan-2026-mima",
+                                                        "password2": "Anquan-2026-mima"})
+    assert resp.status_code == 302
+    worker = User.objects.get(username="yuangong03")
+    assert worker.real_name == "员工03" and worker.check_password("Anquan-2026-mima")
+    client.force_login(admin)
     # importing the same file again changes nothing and sends nothing
     with django_capture_on_commit_callbacks(execute=True):
         resp = client.post("/accounts/people/import/", {"file": xlsx(twenty())})
