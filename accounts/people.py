@@ -420,8 +420,6 @@ def roster_of(organization: Organization, *, status: str = "current", role: str 
         except ValidationError:
             pass
         people = people.filter(q)
-    from catalogue.models import OperationItem  # noqa: F401 - the related model of PersonOperation
-
     return people.prefetch_related(
         Prefetch("memberships", queryset=here.order_by("role"), to_attr="roster_memberships"),
         Prefetch("operations", queryset=PersonOperation.objects.filter(organization=organization)
