@@ -198,6 +198,8 @@ class Membership(models.Model):
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
     is_active = models.BooleanField(_("有效"), default=True)
     since = models.DateField(_("起始日期"), null=True, blank=True)
+    ended_on = models.DateField(_("离职日期"), null=True, blank=True)
+    end_reason = models.CharField(_("离职原因"), max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -298,3 +300,59 @@ class IdentitySubmission(models.Model):
     @property
     def reviewed_id_number(self) -> str:
         return pii.decrypt(self.reviewed_id_number_encrypted)
+class PersonOperation(models.Model):
+    """An operation item (操作项目) a person does in an enterprise: what the roster checks their
+    special-operation certificate against. Kept when employment ends (the membership says so)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="operations")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="person_operations")
+    operation_item = models.ForeignKey("catalogue.OperationItem", verbose_name=_("操作项目"), on_delete=models.PROTECT,
+                                       related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("从事的操作项目")
+        verbose_name_plural = _("从事的操作项目")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization", "operation_item"], name="unique_person_operation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.organization} · {self.operation_item}"
+
+
+class Invitation(models.Model):
+    """A one-time invitation to activate an account: a 6-digit code and a link token, both stored
+    hashed only. Used once, expires, and is void after a few wrong codes or when a new one is sent."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("短信")
+        EMAIL = "email", _("电子邮件")
+        NONE = "none", _("未发送（无联系方式）")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    channel = models.CharField(_("发送方式"), max_length=8, choices=Channel.choices)
+    code_salt = models.CharField(max_length=32, editable=False)
+    code_hash = models.CharField(max_length=64, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(_("错误次数"), default=0)
+    expires_at = models.DateTimeField(_("有效期至"))
+    used_at = models.DateTimeField(_("激活时间"), null=True, blank=True)
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("激活邀请")
+        verbose_name_plural = _("激活邀请")
+        indexes = [models.Index(fields=["user", "used_at", "voided_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d}"
+
+    def is_open(self, now=None) -> bool:
+        from django.utils import timezone
+
+        return self.used_at is None and self.voided_at is None and self.expires_at > (now or timezone.now())

@@ -24,6 +24,7 @@ class Role(models.TextChoices):
     PRACTICAL_EXAMINER = "practical_examiner", _("实操考评员")
     CERT_OFFICER = "cert_officer", _("发证人员")
     INSTRUCTOR = "instructor", _("培训讲师")
+    SPECIAL_OPERATOR = "special_operator", _("特种作业人员")
 
 
 ROLE_KIND = {
@@ -39,11 +40,15 @@ ROLE_KIND = {
     Role.PRACTICAL_EXAMINER: OrgKind.EXAM_CENTRE,
     Role.CERT_OFFICER: OrgKind.EXAM_CENTRE,
     Role.INSTRUCTOR: OrgKind.TRAINING,
+    Role.SPECIAL_OPERATOR: OrgKind.ENTERPRISE,
 }
 
 ENTERPRISE_MANAGERS = frozenset({Role.PRINCIPAL, Role.SAFETY_MANAGER, Role.ENT_ADMIN})
 BUREAU_ROLES = frozenset({Role.BUREAU_EDITOR, Role.BUREAU_PUBLISHER, Role.BUREAU_ANALYST})
 EXAM_CENTRE_ROLES = frozenset({Role.ITEM_WRITER, Role.PROCTOR, Role.PRACTICAL_EXAMINER, Role.CERT_OFFICER})
-LEARNER_ROLES = frozenset({Role.PRINCIPAL, Role.SAFETY_MANAGER, Role.WORKER})
+LEARNER_ROLES = frozenset({Role.PRINCIPAL, Role.SAFETY_MANAGER, Role.WORKER, Role.SPECIAL_OPERATOR})
 # Roles whose work needs the full ID number of people in their scope (identity checks, issuing).
 FULL_ID_ROLES = frozenset({Role.PROCTOR, Role.CERT_OFFICER, Role.ENT_ADMIN})
+# Roles an enterprise gives its people on the roster (花名册), and who keeps the roster.
+ENTERPRISE_ROLES = frozenset(role for role, kind in ROLE_KIND.items() if kind == OrgKind.ENTERPRISE)
+PEOPLE_MANAGERS = frozenset({Role.ENT_ADMIN, Role.SAFETY_MANAGER})

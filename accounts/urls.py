@@ -30,3 +30,18 @@ auth_urlpatterns = [
     path("reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]
+
+# The enterprise roster (花名册) and account activation (accounts/people_views.py).
+from . import people_views  # noqa: E402
+
+urlpatterns += [
+    path("people/add/", people_views.person_add, name="person_add"),
+    path("people/import/", people_views.import_people, name="people_import"),
+    path("people/import/template.xlsx", people_views.import_template, name="people_import_template"),
+    path("people/<id:pk>/edit/", people_views.person_edit, name="person_edit"),
+    path("people/<id:pk>/end/", people_views.person_end, name="person_end"),
+    path("people/<id:pk>/invite/", people_views.person_invite, name="person_invite"),
+    path("activate/", people_views.activate, name="activate"),
+    path("activate/password/", people_views.activate_password, name="activate_password"),
+    path("activate/<str:token>/", people_views.activate_link, name="activate_link"),
+]

@@ -90,7 +90,14 @@ def my_account(request):
 
 @login_required
 def people(request):
-    """The people the current user may see (enterprise managers: their own people; bureau: region)."""
+    """The people the current user may see (enterprise managers: their own people; bureau: region).
+    Who keeps an enterprise's roster gets the roster page (accounts/people_views.py)."""
+    from .people import managed_enterprise
+
+    if managed_enterprise(request.user, request.GET.get("org")) is not None:
+        from .people_views import roster_list
+
+        return roster_list(request)
     qs = people_visible_to(request.user).exclude(pk=request.user.pk).prefetch_related(
         "memberships__organization"
     ).order_by("real_name", "username")
@@ -101,11 +108,14 @@ def people(request):
 
 @login_required
 def person_detail(request, pk: int):
-    person = people_visible_to(request.user).filter(pk=pk).first()
+    from .people_views import roster_person_context
+
+    context = roster_person_context(request, pk) or {}
+    person = context.get("person") or people_visible_to(request.user).filter(pk=pk).first()
     if person is None:
         raise Http404
-    return render(request, "accounts/person.html", {"person": person,
-                                                    "memberships": person.memberships.select_related("organization")})
+    return render(request, "accounts/person.html", {
+        **context, "person": person, "memberships": person.memberships.select_related("organization")})
 
 
 class _CodeForm(forms.Form):

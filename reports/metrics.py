@@ -227,7 +227,7 @@ register_metric(Metric("people_safety_manager", "安全生产管理人员", "peo
                        lambda s: has_role_in_scope(s, Role.SAFETY_MANAGER), unit="人"))
 register_metric(Metric("people_managers", "主要负责人和安全生产管理人员", "people",
                        lambda s: has_role_in_scope(s, Role.PRINCIPAL, Role.SAFETY_MANAGER), unit="人"))
-register_metric(Metric("people_worker", "从业人员", "people", lambda s: has_role_in_scope(s, Role.WORKER), unit="人"))
+register_metric(Metric("people_worker", "从业人员", "people", lambda s: has_role_in_scope(s, Role.WORKER, Role.SPECIAL_OPERATOR), unit="人"))
 
 
 def monthly(scope: Scope, key: str, date_field: str) -> dict:

@@ -27,7 +27,7 @@ def overdue_q(scope: Scope) -> Q:
 POPULATIONS = [
     ("principal", "主要负责人", (Role.PRINCIPAL,)),
     ("safety_manager", "安全生产管理人员", (Role.SAFETY_MANAGER,)),
-    ("worker", "从业人员", (Role.WORKER,)),
+    ("worker", "从业人员", (Role.WORKER, Role.SPECIAL_OPERATOR)),
 ]
 
 
