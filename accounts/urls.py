@@ -24,3 +24,18 @@ auth_urlpatterns = [
     path("reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]
+
+# Enterprises joining: public sign-up, the applicant's status, the bureau's queue, list, edit, import.
+from . import enterprise_views  # noqa: E402
+
+urlpatterns += [
+    path("join/", enterprise_views.join, name="join"),
+    path("join/status/", enterprise_views.join_status, name="join_status"),
+    path("enterprises/", enterprise_views.enterprise_list, name="enterprises"),
+    path("enterprises/applications/", enterprise_views.application_list, name="enterprise_applications"),
+    path("enterprises/applications/<id:pk>/", enterprise_views.application_detail, name="enterprise_application"),
+    path("enterprises/<id:pk>/edit/", enterprise_views.enterprise_edit, name="enterprise_edit"),
+    path("enterprises/import/", enterprise_views.enterprise_import, name="enterprise_import"),
+    path("enterprises/import/template/", enterprise_views.enterprise_import_template,
+         name="enterprise_import_template"),
+]
