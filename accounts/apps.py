@@ -20,11 +20,10 @@ class AccountsConfig(AppConfig):
         register(NavItem("accounts:people", _("人员"), roles=frozenset(ENTERPRISE_MANAGERS | BUREAU_ROLES), order=80))
         register(NavItem("accounts:me", _("我的账号"), order=99))
 
-        # Enterprises joining: the bureau's queue and register; a reminder at sign-in for applicants.
+        # Enterprises joining: the bureau's queue (its page leads to the register and the import); a reminder at sign-in for applicants.
         from django.contrib.auth.signals import user_logged_in
 
         from .enterprise_views import signed_in_reminder
 
         register(NavItem("accounts:enterprise_applications", _("企业入驻审核"), roles=frozenset(BUREAU_ROLES), order=78))
-        register(NavItem("accounts:enterprises", _("企业"), roles=frozenset(BUREAU_ROLES), order=79))
         user_logged_in.connect(signed_in_reminder, dispatch_uid="accounts.enterprise_join_reminder")

@@ -152,8 +152,8 @@ def test_bureau_of_another_region_cannot_see_or_approve(client, bureau):
     application = apply()
     assert list(selectors.enterprise_applications_waiting(bureau["other"])) == []
     client.force_login(bureau["other"])
-    assert "江门市安全机械有限公司" not in client.get("/accounts/enterprises/applications/").content.decode()
-    url = f"/accounts/enterprises/applications/{application.pk}/"
+    assert "江门市安全机械有限公司" not in client.get("/accounts/enterprise-applications/").content.decode()
+    url = f"/accounts/enterprise-applications/{application.pk}/"
     assert client.get(url).status_code == 404
     assert client.post(url, {"decision": "approve"}).status_code == 404
     with pytest.raises(ValidationError):
@@ -178,7 +178,7 @@ def test_approve_creates_enterprise_and_activates_admin(client, bureau, sms_outb
     applicant = application.applicant
     assert not selectors.has_role(applicant, Role.ENT_ADMIN)
     client.force_login(bureau["reviewer"])
-    url = f"/accounts/enterprises/applications/{application.pk}/"
+    url = f"/accounts/enterprise-applications/{application.pk}/"
     page = client.get(url).content.decode()
     assert "江门市安全机械有限公司" in page and "通过" in page and "13800138000" in page
     assert not Organization.objects.filter(credit_code=CODE).exists()  # looking changes nothing
@@ -204,8 +204,8 @@ def test_approve_creates_enterprise_and_activates_admin(client, bureau, sms_outb
 def test_analyst_sees_queue_but_cannot_decide(client, bureau):
     application = apply()
     client.force_login(bureau["analyst"])
-    assert "江门市安全机械有限公司" in client.get("/accounts/enterprises/applications/").content.decode()
-    url = f"/accounts/enterprises/applications/{application.pk}/"
+    assert "江门市安全机械有限公司" in client.get("/accounts/enterprise-applications/").content.decode()
+    url = f"/accounts/enterprise-applications/{application.pk}/"
     assert 'name="decision"' not in client.get(url).content.decode()
     assert client.post(url, {"decision": "approve"}).status_code == 404
     application.refresh_from_db()
@@ -216,7 +216,7 @@ def test_return_needs_reason_then_applicant_corrects_and_resubmits(client, burea
                                                                    django_capture_on_commit_callbacks):
     application = apply()
     client.force_login(bureau["reviewer"])
-    url = f"/accounts/enterprises/applications/{application.pk}/"
+    url = f"/accounts/enterprise-applications/{application.pk}/"
     response = client.post(url, {"decision": "return", "reason": "  "})
     assert response.status_code == 200 and "退回时必须填写原因" in response.content.decode()
     application.refresh_from_db()
@@ -234,6 +234,7 @@ def test_return_needs_reason_then_applicant_corrects_and_resubmits(client, burea
     client.logout()
     response = client.post("/accounts/login/", {"username": "liming", "password": PASSWORD}, follow=True)
     assert "已被退回" in response.content.decode()
+    assert '<a href="/accounts/join/status/">' in response.content.decode()  # the reminder's link works
     page = client.get("/accounts/join/status/").content.decode()
     assert "企业名称与营业执照不一致" in page and "重新提交" in page
     data = {k: v for k, v in join_post(**{"e-name": "江门市安全机械制造有限公司"}).items() if k.startswith("e-")}
@@ -241,13 +242,23 @@ def test_return_needs_reason_then_applicant_corrects_and_resubmits(client, burea
     application.refresh_from_db()
     assert application.status == EnterpriseApplication.Status.PENDING and application.name == "江门市安全机械制造有限公司"
     assert AuditLog.objects.filter(action="enterprise.resubmit").exists()
-    # someone else cannot resubmit it, and a pending one cannot be resubmitted
+    # a pending one cannot be resubmitted
     with pytest.raises(ValidationError):
         svc.enterprise_application_resubmit(application=application, actor=application.applicant,
                                             data=svc.EnterpriseData.of(application))
 
     org = svc.enterprise_application_approve(application=application, actor=bureau["reviewer"])
     assert org.name == "江门市安全机械制造有限公司"
+
+
+def test_only_the_applicant_resubmits(bureau, make_member):
+    application = apply()
+    svc.enterprise_application_return(application=application, actor=bureau["reviewer"], reason="请补充地址")
+    with pytest.raises(ValidationError, match="只有申请人本人"):
+        svc.enterprise_application_resubmit(application=application, actor=make_member(Role.WORKER),
+                                            data=svc.EnterpriseData.of(application))
+    application.refresh_from_db()
+    assert application.status == EnterpriseApplication.Status.RETURNED
 
 
 def test_approve_is_refused_when_the_code_was_registered_meanwhile(bureau):
@@ -263,12 +274,12 @@ def test_queue_list_query_count_does_not_grow(client, bureau, django_assert_max_
     for n in range(3):
         apply(username=f"applicant{n}", credit_code=make_credit_code("91", "440704", f"MA4UJ{n}AA"), name=f"公司{n}")
     with django_assert_max_num_queries(12) as few:
-        assert client.get("/accounts/enterprises/applications/").status_code == 200
+        assert client.get("/accounts/enterprise-applications/").status_code == 200
     for n in range(3, 15):
         apply(username=f"applicant{n}", credit_code=make_credit_code("91", "440704", f"MA4U{n:02d}AA"), name=f"公司{n}")
     with django_assert_max_num_queries(len(few.captured_queries)):
-        page = client.get("/accounts/enterprises/applications/").content.decode()
-    assert page.count("/accounts/enterprises/applications/") >= 15
+        page = client.get("/accounts/enterprise-applications/").content.decode()
+    assert page.count("/accounts/enterprise-applications/") >= 15
 
 
 def test_enterprise_list_query_count_does_not_grow(client, bureau, django_assert_max_num_queries):
