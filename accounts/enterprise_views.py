@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from core.audit import audit_trail
 
@@ -32,7 +33,7 @@ ACTION_LABELS = {
     "enterprise.apply": _lazy("提交入驻申请"), "enterprise.resubmit": _lazy("修改后重新提交"),
     "enterprise.approve": _lazy("审核通过"), "enterprise.return": _lazy("退回"),
     "enterprise.create": _lazy("创建企业"), "enterprise.import": _lazy("由企业名册导入"),
-    "enterprise.update": _lazy("修改企业信息"),
+    "enterprise.update": _lazy("修改企业信息"), "enterprise.withdraw": _lazy("申请人撤回"),
 }
 FIELD_LABELS = {
     "name": _lazy("企业名称"), "credit_code": _lazy("统一社会信用代码"), "region": _lazy("所在地区"),
@@ -124,6 +125,23 @@ def join_status(request):
     return render(request, "accounts/enterprise/status.html", {"application": application, "form": form})
 
 
+@login_required
+@require_POST
+def join_withdraw(request):
+    """The applicant withdraws their open application (e.g. registered by mistake)."""
+    application = enterprise_application_of(request.user)
+    if application is None:
+        raise Http404
+    try:
+        svc.enterprise_application_withdraw(application=application, actor=request.user, request=request)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("申请已撤回。"))
+    return redirect("accounts:join_status")
+
+
 def signed_in_reminder(sender, request, user, **kwargs) -> None:
     """At sign-in, an applicant whose enterprise is not yet approved is told where it stands."""
     if request is None or not hasattr(request, "_messages") or getattr(request, "anxun_joined", False):
@@ -147,7 +165,8 @@ def signed_in_reminder(sender, request, user, **kwargs) -> None:
 # ------------------------------------------------------------------------------------------------
 
 STATUS_FILTERS = {"pending": EnterpriseApplication.Status.PENDING, "returned": EnterpriseApplication.Status.RETURNED,
-                  "approved": EnterpriseApplication.Status.APPROVED}
+                  "approved": EnterpriseApplication.Status.APPROVED,
+                  "withdrawn": EnterpriseApplication.Status.WITHDRAWN}
 
 
 @login_required
@@ -160,7 +179,8 @@ def application_list(request):
           .select_related("applicant", "region", "industry").prefetch_related("hazard_tags"))
     qs = qs.order_by("submitted_at", "pk") if status == "pending" else qs.order_by("-reviewed_at", "-pk")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    tabs = [(key, label) for key, label in (("pending", _("待审核")), ("returned", _("已退回")), ("approved", _("已通过")))]
+    tabs = [(key, label) for key, label in (("pending", _("待审核")), ("returned", _("已退回")), ("approved", _("已通过")),
+                                                     ("withdrawn", _("已撤回")))]
     return render(request, "accounts/enterprise/applications.html", {
         "page": page, "status": status, "tabs": tabs, "may_review": svc.may_review_anything(request.user)})
 
@@ -272,5 +292,5 @@ def enterprise_import_template(request):
     return response
 
 
-__all__ = ["join", "join_status", "application_list", "application_detail", "enterprise_list", "enterprise_edit",
+__all__ = ["join", "join_status", "join_withdraw", "application_list", "application_detail", "enterprise_list", "enterprise_edit",
            "enterprise_import", "enterprise_import_template", "signed_in_reminder"]

@@ -109,10 +109,12 @@ def _bureau_reviewers(region_code: str) -> QuerySet[User]:
 
 
 def clean_enterprise_data(data: EnterpriseData, *, organization: Organization | None = None,
-                          application: EnterpriseApplication | None = None) -> EnterpriseData:
+                          application: EnterpriseApplication | None = None, by_bureau: bool = False) -> EnterpriseData:
     """Normalise and check the data; ValidationError keyed by field with Chinese messages.
 
-    ``organization`` / ``application``: the record being edited, which may keep its own code."""
+    ``organization`` / ``application``: the record being edited, which may keep its own code.
+    ``by_bureau``: the bureau itself registers or edits the enterprise; only an application still
+    waiting for review stands in its way (a returned one does not hold the code against the bureau)."""
     errors: dict[str, list[str]] = {}
     data.name = " ".join(str(data.name or "").split())
     data.address = " ".join(str(data.address or "").split())
@@ -133,7 +135,7 @@ def clean_enterprise_data(data: EnterpriseData, *, organization: Organization | 
             errors.setdefault("credit_code", []).extend(exc.messages)
         else:
             message = duplicate_credit_code_message(data.credit_code, organization=organization,
-                                                    application=application)
+                                                    application=application, by_bureau=by_bureau)
             if message:
                 errors.setdefault("credit_code", []).append(message)
     if errors:
@@ -141,7 +143,7 @@ def clean_enterprise_data(data: EnterpriseData, *, organization: Organization | 
     return data
 
 
-def duplicate_credit_code_message(code: str, *, organization=None, application=None) -> str:
+def duplicate_credit_code_message(code: str, *, organization=None, application=None, by_bureau: bool = False) -> str:
     """Why this (valid, normalised) code cannot be registered again, or ''."""
     existing = Organization.objects.filter(credit_code=code)
     if organization is not None:
@@ -150,10 +152,13 @@ def duplicate_credit_code_message(code: str, *, organization=None, application=N
     if holder is not None:
         return _("统一社会信用代码 %(code)s 已登记为“%(name)s”，不能重复登记。"
                  "如果您是该企业的员工，请联系该企业的管理员为您开通账号。") % {"code": code, "name": holder.name}
-    open_apps = EnterpriseApplication.objects.filter(credit_code=code, status__in=EnterpriseApplication.OPEN)
+    statuses = [EnterpriseApplication.Status.PENDING] if by_bureau else list(EnterpriseApplication.OPEN)
+    open_apps = EnterpriseApplication.objects.filter(credit_code=code, status__in=statuses)
     if application is not None:
         open_apps = open_apps.exclude(pk=application.pk)
     if open_apps.exists():
+        if by_bureau:
+            return _("统一社会信用代码 %(code)s 有一份待审核的入驻申请，请先在“企业入驻审核”中处理该申请。") % {"code": code}
         return _("统一社会信用代码 %(code)s 已有入驻申请正在办理，不能重复申请。") % {"code": code}
     return ""
 
@@ -299,6 +304,23 @@ def enterprise_application_resubmit(*, application: EnterpriseApplication, actor
     return application
 
 
+@transaction.atomic
+def enterprise_application_withdraw(*, application: EnterpriseApplication, actor: User,
+                                    request=None) -> EnterpriseApplication:
+    """The applicant withdraws a pending or returned application; its credit code is free again."""
+    application = EnterpriseApplication.objects.select_for_update().get(pk=application.pk)
+    if application.applicant_id != actor.pk:
+        raise ValidationError(_("只有申请人本人可以撤回这份申请。"))
+    if not application.is_open:
+        raise ValidationError(_("这份申请已经处理完毕，不能撤回。"))
+    before = application.status
+    application.status = EnterpriseApplication.Status.WITHDRAWN
+    application.save(update_fields=["status"])
+    audit_record(actor=actor, action="enterprise.withdraw", target=application, before={"status": before},
+                 after={"status": application.status}, request=request)
+    return application
+
+
 # ------------------------------------------------------------------------------------------------
 # Review
 # ------------------------------------------------------------------------------------------------
@@ -389,7 +411,7 @@ def enterprise_update(*, organization: Organization, actor: User, data: Enterpri
     if not may_review_region(actor, organization.region_id):
         raise ValidationError(_("这家企业不在您所在监管部门的辖区内，无权修改。"))
     before = EnterpriseData.of(organization).snapshot()
-    data = clean_enterprise_data(data, organization=organization)
+    data = clean_enterprise_data(data, organization=organization, by_bureau=True)
     if not may_review_region(actor, data.region.code):
         raise ValidationError({"region": [_("只能选择您所在监管部门辖区内的地区。")]})
     after = data.snapshot()
@@ -495,7 +517,7 @@ def enterprise_import(*, actor: User, rows: list[dict], dry_run: bool = False, r
             process_tags=_tags(cell_text(row.get("process_tags")), processes, _("设备工艺"), errors),
             address=cell_text(row.get("address")))
         try:
-            data = clean_enterprise_data(data)
+            data = clean_enterprise_data(data, by_bureau=True)
         except ValidationError as exc:
             for key, messages in exc.message_dict.items():
                 if key == "region" and region_text:
@@ -530,6 +552,7 @@ def template_workbook() -> bytes:
 __all__ = [
     "REVIEW_ROLES", "EnterpriseData", "ApplicantData", "clean_enterprise_data", "clean_applicant",
     "duplicate_credit_code_message", "join_allowed", "enterprise_apply", "enterprise_application_resubmit",
+    "enterprise_application_withdraw",
     "enterprise_application_approve", "enterprise_application_return", "enterprise_update",
     "enterprise_import", "template_workbook", "review_prefixes", "may_review_region", "may_review_anything",
 ]

@@ -231,6 +231,7 @@ class EnterpriseApplication(models.Model):
         PENDING = "pending", _("待审核")
         RETURNED = "returned", _("已退回")
         APPROVED = "approved", _("已通过")
+        WITHDRAWN = "withdrawn", _("已撤回")
 
     OPEN = (Status.PENDING, Status.RETURNED)
 

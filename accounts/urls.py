@@ -31,6 +31,7 @@ from . import enterprise_views  # noqa: E402
 urlpatterns += [
     path("join/", enterprise_views.join, name="join"),
     path("join/status/", enterprise_views.join_status, name="join_status"),
+    path("join/withdraw/", enterprise_views.join_withdraw, name="join_withdraw"),
     path("enterprises/", enterprise_views.enterprise_list, name="enterprises"),
     path("enterprise-applications/", enterprise_views.application_list, name="enterprise_applications"),
     path("enterprise-applications/<id:pk>/", enterprise_views.application_detail, name="enterprise_application"),

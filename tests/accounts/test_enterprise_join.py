@@ -411,3 +411,35 @@ def test_edit_refuses_other_region_duplicate_code_and_moving_out(client, bureau)
     org.refresh_from_db()
     assert org.region_id == "440704"
     assert not AuditLog.objects.filter(action="enterprise.update").exists()
+
+
+def test_applicant_withdraws_and_the_code_is_free_again(client, make_member):
+    application = apply()
+    client.force_login(make_member(Role.WORKER))
+    assert client.post("/accounts/join/withdraw/").status_code == 404  # no application of their own
+    client.force_login(application.applicant)
+    assert "撤回申请" in client.get("/accounts/join/status/").content.decode()
+    assert client.post("/accounts/join/withdraw/").status_code == 302
+    application.refresh_from_db()
+    assert application.status == EnterpriseApplication.Status.WITHDRAWN
+    assert AuditLog.objects.filter(action="enterprise.withdraw").exists()
+    with pytest.raises(ValidationError):
+        svc.enterprise_application_withdraw(application=application, actor=application.applicant)
+    # the same code can be registered again, by the same person here
+    data = {k: v for k, v in join_post().items() if k.startswith("e-")}
+    assert client.post("/accounts/join/", data).status_code == 302
+    assert EnterpriseApplication.objects.filter(credit_code=CODE, status="pending").count() == 1
+
+
+def test_bureau_import_waits_for_a_pending_application_but_not_for_a_returned_one(bureau):
+    application = apply()
+    row = {"_row": 2, "name": "名册中的公司", "credit_code": CODE, "region": "440704"}
+    report = svc.enterprise_import(actor=bureau["reviewer"], rows=[row])
+    assert not report.ok and "待审核的入驻申请" in " ".join(report.rows[0]["messages"])
+    svc.enterprise_application_return(application=application, actor=bureau["reviewer"], reason="资料不全")
+    report = svc.enterprise_import(actor=bureau["reviewer"], rows=[row])
+    assert report.ok and Organization.objects.get(credit_code=CODE).name == "名册中的公司"
+    # the returned applicant can no longer take the code
+    with pytest.raises(ValidationError, match="已登记为“名册中的公司”"):
+        svc.enterprise_application_resubmit(application=application, actor=application.applicant,
+                                            data=svc.EnterpriseData.of(application))
