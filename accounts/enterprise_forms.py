@@ -33,7 +33,8 @@ class EnterpriseForm(forms.Form):
     address = forms.CharField(label=_("地址"), max_length=255, required=False,
                               widget=forms.TextInput(attrs={"autocomplete": "street-address"}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, organization=None, application=None, by_bureau: bool = False, **kwargs):
+        self.context = {"organization": organization, "application": application, "by_bureau": by_bureau}
         super().__init__(*args, **kwargs)
         for f in self.fields.values():
             f.error_messages["required"] = _("此项为必填项。")
@@ -46,6 +47,22 @@ class EnterpriseForm(forms.Form):
             if members:
                 groups.append((label, members))
         self.fields["process_tags"].choices = groups
+
+    def clean(self):
+        """The service's own checks (credit code check character, duplicates), shown with the rest."""
+        cleaned = super().clean()
+        if all(k in cleaned for k in ("name", "credit_code", "region")):
+            from django.core.exceptions import ValidationError
+
+            from .enterprises import clean_enterprise_data
+
+            try:
+                clean_enterprise_data(self.to_data(), **self.context)
+            except ValidationError as exc:
+                for key, messages in exc.message_dict.items():
+                    for message in messages:
+                        self.add_error(key if key in self.fields else None, message)
+        return cleaned
 
     def to_data(self) -> EnterpriseData:
         d = self.cleaned_data

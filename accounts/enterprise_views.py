@@ -85,7 +85,7 @@ def join(request):
     if request.method == "POST":
         if not svc.join_allowed(request):
             throttled = True
-        elif enterprise_form.is_valid() and (person_form is None or person_form.is_valid()):
+        elif all([f.is_valid() for f in (enterprise_form, person_form) if f is not None]):  # both checked
             try:
                 application = svc.enterprise_apply(
                     data=enterprise_form.to_data(), applicant=user if user.is_authenticated else None,
@@ -112,7 +112,8 @@ def join_status(request):
         return redirect("accounts:join")
     form = None
     if application.status == EnterpriseApplication.Status.RETURNED:
-        form = EnterpriseForm(request.POST or None, prefix="e", initial=EnterpriseForm.initial_of(application))
+        form = EnterpriseForm(request.POST or None, prefix="e", initial=EnterpriseForm.initial_of(application),
+                              application=application)
         if request.method == "POST" and form.is_valid():
             try:
                 svc.enterprise_application_resubmit(application=application, actor=request.user,
@@ -249,7 +250,8 @@ def enterprise_edit(request, pk: int):
     organization = enterprises_visible_to(request.user).filter(pk=pk).select_related("region", "industry").first()
     if organization is None or not svc.may_review_region(request.user, organization.region_id):
         raise Http404
-    form = EnterpriseForm(request.POST or None, prefix="e", initial=EnterpriseForm.initial_of(organization))
+    form = EnterpriseForm(request.POST or None, prefix="e", initial=EnterpriseForm.initial_of(organization),
+                          organization=organization, by_bureau=True)
     if request.method == "POST" and form.is_valid():
         try:
             svc.enterprise_update(organization=organization, actor=request.user, data=form.to_data(), request=request)

@@ -116,9 +116,13 @@ def test_bad_check_character_is_refused(client):
 
 def test_account_fields_are_checked_and_nothing_is_written(client, make_member):
     make_member(Role.WORKER, username="liming")
-    response = client.post("/accounts/join/", join_post(**{"p-phone": "12345", "p-password2": "other"}))
+    wrong = CODE[:17] + ("0" if CODE[17] != "0" else "1")
+    response = client.post("/accounts/join/", join_post(**{"p-phone": "12345", "p-password2": "other",
+                                                          "e-credit_code": wrong}))
     page = response.content.decode()
+    # every problem of both parts is shown at once
     assert "用户名“liming”已被使用" in page and "请输入11位手机号码" in page and "两次输入的密码不一致" in page
+    assert "统一社会信用代码校验位错误" in page
     assert not EnterpriseApplication.objects.exists()
 
 
