@@ -22,3 +22,11 @@ class AccountsConfig(AppConfig):
         from .identity import REVIEWER_ROLES
 
         register(NavItem("accounts:identity_queue", _("身份核验"), roles=frozenset(REVIEWER_ROLES), order=85))
+
+        # Enterprises joining: the bureau's queue (its page leads to the register and the import); a reminder at sign-in for applicants.
+        from django.contrib.auth.signals import user_logged_in
+
+        from .enterprise_views import signed_in_reminder
+
+        register(NavItem("accounts:enterprise_applications", _("企业入驻审核"), roles=frozenset(BUREAU_ROLES), order=78))
+        user_logged_in.connect(signed_in_reminder, dispatch_uid="accounts.enterprise_join_reminder")

@@ -356,3 +356,54 @@ class Invitation(models.Model):
         from django.utils import timezone
 
         return self.used_at is None and self.voided_at is None and self.expires_at > (now or timezone.now())
+class EnterpriseApplication(models.Model):
+    """An enterprise's self-registration (企业入驻申请), waiting for the bureau of its region.
+
+    The enterprise itself (``Organization``) is created only when the bureau approves, so a pending
+    or returned application never appears in lists, reports or warning pushes. The applicant's
+    account exists from the start; their enterprise-admin membership is granted on approval."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        RETURNED = "returned", _("已退回")
+        APPROVED = "approved", _("已通过")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    OPEN = (Status.PENDING, Status.RETURNED)
+
+    applicant = models.ForeignKey(User, verbose_name=_("申请人"), on_delete=models.CASCADE,
+                                  related_name="enterprise_applications")
+    name = models.CharField(_("企业名称"), max_length=128)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, validators=[validate_credit_code])
+    region = models.ForeignKey(Region, verbose_name=_("所在地区"), on_delete=models.PROTECT, related_name="+")
+    industry = models.ForeignKey(Industry, verbose_name=_("行业"), null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    hazard_tags = models.ManyToManyField(HazardTag, verbose_name=_("风险特征"), blank=True, related_name="+")
+    process_tags = models.ManyToManyField(ProcessTag, verbose_name=_("设备/工艺"), blank=True, related_name="+")
+    address = models.CharField(_("地址"), max_length=255, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    return_reason = models.TextField(_("退回原因"), blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"))
+    reviewed_by = models.ForeignKey(User, verbose_name=_("审核人"), null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    organization = models.ForeignKey(Organization, verbose_name=_("企业"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        verbose_name = _("企业入驻申请")
+        verbose_name_plural = _("企业入驻申请")
+        constraints = [
+            models.UniqueConstraint(fields=["credit_code"], condition=models.Q(status__in=["pending", "returned"]),
+                                    name="unique_open_enterprise_application"),
+        ]
+        indexes = [models.Index(fields=["status", "region"])]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_status_display()}）"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN

@@ -166,6 +166,8 @@ def verified_portrait_file(person):
     if not person.identity_verified or not person.photo:
         return None
     return person.photo
+
+
 def identity_reviews_waiting(user) -> int:
     """How many identity submissions wait for this user's review (accounts/identity.py); 0 for non-reviewers."""
     from .identity import identity_reviews_waiting as waiting
@@ -174,3 +176,41 @@ def identity_reviews_waiting(user) -> int:
 
 
 __all__ += ["identity_reviews_waiting"]
+# --- enterprises joining (accounts/enterprises.py holds the writes) ------------------------------
+
+
+def enterprise_applications_visible_to(user):
+    """Enterprise applications (企业入驻申请) of the regions this bureau user oversees; all for the superuser."""
+    from .models import EnterpriseApplication
+
+    qs = EnterpriseApplication.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    prefixes = region_prefixes(user)
+    if not prefixes:
+        return qs.none()
+    return qs.filter(_region_q(prefixes))
+
+
+def enterprise_applications_waiting(user):
+    """Applications waiting for this bureau user's region to approve or return them, oldest first.
+    ``.count()`` for the home page's "enterprises waiting for approval"."""
+    from .models import EnterpriseApplication
+
+    return enterprise_applications_visible_to(user).filter(
+        status=EnterpriseApplication.Status.PENDING).order_by("submitted_at", "pk")
+
+
+def enterprise_application_of(user):
+    """The applicant's own latest application (pending, returned or approved), or None."""
+    from .models import EnterpriseApplication
+
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (EnterpriseApplication.objects.filter(applicant=user).select_related("region", "industry")
+            .order_by("-submitted_at", "-pk").first())
+
+
+__all__ += ["enterprise_applications_visible_to", "enterprise_applications_waiting", "enterprise_application_of"]

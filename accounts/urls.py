@@ -45,3 +45,19 @@ urlpatterns += [
     path("activate/password/", people_views.activate_password, name="activate_password"),
     path("activate/<str:token>/", people_views.activate_link, name="activate_link"),
 ]
+
+# Enterprises joining: public sign-up, the applicant's status, the bureau's queue, list, edit, import.
+from . import enterprise_views  # noqa: E402
+
+urlpatterns += [
+    path("join/", enterprise_views.join, name="join"),
+    path("join/status/", enterprise_views.join_status, name="join_status"),
+    path("join/withdraw/", enterprise_views.join_withdraw, name="join_withdraw"),
+    path("enterprises/", enterprise_views.enterprise_list, name="enterprises"),
+    path("enterprise-applications/", enterprise_views.application_list, name="enterprise_applications"),
+    path("enterprise-applications/<id:pk>/", enterprise_views.application_detail, name="enterprise_application"),
+    path("enterprises/<id:pk>/edit/", enterprise_views.enterprise_edit, name="enterprise_edit"),
+    path("enterprises/import/", enterprise_views.enterprise_import, name="enterprise_import"),
+    path("enterprises/import/template/", enterprise_views.enterprise_import_template,
+         name="enterprise_import_template"),
+]

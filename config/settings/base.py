@@ -247,6 +247,8 @@ OTP_TOTP_ISSUER = "安训 Anxun"
 # Password reset requests per hour: per entered e-mail address and per client address.
 ANXUN_PASSWORD_RESET_PER_ACCOUNT = env.int("ANXUN_PASSWORD_RESET_PER_ACCOUNT", default=3)
 ANXUN_PASSWORD_RESET_PER_ADDRESS = env.int("ANXUN_PASSWORD_RESET_PER_ADDRESS", default=10)
+# Enterprise sign-up (/accounts/join/) submissions per hour per client address.
+ANXUN_ENTERPRISE_JOIN_PER_ADDRESS = env.int("ANXUN_ENTERPRISE_JOIN_PER_ADDRESS", default=10)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
