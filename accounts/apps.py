@@ -19,6 +19,12 @@ class AccountsConfig(AppConfig):
         register(NavItem("home", _("首页"), order=0, public=True))
         register(NavItem("accounts:people", _("人员"), roles=frozenset(ENTERPRISE_MANAGERS | BUREAU_ROLES), order=80))
         register(NavItem("accounts:me", _("我的账号"), order=99))
+
+        from core import todo as _todo
+
+        from . import todo
+
+        _todo.register(todo.tasks)
         from .identity import REVIEWER_ROLES
 
         register(NavItem("accounts:identity_queue", _("身份核验"), roles=frozenset(REVIEWER_ROLES), order=85))

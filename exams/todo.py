@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from core.todo import Task
 
 from .models import Attempt
-from .selectors import is_exam_staff, marking_queue, my_registrations
+from .selectors import applications_waiting, is_exam_staff, marking_queue, my_applications, my_registrations
 
 
 def tasks(user):
@@ -24,7 +24,15 @@ def tasks(user):
         yield Task(title=_("参加考试：%(s)s") % {"s": session.name}, url=reverse("exams:my_exams"),
                    detail=_("考试进行中，请尽快开始") if is_open else _("开考时间 %(t)s") % {"t": when},
                    due=timezone.localtime(session.starts_at).date(), urgent=is_open, order=10)
+    for application in my_applications(user).filter(status="returned")[:3]:
+        yield Task(title=_("考试报名被退回：%(s)s") % {"s": application.session.name if application.session_id else ""},
+                   detail=(application.reason or "")[:80], url=reverse("exams:application", args=[application.pk]),
+                   urgent=True, order=11)
     if is_exam_staff(user):
+        applications = applications_waiting(user).count()
+        if applications:
+            yield Task(title=_("待审核的考试报名"), count=applications, url=reverse("exams:manage_applications"),
+                       order=35)
         waiting = marking_queue(user).count()
         if waiting:
             yield Task(title=_("待阅卷的主观题"), count=waiting, url=reverse("exams:manage_marking"), order=40)

@@ -447,3 +447,17 @@ def test_bureau_import_waits_for_a_pending_application_but_not_for_a_returned_on
     with pytest.raises(ValidationError, match="已登记为“名册中的公司”"):
         svc.enterprise_application_resubmit(application=application, actor=application.applicant,
                                             data=svc.EnterpriseData.of(application))
+
+
+def test_home_tasks_for_the_bureau_and_the_returned_applicant(bureau, client):
+    from core.todo import tasks_for
+
+    application = apply()
+    task = next(t for t in tasks_for(bureau["reviewer"]) if "企业入驻申请" in t.title)
+    assert task.count == selectors.enterprise_applications_waiting(bureau["reviewer"]).count() == 1
+    assert not [t for t in tasks_for(bureau["other"]) if "企业入驻申请" in t.title]
+    svc.enterprise_application_return(application=application, actor=bureau["reviewer"], reason="营业执照地址不一致")
+    mine = [t for t in tasks_for(application.applicant) if "退回" in t.title]
+    assert len(mine) == 1 and mine[0].urgent and "营业执照地址不一致" in mine[0].detail
+    client.force_login(application.applicant)
+    assert "企业入驻申请被退回" in client.get("/").content.decode()
