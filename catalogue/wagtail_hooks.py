@@ -11,7 +11,14 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .models import CertificateKind, OperationCategory, OperationItem, RuleVersion, StudyHourRequirement
+from .models import (
+    CertificateKind,
+    OperationCategory,
+    OperationItem,
+    PracticalSubject,
+    RuleVersion,
+    StudyHourRequirement,
+)
 
 
 class RuleVersionViewSet(SnippetViewSet):
@@ -59,6 +66,16 @@ class KindViewSet(SnippetViewSet):
         "requires_operation_item")]
 
 
+class PracticalSubjectViewSet(SnippetViewSet):
+    model = PracticalSubject
+    icon = "tasks"
+    menu_label = _("实操考试科目")
+    list_display = ["name", "code", "operation_item", "points", "pass_mark"]
+    list_filter = ["operation_item__category__rule_version", "code"]
+    search_fields = ["name", "operation_item__name"]
+    panels = [FieldPanel(f) for f in ("operation_item", "code", "name", "points", "pass_mark", "veto_items", "order")]
+
+
 class RequirementViewSet(SnippetViewSet):
     model = StudyHourRequirement
     icon = "time"
@@ -68,7 +85,7 @@ class RequirementViewSet(SnippetViewSet):
 
 
 class CatalogueGroup(SnippetViewSetGroup):
-    items = (RuleVersionViewSet, CategoryViewSet, ItemViewSet, KindViewSet, RequirementViewSet)
+    items = (RuleVersionViewSet, CategoryViewSet, ItemViewSet, PracticalSubjectViewSet, KindViewSet, RequirementViewSet)
     menu_icon = "list-ol"
     menu_label = _("特种作业目录")
     menu_name = "catalogue"
