@@ -259,11 +259,11 @@ def standing_certificates(*, holder_ids, kind, operation_item, on: dt.date | Non
 def duplicate_message(certificate: Certificate) -> str:
     """Why a second certificate is refused, and the way that exists instead."""
     label = certificate.operation_item.name if certificate.operation_item_id else certificate.kind.name
-    values = {"op": label, "n": certificate.number,
+    values = {"name": certificate.holder_name, "op": label, "n": certificate.number,
               "d": certificate.valid_until.isoformat()}
     if certificate.state == Certificate.State.SUSPENDED:
-        return _("已持有%(op)s证书（编号 %(n)s），目前处于暂扣状态，不能另发新证；暂扣事由消除后由发证单位恢复该证书。") % values
-    return _("已持有有效的%(op)s证书（编号 %(n)s，有效期至 %(d)s），不能重复发证；"
+        return _("%(name)s已持有%(op)s证书（编号 %(n)s），目前处于暂扣状态，不能另发新证；暂扣事由消除后由发证单位恢复该证书。") % values
+    return _("%(name)s已持有有效的%(op)s证书（编号 %(n)s，有效期至 %(d)s），不能重复发证；"
              "证书需要复审或到期延期换证的，请在该证书页面申请复审（延期换证）。") % values
 
 

@@ -125,12 +125,12 @@ def certificate_issue(
         errors["valid_until"] = _("有效期结束日期须晚于开始日期。")
     if errors:
         raise ValidationError(errors)
-    if source == Certificate.Source.ISSUED:
+    if source == Certificate.Source.ISSUED and valid_until >= timezone.localdate():
         # no duplicate certificates: one standing certificate per person and operation
         User.objects.select_for_update().filter(pk=holder.pk).first()
         held = standing_certificates(holder_ids=[holder.pk], kind=kind, operation_item=operation_item).first()
         if held is not None:
-            raise ValidationError({"holder": f"{holder.display_name}{duplicate_message(held)}"})
+            raise ValidationError({"holder": duplicate_message(held)})
     if issued_by_org is None and officer is not None:
         orgs = officer_org_ids(officer)
         issued_by_org = Organization.objects.filter(pk__in=orgs).order_by("pk").first() if orgs else None

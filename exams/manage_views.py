@@ -311,7 +311,7 @@ def session_detail(request, pk: int):
         else:
             messages.success(request, _("已为 %(n)s 报名。") % {"n": registration.candidate.display_name})
             for warning in eligibility.warnings(session=session, candidate=registration.candidate):
-                messages.warning(request, f"{registration.candidate.display_name}{warning}")
+                messages.warning(request, warning)
             return redirect("exams:manage_session", pk=session.pk)
     regs = list(session.registrations.select_related("candidate", "practical_result", "session__certificate_kind")
                 .prefetch_related("attempts").order_by("seat"))

@@ -260,8 +260,6 @@ class ExamVenue(models.Model):
                               related_name="exam_venues")
     name = models.CharField(_("场地名称"), max_length=128)
     address = models.CharField(_("地址"), max_length=255, blank=True)
-    real_equipment = models.BooleanField(_("配备实际操作设备"), default=False,
-                                         help_text=_("实操考试须用实际设备的操作项目，须在配备实际设备的场地考试。"))
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -23,7 +23,6 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=128, verbose_name='场地名称')),
                 ('address', models.CharField(blank=True, max_length=255, verbose_name='地址')),
-                ('real_equipment', models.BooleanField(default=False, help_text='实操考试须用实际设备的操作项目，须在配备实际设备的场地考试。', verbose_name='配备实际操作设备')),
                 ('is_active', models.BooleanField(default=True, verbose_name='启用')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
