@@ -297,3 +297,19 @@ def test_exam_centre_pages_show_no_english(client, registration, examiner, secon
         assert not english_words(page), (name, english_words(page))
     page = client.get(reverse("exams:manage_session", kwargs={"pk": registration.session_id})).content.decode()
     assert "待确认" in page
+
+
+def test_subjects_are_catalogue_data_copied_with_a_new_version(lv_item, client, django_user_model):
+    import io
+
+    from django.core.management import call_command
+
+    make_sheet(lv_item)
+    call_command("catalogue_new_version", "2026", "--from", "2010", "--effective", "2026-06-01", stdout=io.StringIO())
+    copied = list(PracticalSubject.objects.filter(operation_item__category__rule_version__code="2026",
+                                                  operation_item__code="elec-lv").order_by("order"))
+    assert [s.code for s in copied] == ["K1", "K2", "K3", "K4"]
+    assert copied[1].veto_list == ["带电作业未采取安全措施", "造成人身伤害"] and copied[1].points == Decimal(40)
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.test", "pw-Anxun-2026"))
+    page = client.get("/admin/snippets/catalogue/practicalsubject/")
+    assert page.status_code == 200 and "K2 安全操作技术" in page.content.decode()
