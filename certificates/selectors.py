@@ -276,3 +276,23 @@ def registration_warnings(session, candidates) -> dict[int, list[str]]:
         if certificate.holder_id not in found:
             found[certificate.holder_id] = [duplicate_message(certificate)]
     return found
+
+
+def duplicates_for_registrations(registrations) -> dict[int, str]:
+    """For the issue list: {registration id: why issuing would be refused} for candidates who already
+    hold a standing certificate for the session's operation. One query per certificate kind and
+    operation item among the rows."""
+    groups: dict[tuple, list] = {}
+    for r in registrations:
+        groups.setdefault((r.session.certificate_kind_id, r.session.operation_item_id), []).append(r)
+    found: dict[int, str] = {}
+    for rows in groups.values():
+        session = rows[0].session
+        held = {}
+        for certificate in standing_certificates(holder_ids={r.candidate_id for r in rows},
+                                                 kind=session.certificate_kind, operation_item=session.operation_item):
+            held.setdefault(certificate.holder_id, certificate)
+        for r in rows:
+            if r.candidate_id in held:
+                found[r.pk] = duplicate_message(held[r.candidate_id])
+    return found

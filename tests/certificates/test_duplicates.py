@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import Role
-from certificates.models import Certificate
+from certificates.models import Certificate, CertificateBatch
 from certificates.services import certificate_issue, certificate_issue_from_registration, certificate_revoke
 from exams import eligibility
 from exams import services as exam_services
@@ -102,7 +102,7 @@ def test_an_unconfirmed_practical_result_leads_to_no_certificate(session, holder
 
 
 def test_registration_warns_and_issuing_from_the_exam_refuses(session, holder, examiner, second_examiner, lv_item,
-                                                             client):
+                                                             client, django_capture_on_commit_callbacks):
     held = _issue(examiner, holder, valid_from=timezone.localdate() - relativedelta(months=5))
     client.force_login(examiner)
     r = client.post(reverse("exams:manage_session", kwargs={"pk": session.pk}), {"who": holder.username}, follow=True)
@@ -115,6 +115,14 @@ def test_registration_warns_and_issuing_from_the_exam_refuses(session, holder, e
     with pytest.raises(ValidationError) as exc:
         certificate_issue_from_registration(officer=examiner, registration=registration)
     assert held.number in " ".join(exc.value.messages)
+    client.force_login(examiner)
+    listed = client.get(reverse("certificates:issue")).content.decode()
+    assert holder.display_name in listed and held.number in listed  # listed, with the reason it will be refused
+    # the batch reports the refusal in words
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("certificates:issue_batch"), {"ids": [registration.pk]})
+    batch = CertificateBatch.objects.get()
+    assert batch.failed == 1 and "不能重复发证" in batch.errors[0]["error"] and "{" not in batch.errors[0]["error"]
     assert Certificate.objects.filter(holder=holder).count() == 1
 
 
