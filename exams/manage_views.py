@@ -468,14 +468,13 @@ def practical_entry(request, pk: int):
     if request.method == "POST":
         scores, equipment, vetoes = _practical_post(request.POST, tasks, subjects)
         try:
-            services.practical_result_record(
+            result = services.practical_result_record(
                 examiner=request.user, registration=reg, scores=scores, equipment=equipment, vetoes=vetoes,
                 notes=request.POST.get("notes", ""), reason=request.POST.get("reason", ""))
         except (ValidationError, PermissionDenied) as exc:
             errors = _errors(exc) if isinstance(exc, ValidationError) else [str(exc)]
         else:
-            reg.practical_result.refresh_from_db()
-            if reg.practical_result.is_confirmed:
+            if result.is_confirmed:
                 messages.success(request, _("两位考评员录入的成绩一致，实操成绩已确认。"))
             else:
                 messages.success(request, _("实操成绩已登记，待另一位考评员确认。"))
