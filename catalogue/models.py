@@ -152,6 +152,55 @@ class CertificateKind(models.Model):
         ensure_version_editable(self.rule_version if self.rule_version_id else None)
 
 
+class PracticalSubject(models.Model):
+    """One of the four subjects of an operation item's practical exam (national practical-exam
+    standards): K1 安全用具使用, K2 安全操作技术, K3 作业现场安全隐患排除, K4 作业现场应急处置 — with its
+    points, an optional pass mark of its own and its veto items (否决项: an unsafe act that fails the
+    practical exam whatever the points). The exams app hangs its tasks off a subject."""
+
+    class Code(models.TextChoices):
+        K1 = "K1", _("K1 安全用具使用")
+        K2 = "K2", _("K2 安全操作技术")
+        K3 = "K3", _("K3 作业现场安全隐患排除")
+        K4 = "K4", _("K4 作业现场应急处置")
+
+    operation_item = models.ForeignKey(OperationItem, verbose_name=_("操作项目"), on_delete=models.PROTECT,
+                                       related_name="practical_subjects")
+    code = models.CharField(_("科目"), max_length=2, choices=Code.choices)
+    name = models.CharField(_("科目名称"), max_length=64)
+    points = models.DecimalField(_("分值"), max_digits=5, decimal_places=1, validators=[MinValueValidator(0)])
+    pass_mark = models.DecimalField(
+        _("科目合格分"), max_digits=5, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)],
+        help_text=_("留空时本科目不单独设合格分，只计入总分。待核实：按实际考试标准调整。"))
+    veto_items = models.TextField(
+        _("否决项"), blank=True,
+        help_text=_("每行一项。考试中出现任何一项，实操考试即不合格，不论得分多少。"))
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        db_table = "catalogue_practicalsubject"
+        ordering = ["operation_item", "order", "code"]
+        verbose_name = _("实操考试科目")
+        verbose_name_plural = _("实操考试科目")
+        constraints = [
+            models.UniqueConstraint(fields=["operation_item", "code"], name="catalogue_practical_subject_once"),
+            models.CheckConstraint(condition=Q(pass_mark__isnull=True) | Q(pass_mark__lte=models.F("points")),
+                                   name="catalogue_practical_subject_pass_mark"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation_item.name} · {self.name}"
+
+    @property
+    def veto_list(self) -> list[str]:
+        return [line.strip() for line in (self.veto_items or "").splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        ensure_version_editable(self.operation_item.category.rule_version if self.operation_item_id else None)
+        if self.pass_mark is not None and self.points is not None and self.pass_mark > self.points:
+            raise ValidationError({"pass_mark": _("科目合格分不能高于科目分值。")})
+
+
 class Population(models.TextChoices):
     MANAGER = "manager", _("主要负责人和安全生产管理人员")
     NEW_WORKER = "new_worker", _("新上岗从业人员")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 
-from .models import ExamEntryRule, OperationCategory, OperationItem, RetirementAgeRule, RuleVersion
+from .models import ExamEntryRule, OperationCategory, OperationItem, PracticalSubject, RetirementAgeRule, RuleVersion
 
 
 @transaction.atomic
@@ -33,10 +33,17 @@ def catalogue_copy_version(*, actor, source: RuleVersion, code: str, name: str, 
         new_category = OperationCategory.objects.create(
             rule_version=version, code=category.code, name=category.name, order=category.order)
         categories[category.pk] = new_category
-        OperationItem.objects.bulk_create([
+        items = list(category.items.all())
+        copies = OperationItem.objects.bulk_create([
             OperationItem(category=new_category, code=i.code, name=i.name, order=i.order,
                           real_equipment_required=i.real_equipment_required, is_active=i.is_active)
-            for i in category.items.all()
+            for i in items
+        ])
+        copy_of = {old.pk: new for old, new in zip(items, copies, strict=True)}
+        PracticalSubject.objects.bulk_create([
+            PracticalSubject(operation_item=copy_of[s.operation_item_id], code=s.code, name=s.name, points=s.points,
+                             pass_mark=s.pass_mark, veto_items=s.veto_items, order=s.order)
+            for s in PracticalSubject.objects.filter(operation_item__in=items)
         ])
     for kind in source.certificate_kinds.all():
         kind.pk = None

@@ -16,6 +16,7 @@ from .models import (
     ExamEntryRule,
     OperationCategory,
     OperationItem,
+    PracticalSubject,
     RetirementAgeRule,
     RuleVersion,
     StudyHourRequirement,
@@ -68,6 +69,16 @@ class KindViewSet(SnippetViewSet):
         "requires_operation_item")]
 
 
+class PracticalSubjectViewSet(SnippetViewSet):
+    model = PracticalSubject
+    icon = "tasks"
+    menu_label = _("实操考试科目")
+    list_display = ["name", "code", "operation_item", "points", "pass_mark"]
+    list_filter = ["operation_item__category__rule_version", "code"]
+    search_fields = ["name", "operation_item__name"]
+    panels = [FieldPanel(f) for f in ("operation_item", "code", "name", "points", "pass_mark", "veto_items", "order")]
+
+
 class RequirementViewSet(SnippetViewSet):
     model = StudyHourRequirement
     icon = "time"
@@ -112,8 +123,8 @@ class RetirementViewSet(SnippetViewSet):
 
 
 class CatalogueGroup(SnippetViewSetGroup):
-    items = (RuleVersionViewSet, CategoryViewSet, ItemViewSet, KindViewSet, RequirementViewSet, EntryRuleViewSet,
-             RetirementViewSet, StudyRuleViewSet)
+    items = (RuleVersionViewSet, CategoryViewSet, ItemViewSet, PracticalSubjectViewSet, KindViewSet, RequirementViewSet,
+             EntryRuleViewSet, RetirementViewSet, StudyRuleViewSet)
     menu_icon = "list-ol"
     menu_label = _("特种作业目录")
     menu_name = "catalogue"

@@ -36,3 +36,7 @@ class CertificatesConfig(AppConfig):
         post_delete.connect(selectors.on_certificate_changed, sender=Certificate, dispatch_uid="cert-card-delete")
         for model in (CertificateKind, OperationItem, OperationCategory):
             post_save.connect(selectors.on_catalogue_changed, sender=model, dispatch_uid=f"cert-card-{model.__name__}")
+
+        from exams import eligibility
+
+        eligibility.register_warning("valid_certificate", selectors.registration_warnings)

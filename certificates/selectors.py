@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import pii
 from accounts.roles import BUREAU_ROLES, ENTERPRISE_MANAGERS, Role
@@ -267,4 +268,71 @@ def suspension_problems(session, candidate) -> list[str]:
             found.append(_("%(what)s证书（%(number)s）于 %(on)s 被撤销，%(until)s 前不能再次申请")
                          % {"what": what, "number": cert.number, "on": revoked_on.isoformat(),
                             "until": until.isoformat()})
+# --------------------------------------------------------------------------------------------
+# No duplicate certificates: what a person already holds for the same operation
+# --------------------------------------------------------------------------------------------
+
+
+def _same_operation_q(kind, operation_item) -> Q:
+    """Certificates for the same operation as ``kind`` + ``operation_item``, in any rule version: the
+    operation item by its category and item codes (a new version copies them), or, for kinds without
+    an operation item (management certificates), the kind by its code."""
+    if operation_item is not None:
+        return Q(kind__family=kind.family, operation_item__code=operation_item.code,
+                 operation_item__category__code=operation_item.category.code)
+    return Q(kind__code=kind.code, operation_item__isnull=True)
+
+
+def standing_certificates(*, holder_ids, kind, operation_item, on: dt.date | None = None) -> QuerySet[Certificate]:
+    """Certificates of these people for the same operation that still stand on day ``on``: valid or
+    in the review window, or suspended (a new certificate would get round the suspension). Expired,
+    revoked and review-overdue certificates (void under the rules: a new exam is needed) do not."""
+    on = on or timezone.localdate()
+    live = Q(state=Certificate.State.ACTIVE) & (Q(next_review_due__isnull=True) | Q(next_review_due__gte=on))
+    return (Certificate.objects.filter(holder_id__in=list(holder_ids), valid_until__gte=on)
+            .filter(_same_operation_q(kind, operation_item))
+            .filter(live | Q(state=Certificate.State.SUSPENDED))
+            .select_related("kind", "operation_item")
+            .order_by("holder_id", "-valid_from"))
+
+
+def duplicate_message(certificate: Certificate) -> str:
+    """Why a second certificate is refused, and the way that exists instead."""
+    label = certificate.operation_item.name if certificate.operation_item_id else certificate.kind.name
+    values = {"name": certificate.holder_name, "op": label, "n": certificate.number,
+              "d": certificate.valid_until.isoformat()}
+    if certificate.state == Certificate.State.SUSPENDED:
+        return _("%(name)s已持有%(op)s证书（编号 %(n)s），目前处于暂扣状态，不能另发新证；暂扣事由消除后由发证单位恢复该证书。") % values
+    return _("%(name)s已持有有效的%(op)s证书（编号 %(n)s，有效期至 %(d)s），不能重复发证；"
+             "证书需要复审或到期延期换证的，请在该证书页面申请复审（延期换证）。") % values
+
+
+def registration_warnings(session, candidates) -> dict[int, list[str]]:
+    """The exams app's registration warning: the candidate already holds a standing certificate for
+    the session's operation. One query for the whole list."""
+    found: dict[int, list[str]] = {}
+    for certificate in standing_certificates(holder_ids=[c.pk for c in candidates], kind=session.certificate_kind,
+                                             operation_item=session.operation_item):
+        if certificate.holder_id not in found:
+            found[certificate.holder_id] = [duplicate_message(certificate)]
+    return found
+
+
+def duplicates_for_registrations(registrations) -> dict[int, str]:
+    """For the issue list: {registration id: why issuing would be refused} for candidates who already
+    hold a standing certificate for the session's operation. One query per certificate kind and
+    operation item among the rows."""
+    groups: dict[tuple, list] = {}
+    for r in registrations:
+        groups.setdefault((r.session.certificate_kind_id, r.session.operation_item_id), []).append(r)
+    found: dict[int, str] = {}
+    for rows in groups.values():
+        session = rows[0].session
+        held = {}
+        for certificate in standing_certificates(holder_ids={r.candidate_id for r in rows},
+                                                 kind=session.certificate_kind, operation_item=session.operation_item):
+            held.setdefault(certificate.holder_id, certificate)
+        for r in rows:
+            if r.candidate_id in held:
+                found[r.pk] = duplicate_message(held[r.candidate_id])
     return found

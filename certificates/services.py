@@ -34,7 +34,7 @@ from .models import (
     Reminder,
     RosterCheck,
 )
-from .selectors import can_manage_certificate, officer_org_ids
+from .selectors import can_manage_certificate, duplicate_message, officer_org_ids, standing_certificates
 
 logger = logging.getLogger("anxun.certificates")
 
@@ -124,6 +124,12 @@ def certificate_issue(
         errors["valid_until"] = _("有效期结束日期须晚于开始日期。")
     if errors:
         raise ValidationError(errors)
+    if source == Certificate.Source.ISSUED and valid_until >= timezone.localdate():
+        # no duplicate certificates: one standing certificate per person and operation
+        User.objects.select_for_update().filter(pk=holder.pk).first()
+        held = standing_certificates(holder_ids=[holder.pk], kind=kind, operation_item=operation_item).first()
+        if held is not None:
+            raise ValidationError({"holder": duplicate_message(held)})
     if issued_by_org is None and officer is not None:
         orgs = officer_org_ids(officer)
         issued_by_org = Organization.objects.filter(pk__in=orgs).order_by("pk").first() if orgs else None
@@ -507,7 +513,7 @@ def _employer_of(user: User) -> Organization | None:
 def certificate_issue_from_registration(*, officer, registration, request=None) -> Certificate:
     """One certificate per qualifying exam result, however often this is called: the registration
     row is locked, an existing certificate is returned, and the one-to-one column is the last guard."""
-    from exams.models import Registration
+    from exams.models import PracticalResult, Registration
     from exams.selectors import qualified_registrations
 
     with transaction.atomic():
@@ -517,6 +523,9 @@ def certificate_issue_from_registration(*, officer, registration, request=None) 
             return existing
         qualified = qualified_registrations(officer).filter(pk=registration.pk).first()
         if qualified is None:
+            practical = PracticalResult.objects.filter(registration_id=registration.pk).first()
+            if practical is not None and practical.passed and not practical.is_confirmed:
+                raise ValidationError(_("实操考试成绩尚未经第二位考评员确认，不能发证。"))
             raise ValidationError(_("该考生尚未通过理论和实操考试，或不属于您所在的考试中心，不能发证。"))
         session = qualified.session
         try:

@@ -6,6 +6,7 @@ import datetime as dt
 
 from celery import shared_task
 from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 
@@ -80,7 +81,9 @@ def run_certificate_batch(batch_id: int) -> int:
             batch.done += 1
         except Exception as exc:  # noqa: BLE001 - one bad item is reported, the batch goes on
             batch.failed += 1
-            batch.errors = [*batch.errors, {"item": item_id, "error": str(exc)[:300]}]
+            # a refusal (e.g. a duplicate certificate) reads as its sentences, not as a dict
+            message = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            batch.errors = [*batch.errors, {"item": item_id, "error": message[:300]}]
         batch.save(update_fields=["done", "failed", "errors"])
     batch.status = CertificateBatch.Status.DONE
     batch.finished_at = timezone.now()

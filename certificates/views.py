@@ -386,6 +386,9 @@ __all__ = ["CertificateReview", "Certificate"]
 def issue_list(request):
     _officer(request)
     registrations = list(selectors.registrations_to_issue(request.user)[:500])
+    duplicates = selectors.duplicates_for_registrations(registrations)
+    for r in registrations:
+        r.duplicate = duplicates.get(r.pk, "")
     return render(request, "certificates/issue.html", {"registrations": registrations})
 
 

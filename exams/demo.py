@@ -10,13 +10,15 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from catalogue.models import CertificateKind, OperationItem
+from catalogue.models import CertificateKind, OperationItem, PracticalSubject
 
 from . import pools, services
 from .models import (
     Blueprint,
     ExamSession,
+    ExamVenue,
     KnowledgeTag,
+    PracticalResult,
     PracticalTask,
     Question,
     QuestionBank,
@@ -53,18 +55,41 @@ TAGS = [
     ("gm-confined", "有限空间作业", ("有限空间",)),
 ]
 
-PRACTICAL_TASKS = {
+# The four subjects of the national practical-exam standards, per operation item (demo values: the
+# points follow the published K1–K4 layout of 20/40/20/20; the veto items are examples, to be checked
+# against the standard in force before real use).
+PRACTICAL_SUBJECTS = {
     "elec-lv": [
-        ("lv-k11", "单相电能表带照明线路安装及接线", Decimal(40), ["按图接线正确", "导线颜色和截面选择正确", "通电试验一次成功"]),
-        ("lv-k21", "电工仪表安全使用（兆欧表、钳形电流表、万用表）", Decimal(20), ["仪表选择正确", "测量方法正确", "读数与判断正确"]),
-        ("lv-k31", "触电事故现场应急处置（单人徒手心肺复苏）", Decimal(20), ["脱离电源方法正确", "按压部位、深度和频率正确", "按压通气比30:2"]),
-        ("lv-k41", "灭火器的选择和使用", Decimal(20), ["根据火灾类型选择灭火器", "操作步骤正确", "站位在上风方向"]),
+        ("K1", "K1 安全用具使用", Decimal(20), []),
+        ("K2", "K2 安全操作技术", Decimal(40),
+         ["未经考评员同意擅自通电", "带电作业未采取安全措施", "造成设备损坏或人身伤害"]),
+        ("K3", "K3 作业现场安全隐患排除", Decimal(20), []),
+        ("K4", "K4 作业现场应急处置", Decimal(20), ["心肺复苏操作中按压部位错误致模拟人损伤"]),
     ],
     "weld-fusion": [
-        ("wd-k11", "焊接设备及工具安全检查", Decimal(20), ["焊机接地检查", "焊钳与电缆绝缘检查", "气瓶、减压器、回火防止器检查"]),
-        ("wd-k21", "手工电弧焊平焊操作", Decimal(40), ["参数选择合理", "焊缝成形良好", "操作中防护到位"]),
-        ("wd-k31", "创伤包扎", Decimal(20), ["止血方法正确", "包扎松紧适度", "操作规范"]),
-        ("wd-k41", "灭火器的选择和使用", Decimal(20), ["根据火灾类型选择灭火器", "操作步骤正确", "站位在上风方向"]),
+        ("K1", "K1 安全用具使用", Decimal(20), []),
+        ("K2", "K2 安全操作技术", Decimal(40),
+         ["未穿戴焊接防护用品施焊", "焊接点周围易燃物未清理即动火", "造成人身伤害或火灾"]),
+        ("K3", "K3 作业现场安全隐患排除", Decimal(20), []),
+        ("K4", "K4 作业现场应急处置", Decimal(20), []),
+    ],
+}
+
+PRACTICAL_TASKS = {
+    # item: [(subject, code, title, points, criteria)]
+    "elec-lv": [
+        ("K1", "lv-k21", "电工仪表安全使用（兆欧表、钳形电流表、万用表）", Decimal(20), ["仪表选择正确", "测量方法正确", "读数与判断正确"]),
+        ("K2", "lv-k11", "单相电能表带照明线路安装及接线", Decimal(40), ["按图接线正确", "导线颜色和截面选择正确", "通电试验一次成功"]),
+        ("K3", "lv-k3-hazard", "判断作业现场存在的安全风险、职业危害", Decimal(20), ["指出隐患准确", "说明整改措施", "表述完整"]),
+        ("K4", "lv-k31", "触电事故现场应急处置（单人徒手心肺复苏）", Decimal(10), ["脱离电源方法正确", "按压部位、深度和频率正确", "按压通气比30:2"]),
+        ("K4", "lv-k41", "灭火器的选择和使用", Decimal(10), ["根据火灾类型选择灭火器", "操作步骤正确", "站位在上风方向"]),
+    ],
+    "weld-fusion": [
+        ("K1", "wd-k11", "焊接设备及工具安全检查", Decimal(20), ["焊机接地检查", "焊钳与电缆绝缘检查", "气瓶、减压器、回火防止器检查"]),
+        ("K2", "wd-k21", "手工电弧焊平焊操作", Decimal(40), ["参数选择合理", "焊缝成形良好", "操作中防护到位"]),
+        ("K3", "wd-k3-hazard", "判断焊接作业现场存在的安全隐患", Decimal(20), ["指出隐患准确", "说明整改措施", "表述完整"]),
+        ("K4", "wd-k31", "创伤包扎", Decimal(10), ["止血方法正确", "包扎松紧适度", "操作规范"]),
+        ("K4", "wd-k41", "灭火器的选择和使用", Decimal(10), ["根据火灾类型选择灭火器", "操作步骤正确", "站位在上风方向"]),
     ],
 }
 
@@ -201,19 +226,30 @@ def seed(ctx) -> None:
             )
         blueprints[code] = bp
 
-    for item_code, tasks in PRACTICAL_TASKS.items():
-        for order, (code, title, points, criteria) in enumerate(tasks):
+    for item_code, subjects in PRACTICAL_SUBJECTS.items():
+        by_code = {}
+        for order, (code, name, points, vetoes) in enumerate(subjects):
+            by_code[code], _ = PracticalSubject.objects.update_or_create(
+                operation_item=items[item_code], code=code,
+                defaults={"name": name, "points": points, "order": order, "veto_items": "\n".join(vetoes)})
+        for order, (subject, code, title, points, criteria) in enumerate(PRACTICAL_TASKS[item_code]):
             PracticalTask.objects.update_or_create(
                 operation_item=items[item_code], code=code,
-                defaults={"title": title, "points": points, "order": order, "data": {"criteria": criteria}},
+                defaults={"title": title, "points": points, "order": order, "data": {"criteria": criteria},
+                          "subject": by_code[subject]},
             )
+    venue = ExamVenue.objects.filter(owner=centre, name="江门市安全生产考试中心 第一考点（演示）").first() or \
+        services.venue_create(actor=None, owner=centre, name="江门市安全生产考试中心 第一考点（演示）",
+                              address="江门市蓬江区（演示地址）")
+    second_examiner = _second_examiner(ctx, centre)
 
     examiner = ctx.users["examiner"]
     now = timezone.now().replace(second=0, microsecond=0)
     sessions = [
         ("工贸企业重大事故隐患判定标准 考试（演示场次）", "bp-gongmao", training_kind, None, "第一考场",
          ["principal", "welder", "newhire"]),
-        ("熔化焊接与热切割作业 理论考试（演示场次）", "bp-weld", special, items["weld-fusion"], "第二考场", ["welder"]),
+        ("熔化焊接与热切割作业 理论考试（演示场次）", "bp-weld", special, items["weld-fusion"], "第二考场",
+         ["welder", "newhire"]),
     ]
     for name, bp_code, kind, item, room, people in sessions:
         session = ExamSession.objects.filter(centre=centre, name=name).first()
@@ -221,11 +257,11 @@ def seed(ctx) -> None:
             session = services.session_create(
                 actor=examiner, centre=centre, name=name, blueprint=blueprints[bp_code], certificate_kind=kind,
                 operation_item=item, starts_at=now - dt.timedelta(hours=3), ends_at=now + dt.timedelta(hours=8),
-                room=room, seats=40, proctors=[examiner],
+                room=room, seats=40, proctors=[examiner], venue=venue,
             )
         else:
             ExamSession.objects.filter(pk=session.pk).update(
-                starts_at=now - dt.timedelta(hours=3), ends_at=now + dt.timedelta(hours=8))
+                starts_at=now - dt.timedelta(hours=3), ends_at=now + dt.timedelta(hours=8), venue=venue)
             session.refresh_from_db()
         for username in people:
             user = ctx.users[username]
@@ -233,8 +269,11 @@ def seed(ctx) -> None:
                 services.registration_create(actor=examiner, session=session, candidate=user,
                                              override_reason="" if user.identity_verified else "演示")
     _seed_application(ctx, centre, blueprints["bp-lv-elec"], special, items["elec-lv"], now)
+    _demo_practical(ctx, items["weld-fusion"], examiner)
     ctx.log.append(f"考试：6 个题库（新增 {added} 道题）、3 套组卷策略、2 个正在进行的考试场次。"
                    f"考生 principal / welder / newhire 可在“我的考试”开始答题；考务管理账号 examiner。")
+    ctx.log.append(f"  实操考试：newhire 的焊接实操成绩已由 examiner 录入，待第二位考评员 {second_examiner.username} 确认；"
+                   f"考试场地“{venue.name}”。")
 
 
 def _seed_application(ctx, centre, blueprint, kind, item, now) -> None:
@@ -257,3 +296,32 @@ def _seed_application(ctx, centre, blueprint, kind, item, now) -> None:
         application_submit(actor=welder, person=welder, session=session, education="senior", health_declared=True,
                            health_declared_on=timezone.localdate(now) - dt.timedelta(days=30))
     ctx.log.append("报名：低压电工作业报名演示场次（下周），welder 的报名申请待 examiner 在“报名审核”中审核。")
+
+
+
+def _second_examiner(ctx, centre):
+    """A second practical examiner of the centre, who confirms what ``examiner`` enters."""
+    from accounts.models import User
+    from accounts.roles import Role
+    from accounts.services import membership_grant
+
+    user = User.objects.filter(username="examiner2").first() or User(username="examiner2")
+    user.real_name = "邓志刚"
+    user.email = "examiner2@demo.anxun.local"
+    user.set_password(ctx.password)
+    user.save()
+    membership_grant(user=user, organization=centre, role=Role.PRACTICAL_EXAMINER)
+    ctx.users["examiner2"] = user
+    return user
+
+
+def _demo_practical(ctx, item, examiner) -> None:
+    """newhire's welding practical: entered by ``examiner``, waiting for ``examiner2`` to confirm."""
+    registration = Registration.objects.filter(candidate=ctx.users["newhire"], session__operation_item=item,
+                                               status=Registration.Status.REGISTERED).first()
+    if registration is None or PracticalResult.objects.filter(registration=registration).exists():
+        return
+    tasks = list(PracticalTask.objects.filter(operation_item=item, is_active=True))
+    scores = {t.pk: t.points - (Decimal(4) if t.code == "wd-k21" else Decimal(0)) for t in tasks}
+    services.practical_result_record(examiner=examiner, registration=registration, scores=scores,
+                                     notes="演示：待第二位考评员确认")

@@ -7,6 +7,13 @@ sentences for the examiner (an empty list when it finds none)::
 
     from exams import eligibility
     eligibility.register(eligibility.REQUIRED_COURSE, required_course_problems)
+
+Warnings are the same idea for what does not bar a registration but the examiner should know
+(certificates: "already holds a valid certificate for this operation item"). A warning check takes
+the session and a list of candidates and returns ``{candidate id: [sentences]}``, so a page lists
+the warnings of a whole session in one query::
+
+    eligibility.register_warning("valid_certificate", holders_of_valid_certificates)
 """
 
 from __future__ import annotations
@@ -19,7 +26,10 @@ Check = Callable[[object, object], list[str]]
 
 REQUIRED_COURSE = "required_course"
 
+WarningCheck = Callable[[object, list], dict[int, list[str]]]
+
 _CHECKS: dict[str, Check] = {}
+_WARNINGS: dict[str, WarningCheck] = {}
 
 
 def register(name: str, check: Check) -> None:
@@ -58,3 +68,25 @@ def problems_by_check(*, session, candidate) -> dict[str, list[str]]:
         if hits:
             found.setdefault(name, []).extend(hits)
     return found
+def register_warning(name: str, check: WarningCheck) -> None:
+    """Add (or replace) the warning check called ``name``."""
+    _WARNINGS[name] = check
+
+
+def warnings_for(*, session, candidates) -> dict[int, list[str]]:
+    """What the examiner should know about these candidates of the session (no refusal):
+    ``{candidate id: [sentences]}``, candidates without warnings left out."""
+    candidates = list(candidates)
+    found: dict[int, list[str]] = {}
+    if not candidates:
+        return found
+    for check in list(_WARNINGS.values()):
+        for candidate_id, sentences in check(session, candidates).items():
+            if sentences:
+                found.setdefault(candidate_id, []).extend(sentences)
+    return found
+
+
+def warnings(*, session, candidate) -> list[str]:
+    """The warnings for one candidate of the session."""
+    return warnings_for(session=session, candidates=[candidate]).get(candidate.pk, [])

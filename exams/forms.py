@@ -47,21 +47,28 @@ class ImportForm(forms.Form):
 
 class SessionForm(forms.Form):
     name = forms.CharField(label=_("场次名称"), max_length=128)
-    blueprint = forms.ModelChoiceField(label=_("组卷策略"), queryset=Blueprint.objects.none())
-    operation_item = forms.ModelChoiceField(label=_("操作项目"), queryset=None, required=False)
+    blueprint = forms.ModelChoiceField(label=_("组卷策略"), queryset=Blueprint.objects.none(),
+                                       empty_label=_("（请选择组卷策略）"))
+    operation_item = forms.ModelChoiceField(label=_("操作项目"), queryset=None, required=False,
+                                            empty_label=_("（按组卷策略的题库）"))
     starts_at = forms.DateTimeField(label=_("开始时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     ends_at = forms.DateTimeField(label=_("结束时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    venue = forms.ModelChoiceField(label=_("考试场地"), queryset=None, required=False, empty_label=_("（请选择考试场地）"),
+                                   help_text=_("考培分离：只能使用本考试中心的场地，不得使用培训机构的场地。"))
     room = forms.CharField(label=_("考场"), max_length=128, required=False)
     seats = forms.IntegerField(label=_("座位数"), min_value=1, max_value=999, initial=30)
     allowed_ip_ranges = forms.CharField(label=_("允许的客户端 IP 段"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
                                         help_text=_("每行一个，如 10.1.2.0/24；留空不限制。"))
     required_course_code = forms.CharField(label=_("须完成的课程代码"), required=False, max_length=64)
 
-    def __init__(self, *args, blueprints=None, **kwargs):
+    def __init__(self, *args, blueprints=None, venues=None, **kwargs):
         super().__init__(*args, **kwargs)
         from catalogue.models import OperationItem
 
+        from .models import ExamVenue
+
         self.fields["blueprint"].queryset = blueprints if blueprints is not None else Blueprint.objects.none()
+        self.fields["venue"].queryset = venues if venues is not None else ExamVenue.objects.none()
         self.fields["operation_item"].queryset = OperationItem.objects.filter(is_active=True).select_related("category")
 
     def clean(self):
@@ -107,9 +114,10 @@ class BlueprintForm(forms.Form):
 
     code = forms.SlugField(label=_("代码"), max_length=40, help_text=_("字母、数字和连字符，如 lv-elec-2026。"))
     name = forms.CharField(label=_("名称"), max_length=128)
-    bank = forms.ModelChoiceField(label=_("考试题库"), queryset=None)
-    training_bank = forms.ModelChoiceField(label=_("模拟考试用练习题库"), queryset=None, required=False)
-    certificate_kind = forms.ModelChoiceField(label=_("证书种类"), queryset=None)
+    bank = forms.ModelChoiceField(label=_("考试题库"), queryset=None, empty_label=_("（请选择考试题库）"))
+    training_bank = forms.ModelChoiceField(label=_("模拟考试用练习题库"), queryset=None, required=False,
+                                           empty_label=_("（不提供模拟考试）"))
+    certificate_kind = forms.ModelChoiceField(label=_("证书种类"), queryset=None, empty_label=_("（请选择证书种类）"))
     pass_mark = forms.DecimalField(label=_("合格分"), max_digits=5, decimal_places=1, min_value=0, required=False,
                                    help_text=_("留空：按证书种类规定的理论考试合格分。"))
     duration_minutes = forms.IntegerField(label=_("考试时长（分钟）"), min_value=5, max_value=600, initial=90)
@@ -156,3 +164,8 @@ class SectionForm(forms.Form):
 
 SectionFormSet = forms.formset_factory(SectionForm, extra=1, can_delete=True, min_num=1, validate_min=True,
                                        max_num=20, validate_max=True)
+
+
+class VenueForm(forms.Form):
+    name = forms.CharField(label=_("场地名称"), max_length=128)
+    address = forms.CharField(label=_("地址"), max_length=255, required=False)

@@ -10,7 +10,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, F, Q
@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import Role
-from accounts.selectors import has_role
+from accounts.roles import EXAM_CENTRE_ROLES, OrgKind, Role
+from accounts.selectors import has_role, organizations_of
+from core.protected_files import serve_protected
 
-from . import selectors, services, stats
+from . import eligibility, selectors, services, stats
 from .forms import (
     BlueprintForm,
     ExtendForm,
@@ -34,9 +35,10 @@ from .forms import (
     RegistrationAddForm,
     SectionFormSet,
     SessionForm,
+    VenueForm,
 )
 from .importer import MAX_FILE_BYTES, ImportFileError, import_questions, template_workbook
-from .models import Answer, Attempt, PracticalTask, Question, QuestionBank
+from .models import Answer, Attempt, Equipment, PracticalTask, Question, QuestionBank
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -289,7 +291,8 @@ def session_list(request):
 @exam_staff_required()
 def session_create(request):
     blueprints = selectors.blueprints_manageable_by(request.user).filter(is_active=True)
-    form = SessionForm(request.POST or None, blueprints=blueprints)
+    form = SessionForm(request.POST or None, blueprints=blueprints,
+                       venues=selectors.venues_manageable_by(request.user).filter(is_active=True))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         bp = d["blueprint"]
@@ -297,13 +300,12 @@ def session_create(request):
             session = services.session_create(
                 actor=request.user, centre=bp.owner, name=d["name"], blueprint=bp,
                 certificate_kind=bp.certificate_kind, operation_item=d["operation_item"] or bp.bank.operation_item,
-                starts_at=d["starts_at"], ends_at=d["ends_at"], room=d["room"], seats=d["seats"],
+                starts_at=d["starts_at"], ends_at=d["ends_at"], room=d["room"], seats=d["seats"], venue=d["venue"],
                 allowed_ip_ranges=d["allowed_ip_ranges"], required_course_code=d["required_course_code"],
                 proctors=[request.user] if has_role(request.user, Role.PROCTOR) else [],
             )
         except ValidationError as exc:
-            for e in _errors(exc):
-                form.add_error(None, e)
+            _add_errors(form, exc)
         else:
             messages.success(request, _("考试场次已创建。"))
             return redirect("exams:manage_session", pk=session.pk)
@@ -323,9 +325,15 @@ def session_detail(request, pk: int):
             _add_errors(form, exc)
         else:
             messages.success(request, _("已为 %(n)s 报名。") % {"n": registration.candidate.display_name})
+            for warning in eligibility.warnings(session=session, candidate=registration.candidate):
+                messages.warning(request, warning)
             return redirect("exams:manage_session", pk=session.pk)
     regs = list(session.registrations.select_related("candidate", "practical_result", "session__certificate_kind")
                 .prefetch_related("attempts").order_by("seat"))
+    warnings = eligibility.warnings_for(session=session, candidates=[r.candidate for r in regs
+                                                                     if r.status == "registered"])
+    for r in regs:
+        r.warnings = warnings.get(r.candidate_id, [])
     return render(request, "exams/manage/session.html", {
         "session": session, "registrations": regs, "form": form, "prepared": _prepared_papers(session),
         "now": timezone.now(), "registered": sum(1 for r in regs if r.status == "registered"),
@@ -443,30 +451,154 @@ def console_force_submit(request, pk: int, attempt_id: int):
 
 # --------------------------------------------------------------------------- practical scores & marking
 
-@exam_staff_required(Role.PRACTICAL_EXAMINER)
-def practical_entry(request, pk: int):
+def _practical_registration(request, pk: int):
     reg = selectors.registrations_manageable_by(request.user).filter(
         pk=pk, session__in=selectors.sessions_for_role(request.user, Role.PRACTICAL_EXAMINER)
-    ).select_related("session__certificate_kind", "session__operation_item").first()
+    ).select_related("session__certificate_kind", "session__operation_item", "session__venue").first()
     if reg is None or reg.session.operation_item_id is None:
         raise Http404
-    tasks = list(PracticalTask.objects.filter(operation_item_id=reg.session.operation_item_id, is_active=True))
+    return reg
+
+
+def _practical_post(post, tasks, subjects) -> tuple[dict, dict, dict]:
+    scores = {t.pk: post.get(f"task_{t.pk}", "") for t in tasks}
+    equipment = {t.pk: post.get(f"equipment_{t.pk}", "") for t in tasks}
+    vetoes: dict[str, list[str]] = {}
+    for subject in subjects:
+        chosen = set(post.getlist(f"veto_{subject.pk}"))
+        items = [text for n, text in enumerate(subject.veto_list) if str(n) in chosen]
+        if items:
+            vetoes[subject.code] = items
+    return scores, equipment, vetoes
+
+
+@exam_staff_required(Role.PRACTICAL_EXAMINER)
+def practical_entry(request, pk: int):
+    """Enter, correct or confirm a practical exam (K1–K4, veto items, equipment per task, evidence)."""
+    reg = _practical_registration(request, pk)
+    item = reg.session.operation_item
+    tasks, subjects = services.practical_sheet(item.pk)
     existing = reg.practical_result_or_none
     errors: list[str] = []
     if request.method == "POST":
-        scores = {t.pk: request.POST.get(f"task_{t.pk}", "") for t in tasks}
+        scores, equipment, vetoes = _practical_post(request.POST, tasks, subjects)
         try:
-            services.practical_result_record(examiner=request.user, registration=reg, scores=scores,
-                                             notes=request.POST.get("notes", ""))
-        except ValidationError as exc:
-            errors = _errors(exc)
+            result = services.practical_result_record(
+                examiner=request.user, registration=reg, scores=scores, equipment=equipment, vetoes=vetoes,
+                notes=request.POST.get("notes", ""), reason=request.POST.get("reason", ""))
+        except (ValidationError, PermissionDenied) as exc:
+            errors = _errors(exc) if isinstance(exc, ValidationError) else [str(exc)]
         else:
-            messages.success(request, _("实操成绩已登记。"))
-            return redirect("exams:manage_session", pk=reg.session_id)
+            if result.is_confirmed:
+                messages.success(request, _("两位考评员录入的成绩一致，实操成绩已确认。"))
+            else:
+                messages.success(request, _("实操成绩已登记，待另一位考评员确认。"))
+            return redirect("exams:manage_practical", pk=reg.pk)
     values = existing.scores if existing else {}
-    rows = [{"task": t, "value": request.POST.get(f"task_{t.pk}", values.get(str(t.pk), ""))} for t in tasks]
-    return render(request, "exams/manage/practical.html", {"reg": reg, "rows": rows, "existing": existing,
-                                                           "errors": errors})
+    used = existing.equipment if existing else {}
+    # a second examiner enters on an empty sheet: both enter and must agree
+    blind = existing is not None and not existing.is_confirmed and existing.examiner_id != request.user.pk
+    if blind:
+        values, used = {}, {}
+    posted = request.method == "POST"
+    occurred = {(v["subject"], v["item"]) for v in (existing.vetoes if existing and not blind else [])}
+    by_subject: dict = {}
+    for t in tasks:
+        by_subject.setdefault(t.subject_id, []).append({
+            "task": t,
+            "value": request.POST.get(f"task_{t.pk}", "") if posted else values.get(str(t.pk), ""),
+            "equipment": (request.POST.get(f"equipment_{t.pk}", "") if posted else used.get(str(t.pk), ""))
+            or Equipment.REAL,
+        })
+    groups = []
+    for subject in subjects:
+        chosen = set(request.POST.getlist(f"veto_{subject.pk}")) if posted else {
+            str(n) for n, text in enumerate(subject.veto_list) if (subject.code, text) in occurred}
+        groups.append({"subject": subject, "rows": by_subject.pop(subject.pk, []),
+                       "vetoes": [{"index": n, "text": text, "checked": str(n) in chosen}
+                                  for n, text in enumerate(subject.veto_list)]})
+    if by_subject.get(None):
+        groups.append({"subject": None, "rows": by_subject.pop(None), "vetoes": []})
+    evidence = list(existing.evidence.select_related("task")) if existing else []
+    labels = dict(Equipment.choices)
+    summary = [{"task": t, "score": existing.scores.get(str(t.pk), "—"),
+                "equipment": labels.get(existing.equipment.get(str(t.pk), ""), "—")} for t in tasks] if existing else []
+    return render(request, "exams/manage/practical.html", {
+        "reg": reg, "item": item, "groups": groups, "existing": existing, "errors": errors, "blind": blind,
+        "can_confirm": existing is not None and not existing.is_confirmed and existing.examiner_id != request.user.pk,
+        "evidence": evidence, "tasks": tasks, "equipment_choices": Equipment.choices, "summary": summary,
+        "simulator_allowed": not item.real_equipment_required,
+    })
+
+
+@exam_staff_required(Role.PRACTICAL_EXAMINER)
+@require_POST
+def practical_confirm(request, pk: int):
+    reg = _practical_registration(request, pk)
+    try:
+        services.practical_result_confirm(examiner=request.user, registration=reg)
+    except ValidationError as exc:
+        for e in _errors(exc):
+            messages.error(request, e)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("实操成绩已确认。"))
+    return redirect("exams:manage_practical", pk=reg.pk)
+
+
+@exam_staff_required(Role.PRACTICAL_EXAMINER)
+@require_POST
+def practical_evidence_upload(request, pk: int):
+    reg = _practical_registration(request, pk)
+    task = PracticalTask.objects.filter(pk=request.POST.get("task") or 0,
+                                        operation_item_id=reg.session.operation_item_id).first()
+    upload = request.FILES.get("file")
+    if task is None or upload is None:
+        messages.error(request, _("请选择考试项目和文件。"))
+        return redirect("exams:manage_practical", pk=reg.pk)
+    try:
+        services.practical_evidence_add(examiner=request.user, registration=reg, task=task, upload=upload)
+    except ValidationError as exc:
+        for e in _errors(exc):
+            messages.error(request, e)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("影像资料已上传。"))
+    return redirect("exams:manage_practical", pk=reg.pk)
+
+
+@exam_staff_required()
+def practical_evidence_file(request, pk: int):
+    evidence = selectors.practical_evidence_for(request.user, pk)
+    if evidence is None:
+        raise Http404
+    return serve_protected(request, evidence.file, filename=evidence.original_name or evidence.file.name.rsplit("/", 1)[-1],
+                           content_type=evidence.content_type or "application/octet-stream")
+
+
+# --------------------------------------------------------------------------- venues
+
+@exam_staff_required()
+def venues(request):
+    """The exam centre's venues (考培分离: sessions are held only at the centre's own venues)."""
+    centres = [o for o in organizations_of(request.user, *EXAM_CENTRE_ROLES) if o.kind == OrgKind.EXAM_CENTRE]
+    form = VenueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not centres:
+            form.add_error(None, _("您不属于任何考试中心，不能登记考试场地。"))
+        else:
+            try:
+                services.venue_create(actor=request.user, owner=centres[0], name=form.cleaned_data["name"],
+                                      address=form.cleaned_data["address"])
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("考试场地已登记。"))
+                return redirect("exams:manage_venues")
+    listed = list(selectors.venues_manageable_by(request.user).order_by("owner__name", "name"))
+    return render(request, "exams/manage/venues.html", {"venues": listed, "form": form})
 
 
 @exam_staff_required(Role.ITEM_WRITER, Role.PRACTICAL_EXAMINER)

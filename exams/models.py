@@ -251,6 +251,36 @@ class BlueprintSection(models.Model):
         return f"{self.title}（{self.count}×{self.points}）"
 
 
+class ExamVenue(models.Model):
+    """A site where exams are held (考点/考场), with the organisation it belongs to. Sessions may only
+    be held at a venue of their own exam centre (考培分离: never on a training institution's
+    premises or equipment); the check is ``exams.services.venue_problems``, run on every save."""
+
+    owner = models.ForeignKey("accounts.Organization", verbose_name=_("场地所属单位"), on_delete=models.PROTECT,
+                              related_name="exam_venues")
+    name = models.CharField(_("场地名称"), max_length=128)
+    address = models.CharField(_("地址"), max_length=255, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["owner", "name"]
+        verbose_name = _("考试场地")
+        verbose_name_plural = _("考试场地")
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="exams_venue_name_per_owner")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from accounts.roles import OrgKind
+
+        if self.owner_id and self.owner.kind != OrgKind.EXAM_CENTRE:
+            raise ValidationError({"owner": _("考试场地只能登记在考试中心名下（考培分离，不得使用培训机构的场地）。")})
+
+
 class ExamSession(models.Model):
     """考试场次, run by an exam centre."""
 
@@ -271,6 +301,9 @@ class ExamSession(models.Model):
     require_identity_verified = models.BooleanField(_("须已核验身份"), default=True)
     starts_at = models.DateTimeField(_("开始时间"))
     ends_at = models.DateTimeField(_("结束时间"))
+    venue = models.ForeignKey(
+        "ExamVenue", verbose_name=_("考试场地"), null=True, blank=True, on_delete=models.PROTECT, related_name="sessions",
+        help_text=_("考试中心的场地；考培分离，不得使用培训机构的场地。"))
     room = models.CharField(_("考场"), max_length=128, blank=True)
     seats = models.PositiveSmallIntegerField(_("座位数"), default=30)
     allowed_ip_ranges = models.TextField(
@@ -287,6 +320,22 @@ class ExamSession(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """考培分离: the venue belongs to the session's exam centre (``exams.services.venue_problems``)."""
+        from django.core.exceptions import ValidationError
+
+        from .services.practical import venue_problems
+
+        if self.venue_id and self.centre_id:
+            if problems := venue_problems(centre=self.centre, venue=self.venue):
+                raise ValidationError({"venue": problems})
+
+    def save(self, *args, **kwargs):
+        # checked on every save, whichever page, import or script saves the session
+        if self.venue_id:
+            self.clean()
+        super().save(*args, **kwargs)
 
     def is_open(self, now=None) -> bool:
         now = now or timezone.now()
@@ -368,13 +417,14 @@ class Registration(models.Model):
 
     @property
     def is_qualified(self) -> bool:
-        """Theory passed, and the practical passed when the certificate kind has a practical pass mark."""
+        """Theory passed, and, when the certificate kind has a practical pass mark, the practical
+        passed and confirmed by a second examiner."""
         if self.status != self.Status.REGISTERED or self.theory_passed_attempt is None:
             return False
         if self.session.certificate_kind.practical_pass_mark is None:
             return True
         result = self.practical_result_or_none
-        return bool(result and result.passed)
+        return bool(result and result.counts_as_passed)
 
 
 class AttemptManager(models.Manager):
@@ -560,10 +610,14 @@ class RetrainingRequirement(models.Model):
 
 
 class PracticalTask(models.Model):
-    """A practical exam task for an operation item (实操考试项目), with its points, as data."""
+    """A practical exam task for an operation item (实操考试项目), with its points, as data. A task
+    belongs to one of the item's four subjects (K1–K4, ``catalogue.PracticalSubject``), whose
+    points are the sum of its tasks' points."""
 
     operation_item = models.ForeignKey("catalogue.OperationItem", verbose_name=_("操作项目"), on_delete=models.PROTECT,
                                        related_name="practical_tasks")
+    subject = models.ForeignKey("catalogue.PracticalSubject", verbose_name=_("科目"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="tasks")
     code = models.SlugField(_("代码"), max_length=40)
     title = models.CharField(_("考试项目"), max_length=128)
     points = models.DecimalField(_("分值"), max_digits=5, decimal_places=1)
@@ -572,7 +626,7 @@ class PracticalTask(models.Model):
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
-        ordering = ["operation_item", "order", "code"]
+        ordering = ["operation_item", "subject__order", "order", "code"]
         verbose_name = _("实操考试项目")
         verbose_name_plural = _("实操考试项目")
         constraints = [models.UniqueConstraint(fields=["operation_item", "code"], name="exams_practical_task_code")]
@@ -580,23 +634,94 @@ class PracticalTask(models.Model):
     def __str__(self) -> str:
         return f"{self.title}（{self.points}分）"
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.subject_id and self.operation_item_id and self.subject.operation_item_id != self.operation_item_id:
+            raise ValidationError({"subject": _("科目不属于该操作项目。")})
+
+
+class Equipment(models.TextChoices):
+    REAL = "real", _("实际设备")
+    SIMULATED = "simulated", _("模拟设备")
+
 
 class PracticalResult(models.Model):
+    """A candidate's practical exam: per-task scores and the equipment each task was taken on, the
+    veto items that occurred, the subject totals, and the four-eyes record — entered by one
+    practical examiner, confirmed by a second one of the same centre. Only a confirmed result
+    counts towards a certificate."""
+
+    class Status(models.TextChoices):
+        ENTERED = "entered", _("待确认")
+        CONFIRMED = "confirmed", _("已确认")
+
     registration = models.OneToOneField(Registration, on_delete=models.PROTECT, related_name="practical_result")
-    examiner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("考评员"), on_delete=models.PROTECT, related_name="+")
+    examiner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("录入考评员"), on_delete=models.PROTECT, related_name="+")
     scores = models.JSONField(_("各项得分"), default=dict)  # {task_id: points}
+    equipment = models.JSONField(_("各项考试设备"), default=dict, blank=True)  # {task_id: "real" | "simulated"}
+    subject_scores = models.JSONField(_("各科目得分"), default=dict, blank=True)  # {"K1": "18.0", …}
+    vetoes = models.JSONField(_("出现的否决项"), default=list, blank=True)  # [{"subject": "K2", "item": "…"}]
     total = models.DecimalField(_("总分"), max_digits=6, decimal_places=1)
     pass_mark = models.DecimalField(_("合格分"), max_digits=6, decimal_places=1)
     passed = models.BooleanField(_("合格"))
+    status = models.CharField(_("确认状态"), max_length=12, choices=Status.choices, default=Status.ENTERED)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("确认考评员"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     notes = models.TextField(_("备注"), blank=True)
     recorded_at = models.DateTimeField(_("登记时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("实操考试成绩")
         verbose_name_plural = _("实操考试成绩")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="entered", confirmed_by__isnull=True)
+                | (Q(status="confirmed", confirmed_by__isnull=False) & ~Q(confirmed_by=models.F("examiner"))),
+                name="exams_practical_confirmed_by_second_examiner"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.registration} · {self.total}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == self.Status.CONFIRMED
+
+    @property
+    def counts_as_passed(self) -> bool:
+        """Passed and confirmed: what a certificate needs."""
+        return self.passed and self.is_confirmed
+
+
+def _evidence_path(instance, filename: str) -> str:
+    import os
+
+    ext = os.path.splitext(filename)[1].lower()[:8]
+    return f"exams/practical/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{ext}"
+
+
+class PracticalEvidence(models.Model):
+    """A photo or video of one task of a practical exam, kept privately: served only through
+    ``core.protected_files`` to the exam centre's staff."""
+
+    result = models.ForeignKey(PracticalResult, on_delete=models.CASCADE, related_name="evidence")
+    task = models.ForeignKey(PracticalTask, verbose_name=_("考试项目"), on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(_("照片或视频"), upload_to=_evidence_path)
+    original_name = models.CharField(_("文件名"), max_length=255, blank=True)
+    content_type = models.CharField(max_length=64, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["task__order", "uploaded_at"]
+        verbose_name = _("实操考试影像资料")
+        verbose_name_plural = _("实操考试影像资料")
+
+    def __str__(self) -> str:
+        return self.original_name or self.file.name
 
 
 class PracticeRecord(models.Model):

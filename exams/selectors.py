@@ -18,6 +18,8 @@ from accounts.roles import EXAM_CENTRE_ROLES, Role
 from accounts.selectors import has_role, org_ids_with_role, testing_org_ids
 
 from .models import (
+    ExamVenue,
+    PracticalEvidence,
     Attempt,
     AttemptItem,
     Blueprint,
@@ -138,7 +140,8 @@ def mock_blueprints(user) -> QuerySet[Blueprint]:
 
 
 def sessions_manageable_by(user) -> QuerySet[ExamSession]:
-    qs = ExamSession.objects.select_related("centre", "blueprint", "certificate_kind", "operation_item", "rule_version")
+    qs = ExamSession.objects.select_related("centre", "blueprint", "certificate_kind", "operation_item", "rule_version",
+                                            "venue")
     if not _authenticated(user):
         return qs.none()
     if user.is_superuser:
@@ -151,6 +154,22 @@ def sessions_for_role(user, *roles: str) -> QuerySet[ExamSession]:
     if not _authenticated(user) or user.is_superuser:
         return qs
     return qs.filter(centre_id__in=org_ids_with_role(user, *roles))
+
+
+def venues_manageable_by(user) -> QuerySet[ExamVenue]:
+    """The venues of the exam centres the user works for."""
+    qs = ExamVenue.objects.select_related("owner")
+    if not _authenticated(user):
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    return qs.filter(owner_id__in=testing_org_ids(user))
+
+
+def practical_evidence_for(user, pk: int) -> PracticalEvidence | None:
+    """A practical exam's photo or video, for the staff of the session's exam centre only."""
+    return (PracticalEvidence.objects.filter(pk=pk, result__registration__session__in=sessions_manageable_by(user))
+            .first())
 
 
 def registrations_manageable_by(user) -> QuerySet[Registration]:
@@ -439,8 +458,9 @@ def marking_queue(user) -> QuerySet:
 
 def qualified_registrations(user) -> QuerySet[Registration]:
     """Registrations that qualify for a certificate, scoped to the certificate officer's exam centre(s):
-    theory passed, and the practical passed when the certificate kind has a practical pass mark.
-    Annotated with ``theory_passed_at``, ``practical_passed_at`` and ``qualified_on`` (a date)."""
+    theory passed, and the practical passed and confirmed by a second examiner when the certificate
+    kind has a practical pass mark. Annotated with ``theory_passed_at``, ``practical_passed_at`` (the
+    confirmation) and ``qualified_on`` (a date)."""
     qs = Registration.objects.filter(status=Registration.Status.REGISTERED)
     if not _authenticated(user):
         return qs.none()
@@ -448,12 +468,13 @@ def qualified_registrations(user) -> QuerySet[Registration]:
         qs = qs.filter(session__centre_id__in=org_ids_with_role(user, Role.CERT_OFFICER))
     passed_attempts = Attempt.objects.filter(registration=OuterRef("pk"), mode=Attempt.Mode.EXAM, passed=True)
     theory_at = Subquery(passed_attempts.order_by("submitted_at").values("submitted_at")[:1], output_field=DateTimeField())
-    practical_ok = PracticalResult.objects.filter(registration=OuterRef("pk"), passed=True)
+    practical_ok = PracticalResult.objects.filter(registration=OuterRef("pk"), passed=True,
+                                                  status=PracticalResult.Status.CONFIRMED)
     qs = (
         qs.filter(Exists(passed_attempts))
         .filter(Q(session__certificate_kind__practical_pass_mark__isnull=True) | Q(Exists(practical_ok)))
         .annotate(theory_passed_at=theory_at)
-        .annotate(practical_passed_at=Subquery(practical_ok.values("recorded_at")[:1], output_field=DateTimeField()))
+        .annotate(practical_passed_at=Subquery(practical_ok.values("confirmed_at")[:1], output_field=DateTimeField()))
         .annotate(qualified_at=Greatest(F("theory_passed_at"), Coalesce(F("practical_passed_at"), F("theory_passed_at"))))
         .annotate(qualified_on=TruncDate("qualified_at"))
         .select_related("candidate", "session", "session__certificate_kind", "session__operation_item",
@@ -502,9 +523,9 @@ def passed_q() -> Q:
 
 
 def qualified_q() -> Q:
-    """Theory passed, and the practical passed where the certificate kind has a practical exam."""
+    """Theory passed, and the practical passed and confirmed where the certificate kind has a practical exam."""
     practical_ok = (Q(session__certificate_kind__practical_pass_mark__isnull=True)
-                    | Q(practical_result__passed=True))
+                    | Q(practical_result__passed=True, practical_result__status=PracticalResult.Status.CONFIRMED))
     return passed_q() & practical_ok
 
 

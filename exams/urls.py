@@ -50,6 +50,11 @@ urlpatterns += [
     path("manage/sessions/<id:pk>/stats/", m.session_stats, name="manage_stats"),
     path("manage/registrations/<id:pk>/cancel/", m.registration_cancel, name="manage_registration_cancel"),
     path("manage/registrations/<id:pk>/practical/", m.practical_entry, name="manage_practical"),
+    path("manage/registrations/<id:pk>/practical/confirm/", m.practical_confirm, name="manage_practical_confirm"),
+    path("manage/registrations/<id:pk>/practical/evidence/", m.practical_evidence_upload,
+         name="manage_practical_evidence"),
+    path("manage/practical-evidence/<id:pk>/", m.practical_evidence_file, name="manage_practical_evidence_file"),
+    path("manage/venues/", m.venues, name="manage_venues"),
     path("manage/marking/", m.marking, name="manage_marking"),
     path("manage/marking/<id:answer_id>/", m.mark_answer, name="manage_mark"),
 ]

@@ -1,5 +1,5 @@
 """Writes for exams, one module per use case: questions, blueprints, papers, registrations,
-attempts, answers, marking and practice. Keyword-only, typed; the public names are here."""
+attempts, answers, marking, practical exams and practice. Keyword-only, typed; the public names are here."""
 
 from .answers import answer_record, answer_save
 from .attempts import (
@@ -13,7 +13,15 @@ from .attempts import (
 )
 from .blueprints import SectionSpec, blueprint_in_use, blueprint_save
 from .errors import ExamError, LateSave
-from .marking import essay_mark, practical_result_record
+from .marking import essay_mark
+from .practical import (
+    practical_evidence_add,
+    practical_result_confirm,
+    practical_result_record,
+    practical_sheet,
+    venue_create,
+    venue_problems,
+)
 from .papers import (
     PREPARE_CHUNK,
     seen_question_ids,
@@ -52,5 +60,6 @@ __all__ = [
     "papers_prepare", "papers_prepare_due", "practical_result_record", "practice_answer", "prepare_ahead_minutes",
     "question_create", "question_problems", "question_restore", "question_retire", "question_update",
     "registration_cancel", "registration_create", "registration_create_for", "session_create",
-    "makeup_check", "retraining_complete", "subject_sittings",
+    "makeup_check", "retraining_complete", "subject_sittings", "practical_evidence_add", "practical_result_confirm",
+    "practical_sheet", "venue_create", "venue_problems",
 ]

@@ -30,10 +30,14 @@ from ..models import (
 def session_create(
     *, actor, centre, name: str, blueprint: Blueprint, certificate_kind, starts_at: dt.datetime, ends_at: dt.datetime,
     operation_item=None, room: str = "", seats: int = 30, allowed_ip_ranges: str = "", required_course_code: str = "",
-    require_identity_verified: bool = True, proctors=(),
+    require_identity_verified: bool = True, proctors=(), venue=None,
 ) -> ExamSession:
+    from .practical import venue_problems
+
     if centre.kind != OrgKind.EXAM_CENTRE:
         raise ValidationError(_("考试场次只能由考试中心组织。"))
+    if problems := venue_problems(centre=centre, venue=venue):
+        raise ValidationError({"venue": problems})
     if ends_at <= starts_at:
         raise ValidationError(_("结束时间必须晚于开始时间。"))
     if certificate_kind.requires_operation_item and operation_item is None:
@@ -42,12 +46,13 @@ def session_create(
         centre=centre, name=name, blueprint=blueprint, certificate_kind=certificate_kind, operation_item=operation_item,
         rule_version=certificate_kind.rule_version, starts_at=starts_at, ends_at=ends_at, room=room, seats=seats,
         allowed_ip_ranges=allowed_ip_ranges, required_course_code=required_course_code,
-        require_identity_verified=require_identity_verified,
+        require_identity_verified=require_identity_verified, venue=venue,
     )
     if proctors:
         session.proctors.set(proctors)
     audit_record(actor=actor, action="exam_session.create", target=session,
-                 after={"blueprint": blueprint.code, "starts_at": starts_at, "ends_at": ends_at})
+                 after={"blueprint": blueprint.code, "starts_at": starts_at, "ends_at": ends_at,
+                        "venue": venue.pk if venue else None})
     return session
 
 

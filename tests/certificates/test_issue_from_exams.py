@@ -9,6 +9,7 @@ from certificates.services import certificate_issue_from_registration
 from exams import services as exam_services
 from exams.models import AttemptItem, PracticalTask, Registration
 from accounts.roles import Role
+from tests.factories import MembershipFactory
 from tests.exams.conftest import (  # noqa: F401 - fixtures
     blueprint, centre, examiner, lv_item, registration, session, special_kind, testing_bank,
     training_bank, training_org,
@@ -29,6 +30,8 @@ def _qualify(registration, candidate, examiner, lv_item):
     exam_services.attempt_submit(attempt=attempt)
     task = PracticalTask.objects.create(operation_item=lv_item, code="t1", title="低压线路安装", points=Decimal(100))
     exam_services.practical_result_record(examiner=examiner, registration=registration, scores={task.pk: 90})
+    second = MembershipFactory(organization=registration.session.centre, role=Role.PRACTICAL_EXAMINER).user
+    exam_services.practical_result_confirm(examiner=second, registration=registration)
     return Registration.objects.get(pk=registration.pk)
 
 

@@ -126,9 +126,10 @@ def test_timer_htmx_confirm_select_all_and_the_editor_work_under_the_policy(brow
     for pk in (welder_attempt, newhire_attempt):
         attempt = Attempt.objects.get(pk=pk)
         Attempt.objects.filter(pk=pk).update(status=Attempt.Status.GRADED, passed=True, submitted_at=timezone.now())
-        if attempt.registration.session.practical_required:
-            PracticalResult.objects.get_or_create(registration=attempt.registration, defaults={
-                "examiner": examiner, "total": 90, "pass_mark": 60, "passed": True})
+        if attempt.registration.session.practical_required:  # entered by one examiner, confirmed by another
+            PracticalResult.objects.update_or_create(registration=attempt.registration, defaults={
+                "examiner": examiner, "total": 90, "pass_mark": 60, "passed": True, "status": "confirmed",
+                "confirmed_by": get_user_model().objects.get(username="examiner2"), "confirmed_at": timezone.now()})
     page.goto(f"{base}/certificates/issue/")
     rows = page.locator("input[name=ids]")
     assert rows.count() >= 2

@@ -134,6 +134,12 @@ def examiner(make_member, centre):
 
 
 @pytest.fixture
+def second_examiner(make_member, centre):
+    """Another practical examiner of the same centre: confirms what ``examiner`` entered."""
+    return make_member(Role.PRACTICAL_EXAMINER, org=centre)
+
+
+@pytest.fixture
 def session(centre, blueprint, special_kind, lv_item, examiner):
     now = timezone.now()
     return services.session_create(

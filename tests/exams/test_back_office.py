@@ -111,7 +111,7 @@ def test_console_extend_and_force_submit(client, examiner, session, registration
 
 
 def test_practical_entry_and_marking_pages(client, examiner, session, registration, candidate, lv_item, centre,
-                                           testing_bank, special_kind):
+                                           testing_bank, special_kind, make_member):
     from tests.exams.conftest import small_sections
 
     services.blueprint_save(actor=None, owner=centre, code=session.blueprint.code, name="x", bank=testing_bank,
@@ -124,6 +124,15 @@ def test_practical_entry_and_marking_pages(client, examiner, session, registrati
     assert "应在 0 至" in r.content.decode()
     r = client.post(reverse("exams:manage_practical", kwargs={"pk": registration.pk}), {f"task_{t.pk}": "85"})
     assert r.status_code == 302 and registration.practical_result.passed
+    assert not registration.practical_result.is_confirmed
+    second = make_member(Role.PRACTICAL_EXAMINER, org=centre)
+    client.force_login(second)
+    page = client.get(reverse("exams:manage_practical", kwargs={"pk": registration.pk})).content.decode()
+    assert "确认成绩" in page
+    client.post(reverse("exams:manage_practical_confirm", kwargs={"pk": registration.pk}))
+    registration.practical_result.refresh_from_db()
+    assert registration.practical_result.confirmed_by == second
+    client.force_login(examiner)
     answer = Answer.objects.get(attempt=attempt, item__question__type="essay")
     queue = client.get(reverse("exams:manage_marking")).content.decode()
     assert reverse("exams:manage_mark", kwargs={"answer_id": answer.pk}) in queue

@@ -25,6 +25,25 @@ def test_demo_seed(tmp_path):
     open_sessions = [s for s in ExamSession.objects.all() if s.is_open(now)]
     registered = set(Registration.objects.filter(session__in=open_sessions).values_list("candidate__username", flat=True))
     assert {"principal", "welder", "newhire"} <= registered
-    before = (Question.objects.count(), Registration.objects.count(), Blueprint.objects.count())
+    # practical exams to the four-subject norm, at the exam centre's own venue
+    from catalogue.models import PracticalSubject
+    from exams.models import PracticalResult, PracticalTask
+
+    for code in ("elec-lv", "weld-fusion"):
+        subjects = list(PracticalSubject.objects.filter(operation_item__code=code, operation_item__category__rule_version__code="2010"))
+        assert [s.code for s in subjects] == ["K1", "K2", "K3", "K4"]
+        for subject in subjects:
+            assert sum(t.points for t in PracticalTask.objects.filter(subject=subject)) == subject.points
+        assert any(s.veto_list for s in subjects)
+    assert all(s.venue is not None and s.venue.owner.kind == "exam_centre" for s in open_sessions)
+    waiting = PracticalResult.objects.get(registration__candidate__username="newhire")
+    assert waiting.status == "entered" and waiting.examiner.username == "examiner"
+    from accounts.models import User
+    from exams import services
+
+    services.practical_result_confirm(examiner=User.objects.get(username="examiner2"), registration=waiting.registration)
+    before = (Question.objects.count(), Registration.objects.count(), Blueprint.objects.count(),
+              PracticalResult.objects.count())
     call_command("seed_demo", stdout=open(tmp_path / "out2.txt", "w"))
-    assert (Question.objects.count(), Registration.objects.count(), Blueprint.objects.count()) == before
+    assert (Question.objects.count(), Registration.objects.count(), Blueprint.objects.count(),
+            PracticalResult.objects.count()) == before

@@ -14,7 +14,7 @@ def _pass_theory(registration, candidate):
     return services.attempt_submit(attempt=attempt)
 
 
-def test_qualified_needs_theory_and_practical(registration, candidate, examiner, lv_item, make_member):
+def test_qualified_needs_theory_and_practical(registration, candidate, examiner, lv_item, make_member, second_examiner):
     from exams.models import PracticalTask
 
     t1 = PracticalTask.objects.create(operation_item=lv_item, code="t1", title="单相电能表带照明线路安装", points=Decimal(60))
@@ -30,6 +30,10 @@ def test_qualified_needs_theory_and_practical(registration, candidate, examiner,
     assert not registration.is_qualified  # 70 < 80
     services.practical_result_record(examiner=examiner, registration=registration, scores={t1.pk: 55, t2.pk: 35},
                                      notes="复核")
+    registration = Registration.objects.get(pk=registration.pk)
+    assert not registration.is_qualified  # passed, but not confirmed by a second examiner
+    assert not selectors.qualified_registrations(examiner).exists()
+    services.practical_result_confirm(examiner=second_examiner, registration=registration)
     registration = Registration.objects.get(pk=registration.pk)
     assert registration.is_qualified
     rows = list(selectors.qualified_registrations(examiner))

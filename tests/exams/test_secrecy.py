@@ -5,11 +5,12 @@ bureau account, nor exam-centre staff of another centre; back-office pages answe
 """
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.roles import OrgKind, Role
 from exams import services
-from exams.models import Answer, Attempt, AttemptItem, Question
+from exams.models import Answer, Attempt, AttemptItem, PracticalEvidence, PracticalResult, PracticalTask, Question
 from tests.factories import OrganizationFactory
 
 OUTSIDERS = [
@@ -36,6 +37,11 @@ def world(registration, candidate, testing_bank, training_bank, session, examine
     essay_answer = Answer.objects.filter(item__question__type="essay").first()
     reg = registration
     bp = session.blueprint
+    task = PracticalTask.objects.create(operation_item=session.operation_item, code="k1", title="实操", points=100)
+    result = PracticalResult.objects.create(registration=reg, examiner=examiner, scores={str(task.pk): "90.0"},
+                                            total=90, pass_mark=80, passed=True)
+    evidence = PracticalEvidence(result=result, task=task, original_name="k1.png", content_type="image/png")
+    evidence.file.save("k1.png", ContentFile(b"\x89PNG\r\n\x1a\n" + b"0" * 32), save=True)
     gets = {
         "exams:home": reverse("exams:home"),
         "exams:my_exams": reverse("exams:my_exams"), "exams:practice": reverse("exams:practice"),
@@ -66,6 +72,9 @@ def world(registration, candidate, testing_bank, training_bank, session, examine
         "exams:manage_stats": reverse("exams:manage_stats", kwargs={"pk": session.pk}),
         "exams:manage_stats xlsx": reverse("exams:manage_stats", kwargs={"pk": session.pk}) + "?format=xlsx",
         "exams:manage_practical": reverse("exams:manage_practical", kwargs={"pk": reg.pk}),
+        "exams:manage_practical_evidence_file": reverse("exams:manage_practical_evidence_file",
+                                                        kwargs={"pk": evidence.pk}),
+        "exams:manage_venues": reverse("exams:manage_venues"),
         "exams:manage_marking": reverse("exams:manage_marking"),
         "exams-api-banks": "/api/v1/exams/banks/",
         "exams-api-bank-questions": f"/api/v1/exams/banks/{testing_bank.code}/questions/",
@@ -89,6 +98,8 @@ def world(registration, candidate, testing_bank, training_bank, session, examine
     posts = {
         "exams:manage_question_retire": reverse("exams:manage_question_retire", kwargs={"code": testing_bank.code, "pk": q.pk}),
         "exams:manage_registration_cancel": reverse("exams:manage_registration_cancel", kwargs={"pk": reg.pk}),
+        "exams:manage_practical_confirm": reverse("exams:manage_practical_confirm", kwargs={"pk": reg.pk}),
+        "exams:manage_practical_evidence": reverse("exams:manage_practical_evidence", kwargs={"pk": reg.pk}),
         "exams:manage_prepare_papers": reverse("exams:manage_prepare_papers", kwargs={"pk": session.pk}),
         "exams:manage_extend": reverse("exams:manage_extend", kwargs={"pk": session.pk, "attempt_id": attempt.pk}),
         "exams:manage_force_submit": reverse("exams:manage_force_submit", kwargs={"pk": session.pk, "attempt_id": attempt.pk}),
@@ -102,7 +113,7 @@ def world(registration, candidate, testing_bank, training_bank, session, examine
     generic = {reverse(n) for n in ("exams:manage", "exams:manage_import_template", "exams:manage_blueprints",
                                     "exams:manage_blueprint_add", "exams:manage_sessions",
                                     "exams:manage_session_create", "exams:manage_marking",
-                                    "exams:manage_applications")}
+                                    "exams:manage_applications", "exams:manage_venues")}
     return {"urls": list(gets.values()), "posts": list(posts.values()), "names": {n.split(" ")[0] for n in gets} |
             set(posts), "generic": generic, "instructor_generic": {reverse("exams:manage_import_template")}, "secrets": secrets, "attempt": attempt, "testing_bank": testing_bank}
 

@@ -102,7 +102,8 @@ def activity(world):
                                    submitted_at=s.ends_at if attempt_status != "in_progress" else None)
         if practical is not None:
             PracticalResult.objects.create(registration=r, examiner=world["analyst"], total=90 if practical else 50,
-                                           pass_mark=80, passed=practical)
+                                           pass_mark=80, passed=practical, status="confirmed",
+                                           confirmed_by=world["ent_admin"], confirmed_at=s.ends_at)
         return r
 
     reg(s1, p2, theory=True, practical=True)
