@@ -268,6 +268,9 @@ def suspension_problems(session, candidate) -> list[str]:
             found.append(_("%(what)s证书（%(number)s）于 %(on)s 被撤销，%(until)s 前不能再次申请")
                          % {"what": what, "number": cert.number, "on": revoked_on.isoformat(),
                             "until": until.isoformat()})
+    return found
+
+
 # --------------------------------------------------------------------------------------------
 # No duplicate certificates: what a person already holds for the same operation
 # --------------------------------------------------------------------------------------------
