@@ -10,6 +10,7 @@ urlpatterns = [
     path("me/second-factor/", views.second_factor, name="second_factor"),
     path("people/", views.people, name="people"),
     path("people/<id:pk>/", views.person_detail, name="person"),
+    path("separation/", views.separation_conflicts_view, name="separation_conflicts"),
 ]
 
 # Django's conventional auth URLs (names without namespace: login, logout, password_change …).
