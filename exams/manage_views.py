@@ -24,6 +24,7 @@ from accounts.roles import Role
 from accounts.selectors import has_role
 
 from . import selectors, services, stats
+from .eligibility import override_role
 from .forms import (
     BlueprintForm,
     ExtendForm,
@@ -298,21 +299,24 @@ def session_create(request):
 @exam_staff_required()
 def session_detail(request, pk: int):
     session = _session(request, pk)
-    form = RegistrationAddForm(request.POST or None)
+    can_override = bool(override_role(request.user, session))
+    form = RegistrationAddForm(request.POST or None, can_override=can_override)
     if request.method == "POST" and form.is_valid():
         try:
             registration = services.registration_create_for(
                 actor=request.user, session=session, who=form.cleaned_data["who"],
-                override_reason=form.cleaned_data["override_reason"])
+                override_reason=form.cleaned_data.get("override_reason", ""))
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
             messages.success(request, _("已为 %(n)s 报名。") % {"n": registration.candidate.display_name})
             return redirect("exams:manage_session", pk=session.pk)
-    regs = list(session.registrations.select_related("candidate", "practical_result", "session__certificate_kind")
+    regs = list(session.registrations.select_related("candidate", "practical_result", "session__certificate_kind",
+                                                     "override_by")
                 .prefetch_related("attempts").order_by("seat"))
     return render(request, "exams/manage/session.html", {
         "session": session, "registrations": regs, "form": form, "prepared": _prepared_papers(session),
+        "can_override": can_override,
         "now": timezone.now(), "registered": sum(1 for r in regs if r.status == "registered"),
         "can_proctor": request.user.is_superuser or has_role(request.user, Role.PROCTOR),
         "can_practical": session.operation_item_id and (request.user.is_superuser or has_role(request.user, Role.PRACTICAL_EXAMINER)),
