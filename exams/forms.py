@@ -109,6 +109,10 @@ class RegistrationAddForm(forms.Form):
         return (self.cleaned_data.get("override_reason") or "").strip()
 
 
+class RetrainingCompleteForm(forms.Form):
+    completed_on = forms.DateField(label=_("重新培训完成日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
 class ExtendForm(forms.Form):
     minutes = forms.IntegerField(label=_("延长（分钟）"), min_value=1, max_value=120, initial=10)
     reason = forms.CharField(label=_("原因"), max_length=200)

@@ -33,6 +33,7 @@ from .forms import (
     QuestionForm,
     ReasonForm,
     RegistrationAddForm,
+    RetrainingCompleteForm,
     SectionFormSet,
     SessionForm,
 )
@@ -500,3 +501,44 @@ def session_stats(request, pk: int):
         resp["Content-Disposition"] = f'attachment; filename="item-statistics-{session.pk}.xlsx"'
         return resp
     return render(request, "exams/manage/stats.html", {"session": session, "result": result})
+
+
+# --------------------------------------------------------------------------- retraining after a failed make-up
+
+@exam_staff_required()
+def retraining(request):
+    """重新培训: people who failed their make-up in one of the user's centres must train again before
+    a new registration; staff record the date the training was completed (audited)."""
+    status = request.GET.get("status", "open")
+    if status not in ("open", "done", "all"):
+        status = "open"
+    page = Paginator(selectors.retraining_requirements_for(request.user, status=status), 50).get_page(
+        request.GET.get("page"))
+    return render(request, "exams/manage/retraining.html", {
+        "page": page, "status": status, "form": RetrainingCompleteForm(initial={"completed_on": timezone.localdate()}),
+        "today": timezone.localdate(),
+    })
+
+
+@exam_staff_required()
+@require_POST
+def retraining_complete(request, pk: int):
+    requirement = selectors.retraining_requirements_for(request.user, status="all").filter(pk=pk).first()
+    if requirement is None:
+        raise Http404
+    form = RetrainingCompleteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写有效的完成日期。"))
+    elif form.cleaned_data["completed_on"] > timezone.localdate():
+        messages.error(request, _("完成日期不能晚于今天。"))
+    else:
+        try:
+            services.retraining_complete(actor=request.user, requirement=requirement,
+                                         completed_on=form.cleaned_data["completed_on"])
+        except ValidationError as exc:
+            for e in _errors(exc):
+                messages.error(request, e)
+        else:
+            messages.success(request, _("已登记 %(n)s 完成重新培训，可以重新报名。")
+                             % {"n": requirement.candidate.display_name})
+    return redirect("exams:manage_retraining")

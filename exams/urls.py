@@ -51,5 +51,7 @@ urlpatterns += [
     path("manage/registrations/<id:pk>/cancel/", m.registration_cancel, name="manage_registration_cancel"),
     path("manage/registrations/<id:pk>/practical/", m.practical_entry, name="manage_practical"),
     path("manage/marking/", m.marking, name="manage_marking"),
+    path("manage/retraining/", m.retraining, name="manage_retraining"),
+    path("manage/retraining/<id:pk>/complete/", m.retraining_complete, name="manage_retraining_complete"),
     path("manage/marking/<id:answer_id>/", m.mark_answer, name="manage_mark"),
 ]
