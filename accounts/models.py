@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import pii
-from .roles import ROLE_KIND, OrgKind, Role
+from .roles import EXAMINING_ROLES, ROLE_KIND, TRAINING_ROLES, OrgKind, Role
 from .validators import id_birth_date, id_gender, validate_credit_code, validate_id_number
 
 
@@ -220,6 +220,36 @@ class Membership(models.Model):
                 {"role": _("角色“%(role)s”只能属于%(kind)s。") % {
                     "role": self.get_role_display(), "kind": OrgKind(expected).label}}
             )
+        conflict = None if self._unchanged_active() else self.separation_conflict()
+        if conflict is not None:
+            raise ValidationError({"role": _(
+                "考培分离：%(person)s 已是%(org)s的“%(other)s”，不能同时担任“%(role)s”。"
+                "培训讲师不得兼任命题人员、监考人员或实操考评员；请先撤销另一项任职。") % {
+                "person": self.user.display_name, "org": conflict.organization.name,
+                "other": conflict.get_role_display(), "role": self.get_role_display()}})
+
+    def _unchanged_active(self) -> bool:
+        """True when this membership is already saved, active, with this person and role: a conflict
+        it has from before the rule is listed for the staff (考培分离核查), not a reason to refuse
+        saving other changes, e.g. revoking the other membership in the same admin form."""
+        if not self.pk:
+            return False
+        return Membership.objects.filter(pk=self.pk, user_id=self.user_id, role=self.role, is_active=True).exists()
+
+    def separation_conflict(self) -> "Membership | None":
+        """The person's other active membership that this one would break 考培分离 with (an
+        instructor who would also write items, proctor or examine practicals, or the other way
+        round), or None. Inactive memberships conflict with nothing."""
+        if not self.is_active or not self.user_id:
+            return None
+        if self.role in TRAINING_ROLES:
+            others = EXAMINING_ROLES
+        elif self.role in EXAMINING_ROLES:
+            others = TRAINING_ROLES
+        else:
+            return None
+        return (Membership.objects.filter(user_id=self.user_id, role__in=others, is_active=True)
+                .exclude(pk=self.pk).select_related("organization").order_by("pk").first())
 
 
 # --------------------------------------------------------------------------- identity review

@@ -47,6 +47,10 @@ ENTERPRISE_MANAGERS = frozenset({Role.PRINCIPAL, Role.SAFETY_MANAGER, Role.ENT_A
 BUREAU_ROLES = frozenset({Role.BUREAU_EDITOR, Role.BUREAU_PUBLISHER, Role.BUREAU_ANALYST})
 EXAM_CENTRE_ROLES = frozenset({Role.ITEM_WRITER, Role.PROCTOR, Role.PRACTICAL_EXAMINER, Role.CERT_OFFICER})
 LEARNER_ROLES = frozenset({Role.PRINCIPAL, Role.SAFETY_MANAGER, Role.WORKER, Role.SPECIAL_OPERATOR})
+# 考培分离 for people: an instructor of a training institution never also holds one of these roles
+# (writing testing items, proctoring, examining practicals), in any organisation.
+EXAMINING_ROLES = frozenset({Role.ITEM_WRITER, Role.PROCTOR, Role.PRACTICAL_EXAMINER})
+TRAINING_ROLES = frozenset({Role.INSTRUCTOR})
 # Roles whose work needs the full ID number of people in their scope (identity checks, issuing).
 FULL_ID_ROLES = frozenset({Role.PROCTOR, Role.CERT_OFFICER, Role.ENT_ADMIN})
 # Roles an enterprise gives its people on the roster (花名册), and who keeps the roster.

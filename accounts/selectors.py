@@ -13,7 +13,16 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet
 
 from .models import Membership, Organization, User, region_prefix
-from .roles import BUREAU_ROLES, ENTERPRISE_MANAGERS, EXAM_CENTRE_ROLES, FULL_ID_ROLES, OrgKind, Role
+from .roles import (
+    BUREAU_ROLES,
+    ENTERPRISE_MANAGERS,
+    EXAM_CENTRE_ROLES,
+    EXAMINING_ROLES,
+    FULL_ID_ROLES,
+    TRAINING_ROLES,
+    OrgKind,
+    Role,
+)
 
 _CACHE_ATTR = "_anxun_memberships"
 
@@ -151,11 +160,38 @@ def is_staff_of_kind(user, kind: str) -> bool:
     return any(m.organization.kind == kind for m in memberships_of(user))
 
 
+def may_review_separation(user) -> bool:
+    """Who sees the list of 考培分离 conflicts: the superuser and exam-centre staff."""
+    return bool(getattr(user, "is_superuser", False) or has_role(user, *EXAM_CENTRE_ROLES))
+
+
+def separation_conflicts(user) -> QuerySet[User]:
+    """People who are at once an active instructor of a training institution and an active item
+    writer, proctor or practical examiner (memberships made before the rule was enforced, or
+    written around it), with their active memberships prefetched. The superuser sees all; exam-centre
+    staff the people who hold a membership in one of their centres; anyone else nobody."""
+    from django.db.models import Prefetch
+
+    if not may_review_separation(user):
+        return User.objects.none()
+    qs = User.objects.filter(
+        pk__in=Membership.objects.filter(role__in=TRAINING_ROLES, is_active=True).values("user_id")
+    ).filter(pk__in=Membership.objects.filter(role__in=EXAMINING_ROLES, is_active=True).values("user_id"))
+    if not user.is_superuser:
+        centres = org_ids_with_role(user, *EXAM_CENTRE_ROLES)
+        qs = qs.filter(pk__in=Membership.objects.filter(organization_id__in=centres, is_active=True)
+                       .values("user_id"))
+    return qs.prefetch_related(Prefetch(
+        "memberships", to_attr="active_memberships",
+        queryset=Membership.objects.filter(is_active=True).select_related("organization").order_by("organization__name", "role"),
+    )).order_by("real_name", "username")
+
+
 __all__ = [
     "memberships_of", "forget_memberships", "roles_of", "has_role", "org_ids_with_role", "organizations_of",
     "region_prefixes", "organizations_visible_to", "enterprises_visible_to", "people_visible_to",
     "can_see_person", "testing_org_ids", "can_access_testing_material", "may_see_full_id",
-    "is_staff_of_kind", "FULL_ID_ROLES", "BUREAU_ROLES",
+    "is_staff_of_kind", "may_review_separation", "separation_conflicts", "FULL_ID_ROLES", "BUREAU_ROLES",
 ]
 
 

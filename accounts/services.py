@@ -34,13 +34,17 @@ def user_create(
 
 @transaction.atomic
 def membership_grant(*, user: User, organization: Organization, role: str, actor=None) -> Membership:
-    membership, created = Membership.objects.get_or_create(user=user, organization=organization, role=role)
-    if not created and not membership.is_active:
-        membership.is_active = True
-        membership.save(update_fields=["is_active"])
-        created = True
+    """Give the person a role in the organisation (or reactivate it). Refused with a ValidationError,
+    nothing saved, when the role does not fit the organisation or breaks 考培分离 (``Membership.clean``,
+    which the admin forms run too)."""
+    membership = Membership.objects.filter(user=user, organization=organization, role=role).first()
+    created = membership is None or not membership.is_active
+    if membership is None:
+        membership = Membership(user=user, organization=organization, role=role)
+    membership.is_active = True
     membership.full_clean()
     if created:
+        membership.save()
         audit_record(actor=actor, action="membership.grant", target=membership,
                      after={"user": user.username, "organization": organization.name, "role": role})
     forget_memberships(user)

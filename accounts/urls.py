@@ -16,6 +16,7 @@ urlpatterns = [
     path("identity/reviews/", identity_views.queue, name="identity_queue"),
     path("identity/reviews/<id:pk>/", identity_views.review, name="identity_review"),
     path("identity/files/<id:pk>/<slug:part>/", identity_views.photo, name="identity_photo"),
+    path("separation/", views.separation_conflicts_view, name="separation_conflicts"),
 ]
 
 # Django's conventional auth URLs (names without namespace: login, logout, password_change …).

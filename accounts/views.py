@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from core.audit import audit_record
 
 from .forms import LoginForm, ProfileForm, ThrottledPasswordResetForm
-from .selectors import memberships_of, people_visible_to
+from .selectors import may_review_separation, memberships_of, people_visible_to, separation_conflicts
 
 
 class LoginView(auth_views.LoginView):
@@ -116,6 +116,21 @@ def person_detail(request, pk: int):
         raise Http404
     return render(request, "accounts/person.html", {
         **context, "person": person, "memberships": person.memberships.select_related("organization")})
+
+
+@login_required
+def separation_conflicts_view(request):
+    """考培分离核查: people who are instructors of a training institution and also item writers,
+    proctors or practical examiners (new memberships like that are refused; this lists what exists)."""
+    if not may_review_separation(request.user):
+        raise Http404
+    from .roles import EXAMINING_ROLES, TRAINING_ROLES
+
+    people = list(separation_conflicts(request.user)[:500])
+    for p in people:
+        p.training_roles = [m for m in p.active_memberships if m.role in TRAINING_ROLES]
+        p.examining_roles = [m for m in p.active_memberships if m.role in EXAMINING_ROLES]
+    return render(request, "accounts/separation_conflicts.html", {"people": people})
 
 
 class _CodeForm(forms.Form):

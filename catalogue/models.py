@@ -225,6 +225,10 @@ class StudyHourRequirement(models.Model):
         limit_choices_to={"scope": RuleVersion.Scope.TRAINING}, help_text=_("例如“生产经营单位安全培训规定（2015修正）”"))
     population = models.CharField(_("人员类别"), max_length=24, choices=Population.choices)
     kind = models.CharField(_("培训类型"), max_length=16, choices=TrainingKind.choices)
+    operation_item = models.ForeignKey(
+        OperationItem, verbose_name=_("操作项目"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="study_hour_requirements",
+        help_text=_("特种作业人员按操作项目规定学时时填写；留空表示适用于该类人员的所有操作项目。"))
     high_risk = models.BooleanField(_("高危行业"), default=False)
     hours = models.DecimalField(_("最低学时"), max_digits=6, decimal_places=1, validators=[MinValueValidator(0)])
     minutes_per_hour = models.PositiveSmallIntegerField(
@@ -242,24 +246,37 @@ class StudyHourRequirement(models.Model):
         verbose_name_plural = _("学时要求")
         constraints = [
             models.UniqueConstraint(fields=["population", "kind", "high_risk", "effective_from"],
+                                    condition=Q(operation_item__isnull=True),
                                     name="courses_requirement_unique_version"),
+            models.UniqueConstraint(fields=["population", "kind", "high_risk", "operation_item", "effective_from"],
+                                    condition=Q(operation_item__isnull=False),
+                                    name="catalogue_requirement_unique_item_version"),
             models.CheckConstraint(condition=Q(effective_to__isnull=True) | Q(effective_to__gt=models.F("effective_from")),
                                    name="courses_requirement_dates"),
         ]
 
     def __str__(self) -> str:
         risk = _("高危") if self.high_risk else _("一般")
-        return f"{self.get_population_display()}·{self.get_kind_display()}·{risk} ≥{self.hours}学时（{self.rule_version.name}）"
+        item = f"·{self.operation_item.name}" if self.operation_item_id else ""
+        return f"{self.get_population_display()}{item}·{self.get_kind_display()}·{risk} ≥{self.hours}学时（{self.rule_version.name}）"
 
     @classmethod
-    def in_force(cls, *, population: str, kind: str, high_risk: bool, on: dt.date | None = None):
+    def in_force(cls, *, population: str, kind: str, high_risk: bool, on: dt.date | None = None,
+                 operation_item=None):
+        """The row in force on ``on``. With an operation item, a row for that item wins over the
+        population's general row (operation item left empty); without one, only general rows."""
         on = on or timezone.localdate()
-        return (
+        rows = (
             cls.objects.filter(population=population, kind=kind, high_risk=high_risk, effective_from__lte=on)
             .filter(Q(effective_to__isnull=True) | Q(effective_to__gt=on))
-            .order_by("-effective_from")
-            .first()
+            .select_related("rule_version")
         )
+        item_id = getattr(operation_item, "pk", operation_item)
+        if item_id:
+            found = rows.filter(operation_item_id=item_id).order_by("-effective_from").first()
+            if found is not None:
+                return found
+        return rows.filter(operation_item__isnull=True).order_by("-effective_from").first()
 
 
 class StudyRule(models.Model):

@@ -18,10 +18,12 @@ class CoursesConfig(AppConfig):
         from exams import eligibility
 
         from . import signals
-        from .selectors import required_course_problems
+        from .selectors import course_choices_for_exams, required_course_problems, study_hours_problems
 
         signals.connect_guards()
         eligibility.register(eligibility.REQUIRED_COURSE, required_course_problems)
+        eligibility.register(eligibility.STUDY_HOURS, study_hours_problems)
+        eligibility.register_course_choices(course_choices_for_exams)
 
         from exams.services.applications import register_trainee_source
 

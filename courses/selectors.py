@@ -52,6 +52,89 @@ def required_course_problems(session, candidate) -> list[str]:
     return []
 
 
+def _exam_population(session) -> str | None:
+    """Which population's training a session's exam presupposes: special operators before a theory
+    exam of a special operation, principals and safety managers before their assessment."""
+    from catalogue.models import CertificateKind, Population
+
+    return {
+        CertificateKind.Family.SPECIAL_OPERATION: Population.SPECIAL_OPERATOR,
+        CertificateKind.Family.MANAGEMENT: Population.MANAGER,
+    }.get(session.certificate_kind.family)
+
+
+def _in_high_risk_industry(user) -> bool:
+    return Membership.objects.filter(user_id=user.pk, is_active=True, organization__kind=OrgKind.ENTERPRISE,
+                                     organization__industry__high_risk=True).exists()
+
+
+def exam_training_requirement(session, candidate):
+    """The study-hour requirement (initial training) in force on the session's day for the
+    candidate sitting it: by population, the session's operation item (a row for that item wins
+    over the general one) and the candidate's industry (high-risk rows where the candidate works in
+    a high-risk industry and such a row exists). None when the regulation data has no figure."""
+    from catalogue.models import StudyHourRequirement, TrainingKind
+
+    population = _exam_population(session)
+    if population is None:
+        return None
+    on = timezone.localdate(session.starts_at)
+    high_risk = _in_high_risk_industry(candidate)
+    found = StudyHourRequirement.in_force(population=population, kind=TrainingKind.INITIAL, high_risk=high_risk,
+                                          on=on, operation_item=session.operation_item_id)
+    if found is None and high_risk:
+        found = StudyHourRequirement.in_force(population=population, kind=TrainingKind.INITIAL, high_risk=False,
+                                              on=on, operation_item=session.operation_item_id)
+    return found
+
+
+def credited_hours_for(candidate, requirement, *, until: dt.date, operation_item_id: int | None = None) -> Decimal:
+    """学时 of the candidate's completed training (online and offline records, ended by ``until``)
+    that counts towards ``requirement``: records made for a requirement of the same population and
+    training kind (the record's own row, else its course's), for the operation item (the
+    requirement's, else ``operation_item_id``) or for every item."""
+    item_id = requirement.operation_item_id or operation_item_id
+
+    def same(prefix: str) -> Q:
+        return (Q(**{f"{prefix}population": requirement.population, f"{prefix}kind": requirement.kind})
+                & (Q(**{f"{prefix}operation_item__isnull": True})
+                   | Q(**{f"{prefix}operation_item_id": item_id})))
+
+    total = TrainingRecord.objects.filter(person_id=candidate.pk, end_date__lte=until).filter(
+        same("requirement__") | (Q(requirement__isnull=True) & same("course__requirement__"))
+    ).aggregate(h=Sum("hours"))["h"]
+    return Decimal(total or 0)
+
+
+def study_hours_problems(session, candidate) -> list[str]:
+    """Exams' eligibility check "the required training hours are complete" (registered in apps.py)."""
+    if candidate is None or not getattr(candidate, "pk", None):
+        return []
+    requirement = exam_training_requirement(session, candidate)
+    if requirement is None:
+        return []
+    have = credited_hours_for(candidate, requirement, until=timezone.localdate(session.starts_at),
+                              operation_item_id=session.operation_item_id)
+    if have >= requirement.hours:
+        return []
+    return [gettext("培训学时不足：%(who)s%(item)s须完成%(kind)s不少于 %(need)s 学时，已完成 %(have)s 学时（%(rule)s）")
+            % {"who": requirement.get_population_display(),
+               "item": f"（{requirement.operation_item.name}）" if requirement.operation_item_id else "",
+               "kind": requirement.get_kind_display(), "need": _hours(requirement.hours), "have": _hours(have),
+               "rule": requirement.rule_version.name}]
+
+
+def _hours(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def course_choices_for_exams() -> list[tuple[str, str]]:
+    """The published courses an exam session may require, as (code, "title（code）"); exams' session
+    form picks from these (registered in apps.py)."""
+    return [(code, f"{title}（{code}）")
+            for code, title in Course.objects.filter(is_published=True).order_by("code").values_list("code", "title")]
+
+
 def refresher_hours(user, since: dt.date) -> Decimal:
     """学时 of the person's completed training records (online + offline) that ended on or after ``since``."""
     if user is None or not getattr(user, "pk", None):

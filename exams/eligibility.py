@@ -21,20 +21,63 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.roles import Role
+from accounts.selectors import has_role
 
 Check = Callable[[object, object], list[str]]
 
 REQUIRED_COURSE = "required_course"
+STUDY_HOURS = "study_hours"
 
 WarningCheck = Callable[[object, list], dict[int, list[str]]]
 
 _CHECKS: dict[str, Check] = {}
 _WARNINGS: dict[str, WarningCheck] = {}
 
+# Who may register a candidate whom the checks find ineligible (破格), with a recorded reason: the
+# certificate officer of the session's centre (the person answerable for the qualification), or the
+# platform superuser. The make-up rules are not lifted by an override.
+OVERRIDE_ROLES = (Role.CERT_OFFICER,)
+SUPERUSER = "superuser"
+
+
+def override_role(actor, session) -> str:
+    """The role in which ``actor`` may override eligibility for ``session`` ("" when they may not)."""
+    if getattr(actor, "is_superuser", False):
+        return SUPERUSER
+    for role in OVERRIDE_ROLES:
+        if has_role(actor, role, organization=session.centre_id):
+            return str(role)
+    return ""
+
+
+def override_role_label(code: str) -> str:
+    if code == SUPERUSER:
+        return str(gettext_lazy("平台管理员"))
+    return str(Role(code).label) if code in Role.values else code
+
 
 def register(name: str, check: Check) -> None:
     """Add (or replace) the check called ``name``."""
     _CHECKS[name] = check
+
+
+CourseChoices = Callable[[], list[tuple[str, str]]]
+_course_choices: CourseChoices | None = None
+
+
+def register_course_choices(provider: CourseChoices) -> None:
+    """The app that knows the courses gives the list a session's required course is picked from:
+    ``provider()`` returns ``[(code, label), …]``; exams stores the code."""
+    global _course_choices
+    _course_choices = provider
+
+
+def course_choices() -> list[tuple[str, str]] | None:
+    """The courses a session may require, or None when no app answers."""
+    return None if _course_choices is None else list(_course_choices())
 
 
 def problems(*, session, candidate) -> list[str]:

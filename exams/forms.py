@@ -59,17 +59,24 @@ class SessionForm(forms.Form):
     seats = forms.IntegerField(label=_("座位数"), min_value=1, max_value=999, initial=30)
     allowed_ip_ranges = forms.CharField(label=_("允许的客户端 IP 段"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
                                         help_text=_("每行一个，如 10.1.2.0/24；留空不限制。"))
-    required_course_code = forms.CharField(label=_("须完成的课程代码"), required=False, max_length=64)
+    required_course_code = forms.ChoiceField(label=_("须完成的课程"), required=False, choices=(),
+                                             error_messages={"invalid_choice": _("请从列表中选择课程。")})
 
     def __init__(self, *args, blueprints=None, venues=None, **kwargs):
         super().__init__(*args, **kwargs)
         from catalogue.models import OperationItem
 
         from .models import ExamVenue
+        from .eligibility import course_choices
 
         self.fields["blueprint"].queryset = blueprints if blueprints is not None else Blueprint.objects.none()
         self.fields["venue"].queryset = venues if venues is not None else ExamVenue.objects.none()
         self.fields["operation_item"].queryset = OperationItem.objects.filter(is_active=True).select_related("category")
+        courses = course_choices()  # the courses app answers; exams stores the code
+        field = self.fields["required_course_code"]
+        field.choices = [("", _("不要求完成课程"))] + (courses or [])
+        if courses is None:
+            field.help_text = _("课程列表暂不可用。")
 
     def clean(self):
         data = super().clean()
@@ -90,9 +97,24 @@ class SessionForm(forms.Form):
 
 
 class RegistrationAddForm(forms.Form):
+    """Register a candidate. The override reason (破格理由) is offered only to someone whose role may
+    override (``exams.eligibility.override_role``); the service checks the role and the reason again."""
+
     who = forms.CharField(label=_("考生用户名或身份证号"), max_length=64)
     override_reason = forms.CharField(label=_("资格不符时的破格理由"), required=False, max_length=200,
                                       help_text=_("留空时，不符合报名条件的考生不能报名。"))
+
+    def __init__(self, *args, can_override: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_override:
+            del self.fields["override_reason"]
+
+    def clean_override_reason(self):
+        return (self.cleaned_data.get("override_reason") or "").strip()
+
+
+class RetrainingCompleteForm(forms.Form):
+    completed_on = forms.DateField(label=_("重新培训完成日期"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class ExtendForm(forms.Form):
@@ -136,7 +158,10 @@ class BlueprintForm(forms.Form):
         from catalogue.models import CertificateKind
 
         self.fields["bank"].queryset = testing_banks
+        self.fields["bank"].empty_label = _("请选择考试题库")
         self.fields["training_bank"].queryset = training_banks
+        self.fields["training_bank"].empty_label = _("不设模拟考试")
+        self.fields["certificate_kind"].empty_label = _("请选择证书种类")
         self.fields["certificate_kind"].queryset = CertificateKind.objects.select_related("rule_version").order_by(
             "rule_version__code", "name")
 

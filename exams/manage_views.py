@@ -25,6 +25,7 @@ from accounts.selectors import has_role, organizations_of
 from core.protected_files import serve_protected
 
 from . import eligibility, selectors, services, stats
+from .eligibility import override_role
 from .forms import (
     BlueprintForm,
     ExtendForm,
@@ -33,6 +34,7 @@ from .forms import (
     QuestionForm,
     ReasonForm,
     RegistrationAddForm,
+    RetrainingCompleteForm,
     SectionFormSet,
     SessionForm,
     VenueForm,
@@ -315,12 +317,13 @@ def session_create(request):
 @exam_staff_required()
 def session_detail(request, pk: int):
     session = _session(request, pk)
-    form = RegistrationAddForm(request.POST or None)
+    can_override = bool(override_role(request.user, session))
+    form = RegistrationAddForm(request.POST or None, can_override=can_override)
     if request.method == "POST" and form.is_valid():
         try:
             registration = services.registration_create_for(
                 actor=request.user, session=session, who=form.cleaned_data["who"],
-                override_reason=form.cleaned_data["override_reason"])
+                override_reason=form.cleaned_data.get("override_reason", ""))
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -328,7 +331,8 @@ def session_detail(request, pk: int):
             for warning in eligibility.warnings(session=session, candidate=registration.candidate):
                 messages.warning(request, warning)
             return redirect("exams:manage_session", pk=session.pk)
-    regs = list(session.registrations.select_related("candidate", "practical_result", "session__certificate_kind")
+    regs = list(session.registrations.select_related("candidate", "practical_result", "session__certificate_kind",
+                                                     "override_by")
                 .prefetch_related("attempts").order_by("seat"))
     warnings = eligibility.warnings_for(session=session, candidates=[r.candidate for r in regs
                                                                      if r.status == "registered"])
@@ -336,6 +340,7 @@ def session_detail(request, pk: int):
         r.warnings = warnings.get(r.candidate_id, [])
     return render(request, "exams/manage/session.html", {
         "session": session, "registrations": regs, "form": form, "prepared": _prepared_papers(session),
+        "can_override": can_override,
         "now": timezone.now(), "registered": sum(1 for r in regs if r.status == "registered"),
         "can_proctor": request.user.is_superuser or has_role(request.user, Role.PROCTOR),
         "can_practical": session.operation_item_id and (request.user.is_superuser or has_role(request.user, Role.PRACTICAL_EXAMINER)),
@@ -643,3 +648,44 @@ def session_stats(request, pk: int):
         resp["Content-Disposition"] = f'attachment; filename="item-statistics-{session.pk}.xlsx"'
         return resp
     return render(request, "exams/manage/stats.html", {"session": session, "result": result})
+
+
+# --------------------------------------------------------------------------- retraining after a failed make-up
+
+@exam_staff_required()
+def retraining(request):
+    """重新培训: people who failed their make-up in one of the user's centres must train again before
+    a new registration; staff record the date the training was completed (audited)."""
+    status = request.GET.get("status", "open")
+    if status not in ("open", "done", "all"):
+        status = "open"
+    page = Paginator(selectors.retraining_requirements_for(request.user, status=status), 50).get_page(
+        request.GET.get("page"))
+    return render(request, "exams/manage/retraining.html", {
+        "page": page, "status": status, "form": RetrainingCompleteForm(initial={"completed_on": timezone.localdate()}),
+        "today": timezone.localdate(),
+    })
+
+
+@exam_staff_required()
+@require_POST
+def retraining_complete(request, pk: int):
+    requirement = selectors.retraining_requirements_for(request.user, status="all").filter(pk=pk).first()
+    if requirement is None:
+        raise Http404
+    form = RetrainingCompleteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写有效的完成日期。"))
+    elif form.cleaned_data["completed_on"] > timezone.localdate():
+        messages.error(request, _("完成日期不能晚于今天。"))
+    else:
+        try:
+            services.retraining_complete(actor=request.user, requirement=requirement,
+                                         completed_on=form.cleaned_data["completed_on"])
+        except ValidationError as exc:
+            for e in _errors(exc):
+                messages.error(request, e)
+        else:
+            messages.success(request, _("已登记 %(n)s 完成重新培训，可以重新报名。")
+                             % {"n": requirement.candidate.display_name})
+    return redirect("exams:manage_retraining")

@@ -382,6 +382,12 @@ class Registration(models.Model):
     eligibility_notes = models.TextField(_("资格审核记录"), blank=True)
     identity_checked_at = models.DateTimeField(_("身份核验时间"), null=True, blank=True)
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # an eligibility override (破格): why, who, in which role, when — empty when none was needed
+    override_reason = models.CharField(_("破格理由"), max_length=200, blank=True)
+    override_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("破格批准人"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    override_role = models.CharField(_("破格批准人角色"), max_length=32, blank=True)
+    override_at = models.DateTimeField(_("破格时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -396,6 +402,12 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.candidate} · {self.session}"
+
+    @property
+    def override_role_label(self) -> str:
+        from .eligibility import override_role_label
+
+        return override_role_label(self.override_role)
 
     def _attempts(self):
         cache = getattr(self, "_prefetched_objects_cache", {})

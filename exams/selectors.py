@@ -149,6 +149,25 @@ def sessions_manageable_by(user) -> QuerySet[ExamSession]:
     return qs.filter(centre_id__in=testing_org_ids(user))
 
 
+def retraining_requirements_for(user, *, status: str = "open"):
+    """Retraining requirements (重新培训) after a failed make-up, of the sessions the user's centres
+    held (the superuser: all). ``status``: "open" (not yet completed), "done", or "all"."""
+    from .models import RetrainingRequirement
+
+    qs = RetrainingRequirement.objects.select_related(
+        "candidate", "certificate_kind", "operation_item", "recorded_by", "failed_attempt__registration__session__centre",
+    ).order_by("-required_since", "-pk")
+    if not _authenticated(user):
+        return qs.none()
+    if not user.is_superuser:
+        qs = qs.filter(failed_attempt__registration__session__centre_id__in=testing_org_ids(user))
+    if status == "open":
+        qs = qs.filter(completed_on__isnull=True)
+    elif status == "done":
+        qs = qs.filter(completed_on__isnull=False)
+    return qs
+
+
 def sessions_for_role(user, *roles: str) -> QuerySet[ExamSession]:
     qs = sessions_manageable_by(user)
     if not _authenticated(user) or user.is_superuser:

@@ -56,6 +56,8 @@ urlpatterns += [
     path("manage/practical-evidence/<id:pk>/", m.practical_evidence_file, name="manage_practical_evidence_file"),
     path("manage/venues/", m.venues, name="manage_venues"),
     path("manage/marking/", m.marking, name="manage_marking"),
+    path("manage/retraining/", m.retraining, name="manage_retraining"),
+    path("manage/retraining/<id:pk>/complete/", m.retraining_complete, name="manage_retraining_complete"),
     path("manage/marking/<id:answer_id>/", m.mark_answer, name="manage_mark"),
 ]
 

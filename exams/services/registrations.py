@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record
 from accounts.roles import OrgKind
 
+from ..eligibility import override_role
 from ..eligibility import problems as eligibility_problems
 from ..models import (
     Attempt,
@@ -80,28 +81,47 @@ def registration_create(*, actor, session: ExamSession, candidate, override_reas
         return existing
     makeup_check(session=session, candidate=candidate)
     problems = eligibility_problems(session=session, candidate=candidate)
-    if problems and not override_reason:
-        raise ValidationError(problems)
+    override_reason = (override_reason or "").strip()
+    override = _override(actor=actor, session=session, problems=problems, reason=override_reason)
     seat = _free_seat(session)
-    override = _("破格")  # outside the f-string below, where the message extraction finds it
-    notes = "；".join(problems) + (f"（{override}：{override_reason}）" if problems else "")
-    if existing is not None:  # a cancelled registration restored
+    word = _("破格")  # outside the f-string below, where the message extraction finds it
+    notes = "；".join(problems) + (f"（{word}：{override_reason}）" if problems else "")
+    audit_after = {"session": session.pk, "candidate": candidate.username, "seat": seat}
+    if problems:
+        audit_after.update(problems=problems, override_role=override["override_role"])
+    if existing is not None:  # a cancelled registration restored: seats and eligibility checked again above
         existing.status = Registration.Status.REGISTERED
         existing.seat = seat
         existing.eligibility_notes = notes
-        existing.save(update_fields=["status", "seat", "eligibility_notes"])
+        for field, value in override.items():
+            setattr(existing, field, value)
+        existing.save(update_fields=["status", "seat", "eligibility_notes", *override])
         audit_record(actor=actor, action="exam_registration.restore", target=existing,
-                     after={"session": session.pk, "seat": seat}, reason=override_reason)
+                     after=audit_after, reason=override_reason if problems else "")
         return existing
     reg = Registration.objects.create(
         session=session, candidate=candidate, seat=seat, registered_by=actor if getattr(actor, "pk", None) else None,
         ticket_number=f"ZK{session.starts_at:%Y%m%d}{session.pk:04d}{seat:03d}{uuid.uuid4().hex[:3].upper()}",
         identity_checked_at=timezone.now() if candidate.identity_verified else None,
-        eligibility_notes=notes,
+        eligibility_notes=notes, **override,
     )
     audit_record(actor=actor, action="exam_registration.create", target=reg,
-                 after={"session": session.pk, "candidate": candidate.username}, reason=override_reason)
+                 after=audit_after, reason=override_reason if problems else "")
     return reg
+
+
+def _override(*, actor, session: ExamSession, problems: list[str], reason: str) -> dict:
+    """The override fields of a registration. Without problems: none. With problems: refused
+    unless a reason is given by someone whose role may override (exams.eligibility.OVERRIDE_ROLES
+    of the session's centre, or the superuser)."""
+    if not problems:
+        return {"override_reason": "", "override_by": None, "override_role": "", "override_at": None}
+    if not reason:
+        raise ValidationError(problems)
+    role = override_role(actor, session)
+    if not role:
+        raise ValidationError(problems + [_("只有本考试中心的发证人员可以破格报名。")])
+    return {"override_reason": reason, "override_by": actor, "override_role": role, "override_at": timezone.now()}
 
 
 def _free_seat(session: ExamSession) -> int:

@@ -76,6 +76,7 @@ def world(registration, candidate, testing_bank, training_bank, session, examine
                                                         kwargs={"pk": evidence.pk}),
         "exams:manage_venues": reverse("exams:manage_venues"),
         "exams:manage_marking": reverse("exams:manage_marking"),
+        "exams:manage_retraining": reverse("exams:manage_retraining") + "?status=all",
         "exams-api-banks": "/api/v1/exams/banks/",
         "exams-api-bank-questions": f"/api/v1/exams/banks/{testing_bank.code}/questions/",
         "exams-api-bank-questions training": f"/api/v1/exams/banks/{training_bank.code}/questions/",
@@ -95,7 +96,15 @@ def world(registration, candidate, testing_bank, training_bank, session, examine
         "exams:manage_application": reverse("exams:manage_application", kwargs={"pk": application.pk}),
     })
     item = AttemptItem.objects.filter(attempt=attempt).first()
+    from django.utils import timezone
+
+    from exams.models import RetrainingRequirement
+
+    retraining = RetrainingRequirement.objects.create(
+        candidate=candidate, certificate_kind=special_kind, operation_item=session.operation_item,
+        failed_attempt=attempt, required_since=timezone.localdate())
     posts = {
+        "exams:manage_retraining_complete": reverse("exams:manage_retraining_complete", kwargs={"pk": retraining.pk}),
         "exams:manage_question_retire": reverse("exams:manage_question_retire", kwargs={"code": testing_bank.code, "pk": q.pk}),
         "exams:manage_registration_cancel": reverse("exams:manage_registration_cancel", kwargs={"pk": reg.pk}),
         "exams:manage_practical_confirm": reverse("exams:manage_practical_confirm", kwargs={"pk": reg.pk}),
@@ -114,6 +123,7 @@ def world(registration, candidate, testing_bank, training_bank, session, examine
                                     "exams:manage_blueprint_add", "exams:manage_sessions",
                                     "exams:manage_session_create", "exams:manage_marking",
                                     "exams:manage_applications", "exams:manage_venues")}
+    generic.add(reverse("exams:manage_retraining") + "?status=all")
     return {"urls": list(gets.values()), "posts": list(posts.values()), "names": {n.split(" ")[0] for n in gets} |
             set(posts), "generic": generic, "instructor_generic": {reverse("exams:manage_import_template")}, "secrets": secrets, "attempt": attempt, "testing_bank": testing_bank}
 
