@@ -420,6 +420,8 @@ class WarningNotification(models.Model):
     matched_on = models.CharField(_("匹配依据"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("推送时间"), auto_now_add=True, db_index=True)
     emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+    # when the recipient first opened the warning; confirming it read is only possible after that
+    opened_at = models.DateTimeField(_("打开时间"), null=True, blank=True)
     read_at = models.DateTimeField(_("确认阅读时间"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("最近提醒时间"), null=True, blank=True)
 
