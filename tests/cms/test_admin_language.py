@@ -42,3 +42,11 @@ def test_every_supplied_wagtail_string_keeps_its_placeholders():
         assert domain in ("django", "djangojs")
         assert set(names.findall(msgstr)) <= set(names.findall(plural or msgid)) | set(names.findall(msgid)), msgid
         assert msgstr and (msgstr != msgid or msgid.startswith("Wagtail API")), msgid
+
+
+@pytest.mark.django_db
+def test_wagtail_sign_in_page_is_chinese(client):
+    html = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert '<html lang="zh-hans"' in html
+    assert ">Password<" not in html and "Password*" not in html
+    assert "密码" in html
