@@ -8,6 +8,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django import forms
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,7 @@ from wagtail.models import Page
 from accounts.models import HazardTag, Industry, ProcessTag
 
 from .blocks import RICH_FEATURES, BodyBlock, ExamplesBlock, StepsBlock
+from .slugs import AsciiSlugMixin
 
 PAGE_SIZE = 12
 
@@ -26,7 +28,7 @@ PAGE_SIZE = 12
 # --------------------------------------------------------------------------- index pages
 
 
-class ContentRootPage(Page):
+class ContentRootPage(AsciiSlugMixin, Page):
     """Root of the published content. Its children are the section index pages
     (/standards/, /guides/, /cases/, /enforcement/, /notices/)."""
 
@@ -45,7 +47,7 @@ class ContentRootPage(Page):
         verbose_name_plural = _("内容根页面")
 
 
-class FilteredIndexPage(Page):
+class FilteredIndexPage(AsciiSlugMixin, Page):
     """An index of one child type with filters (industry, hazard, year) and pagination.
 
     The list runs a fixed number of queries whatever its length: the page itself, the filter
@@ -182,7 +184,7 @@ class NoticeIndexPage(FilteredIndexPage):
 # --------------------------------------------------------------------------- standards and clauses
 
 
-class StandardPage(Page):
+class StandardPage(AsciiSlugMixin, Page):
     class Status(models.TextChoices):
         IN_FORCE = "in_force", _("现行有效")
         NOT_YET = "not_yet", _("尚未施行")
@@ -259,7 +261,9 @@ class Clause(models.Model):
         FieldPanel("standard"),
         FieldRowPanel([FieldPanel("article"), FieldPanel("item"), FieldPanel("code")]),
         FieldPanel("title"), FieldPanel("text"), FieldPanel("interpretation"), FieldPanel("examples"),
-        FieldPanel("industries"), FieldPanel("hazard_tags"), FieldPanel("process_tags"),
+        FieldPanel("industries", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("hazard_tags", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("process_tags", widget=forms.CheckboxSelectMultiple),
     ]
 
     class Meta:
@@ -290,7 +294,7 @@ class Clause(models.Model):
 # --------------------------------------------------------------------------- guides, cases, notices
 
 
-class TaggedPage(Page):
+class TaggedPage(AsciiSlugMixin, Page):
     """Pages carrying the same taxonomy enterprises carry (industry, hazard, equipment/process)."""
 
     industry = models.ForeignKey(Industry, verbose_name=_("行业"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -301,7 +305,11 @@ class TaggedPage(Page):
 
     tag_panels = [
         MultiFieldPanel([
-            FieldPanel("industry"), FieldPanel("hazard_tags"), FieldPanel("process_tags"), FieldPanel("clauses"),
+            FieldPanel("industry"),
+            # tick boxes, not a multi-select that needs Ctrl-click
+            FieldPanel("hazard_tags", widget=forms.CheckboxSelectMultiple),
+            FieldPanel("process_tags", widget=forms.CheckboxSelectMultiple),
+            FieldPanel("clauses", widget=forms.CheckboxSelectMultiple),
         ], heading=_("分类与条款")),
     ]
 
@@ -388,7 +396,7 @@ class EnforcementCasePage(TaggedPage):
         verbose_name_plural = _("典型执法案例")
 
 
-class NoticePage(Page):
+class NoticePage(AsciiSlugMixin, Page):
     issued_on = models.DateField(_("发布日期"))
     issuer = models.CharField(_("发文单位"), max_length=120, blank=True)
     summary = models.TextField(_("摘要"), blank=True)
@@ -420,6 +428,8 @@ class WarningNotification(models.Model):
     matched_on = models.CharField(_("匹配依据"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("推送时间"), auto_now_add=True, db_index=True)
     emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+    # when the recipient first opened the warning; confirming it read is only possible after that
+    opened_at = models.DateTimeField(_("打开时间"), null=True, blank=True)
     read_at = models.DateTimeField(_("确认阅读时间"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("最近提醒时间"), null=True, blank=True)
 

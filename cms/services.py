@@ -289,9 +289,31 @@ def warning_backfill_for_member(*, membership: Membership) -> int:
     return count
 
 
-def notification_mark_read(*, notification: WarningNotification, user, request=None) -> WarningNotification:
+class NotOpenedYet(Exception):
+    """A warning is confirmed read only by a recipient who has opened it."""
+
+    message = _("请先打开这条警示、阅读案例内容后再确认已读。")
+
+
+def notification_mark_opened(*, notification: WarningNotification, user) -> WarningNotification:
+    """Record the first time the recipient opened the warning (later openings change nothing)."""
     if notification.recipient_id != user.pk:
         raise PermissionError("not the recipient")
+    if notification.opened_at is None:
+        now = timezone.now()
+        # only the first opening counts, even when two tabs open it at once
+        WarningNotification.objects.filter(pk=notification.pk, opened_at__isnull=True).update(opened_at=now)
+        notification.opened_at = WarningNotification.objects.values_list("opened_at", flat=True).get(pk=notification.pk)
+    return notification
+
+
+def notification_mark_read(*, notification: WarningNotification, user, request=None) -> WarningNotification:
+    """Confirm a warning read. Refused (``NotOpenedYet``, nothing recorded) unless the recipient has
+    opened it first: a warning cannot be confirmed from the list without being read."""
+    if notification.recipient_id != user.pk:
+        raise PermissionError("not the recipient")
+    if notification.read_at is None and notification.opened_at is None:
+        raise NotOpenedYet(NotOpenedYet.message)
     if notification.read_at is None:
         from core.models import Notification
 

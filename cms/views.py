@@ -9,8 +9,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_POST
@@ -78,8 +80,12 @@ def search(request):
 def inbox(request):
     qs = selectors.inbox_for(request.user)
     page_obj = Paginator(qs, 20).get_page(request.GET.get("page"))
+    drill = reverse("reports:drill", args=["notif_unread_all"])
+    enterprises = [{**row, "url": f"{drill}?view=enterprise&org={row['org'].pk}"}
+                   for row in selectors.enterprise_unread(request.user) if row["n"]]
     return render(request, "cms/inbox.html", {
         "page_obj": page_obj, "items": page_obj.object_list, "unread": selectors.unread_count(request.user),
+        "enterprises": enterprises,
     })
 
 
@@ -88,6 +94,8 @@ def inbox_item(request, pk: int):
     notification = get_object_or_404(
         WarningNotification.objects.select_related("page", "organization"), pk=pk, recipient=request.user
     )
+    # showing the warning to its recipient is what makes confirming it possible (the opening is recorded)
+    services.notification_mark_opened(notification=notification, user=request.user)
     return render(request, "cms/inbox_item.html", {"n": notification, "case": notification.page})
 
 
@@ -95,9 +103,16 @@ def inbox_item(request, pk: int):
 @require_POST
 def inbox_read(request, pk: int):
     notification = get_object_or_404(WarningNotification, pk=pk, recipient=request.user)
-    services.notification_mark_read(notification=notification, user=request.user, request=request)
+    try:
+        services.notification_mark_read(notification=notification, user=request.user, request=request)
+    except services.NotOpenedYet as exc:
+        messages.error(request, str(exc))
+        return redirect("cms:inbox_item", pk=notification.pk)
     messages.success(request, _("已确认阅读。"))
-    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/") else "cms:inbox")
+    nxt = request.POST.get("next", "")
+    if nxt.startswith("/") and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        return redirect(nxt)
+    return redirect("cms:inbox")
 
 
 def _require_bureau(user):

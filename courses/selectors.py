@@ -320,18 +320,30 @@ def can_view_enterprise_progress(user, org: Organization) -> bool:
     return bool(region_prefixes(user)) and enterprises_visible_to(user).filter(pk=org.pk).exists()
 
 
+def enrolments_of_members(org_ids) -> QuerySet[Enrolment]:
+    """The enrolments an enterprise's training progress counts: those of its current people (active
+    memberships of ``org_ids``, an id list or a values("pk") queryset), withdrawn ones left out. The
+    progress table and the dashboards both start here, so their figures agree."""
+    member_ids = Membership.objects.filter(organization__in=org_ids, is_active=True).values("user_id")
+    return Enrolment.objects.filter(user_id__in=member_ids).exclude(status=Enrolment.Status.WITHDRAWN)
+
+
+def completed_enrolment_q() -> Q:
+    """An enrolment whose course the learner has completed (the progress table's “已完成”)."""
+    return Q(status=Enrolment.Status.COMPLETED)
+
+
 def enterprise_enrolments(org: Organization, *, course: Course | None = None, overdue_only: bool = False):
     """Enrolments of the enterprise's current people (records follow people, so a person who left
     is no longer listed here)."""
-    member_ids = Membership.objects.filter(organization=org, is_active=True).values("user_id")
     qs = (
-        Enrolment.objects.filter(user_id__in=member_ids).exclude(status=Enrolment.Status.WITHDRAWN)
+        enrolments_of_members([org.pk])
         .select_related("user", "course").order_by("status", "due_date", "user__real_name", "pk")
     )
     if course is not None:
         qs = qs.filter(course=course)
     if overdue_only:
-        qs = qs.filter(status=Enrolment.Status.ACTIVE, due_date__lt=timezone.localdate())
+        qs = qs.filter(overdue_enrolment_q(timezone.localdate()))
     return qs
 
 

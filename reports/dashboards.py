@@ -293,14 +293,19 @@ def enterprise_training_panel(scope: Scope) -> dict:
     if not SOURCES["training_records"].available():
         return unavailable("training", _("培训情况"), "training_records")
     values, charts_ = _training_figures(scope)
-    values.update(compute(scope, ["enrol_overdue", "enrol_active"]))
+    values.update(compute(scope, ["enrol_total", "enrol_completed", "enrol_overdue", "enrol_active"]))
+    # the enrolment figures are those of the training progress table (courses' selectors), the
+    # people figures count training records of the period, online or offline
     return panel("training", _("培训情况"), [
+        figure(scope, values, "enrol_total"),
+        figure(scope, values, "enrol_completed", tone="ok"),
+        figure(scope, values, "enrol_overdue", tone="bad"),
+        figure(scope, values, "enrol_active"),
         figure(scope, values, "people_trained"),
         figure(scope, values, "managers_untrained", tone="warn"),
         figure(scope, values, "people_overdue", tone="bad"),
-        figure(scope, values, "enrol_overdue", tone="bad"),
-        figure(scope, values, "enrol_active"),
-    ], charts_)
+    ], charts_, note=_("选课的完成与逾期与“培训进度”页一致；“取得培训记录的人员”按统计期间内的培训记录计，"
+                       "含线下培训和复审培训。"))
 
 
 @enterprise_panel("exams")
@@ -368,12 +373,14 @@ def roster_figures(scope: Scope) -> list[dict]:
     from .domains.certificates import ROW_SUMS, roster_sums
 
     values = compute(scope, ["roster_checks_run", "roster_latest", "roster_with_unlicensed"])
-    values.update(compute(scope, ["ent_roster_unlicensed"]))
     sums = roster_sums(scope)
-    figures = [figure(scope, values, "roster_checks_run"), figure(scope, values, "ent_roster_unlicensed", tone="bad")]
+    figures = [figure(scope, values, "roster_checks_run")]
+    if scope.is_bureau:  # a count of enterprises means nothing on one enterprise's own dashboard
+        values.update(compute(scope, ["ent_roster_unlicensed"]))
+        figures.append(figure(scope, values, "ent_roster_unlicensed", tone="bad"))
     for key, tone in (("roster_rows_checked", ""), ("roster_unlicensed_rows", "bad"), ("roster_invalid_rows", "warn")):
         figures.append({"key": key, "label": ROW_SUMS[key][0], "value": sums[key], "unit": _("人"),
-                        "url": metric_url(scope, "roster_latest"), "tone": tone if sums[key] else "",
+                        "url": metric_url(scope, "roster_latest", total=key), "tone": tone if sums[key] else "",
                         "help": _("按各企业统计期间内最后一次核查合计。")})
     return figures
 
@@ -439,5 +446,13 @@ def bureau_dashboard(scope: Scope) -> list[dict]:
     return build(BUREAU_PANELS, scope)
 
 
+def bureau_only(key: str) -> bool:
+    """Figures counting enterprises (“N家企业”): a bureau's figures, meaningless for one enterprise."""
+    return key in METRICS and METRICS[key].source == "enterprises"
+
+
 def enterprise_dashboard(scope: Scope) -> list[dict]:
-    return build(ENTERPRISE_PANELS, scope)
+    panels = build(ENTERPRISE_PANELS, scope)
+    for p in panels:
+        p["figures"] = [f for f in p["figures"] if not bureau_only(f["key"])]
+    return panels

@@ -108,11 +108,15 @@ def compute(scope: Scope, keys: Iterable[str]) -> dict[str, int | None]:
 
 # Figures that are sums rather than counts of rows: provider(scope) -> {key: value | None}.
 SUM_PROVIDERS: dict[str, Callable[[Scope], dict]] = {}
+# sum key -> (label, metric whose rows the sum adds up, unit): the drill-down lists those rows under the sum
+SUM_OVER: dict[str, tuple[str, str, str]] = {}
 
 
-def register_sums(keys: Iterable[str], provider: Callable[[Scope], dict]) -> None:
+def register_sums(keys: Iterable[str], provider: Callable[[Scope], dict], *,
+                  over: dict[str, tuple[str, str, str]] | None = None) -> None:
     for key in keys:
         SUM_PROVIDERS[key] = provider
+    SUM_OVER.update(over or {})
 
 
 def compute_any(scope: Scope, keys: Iterable[str]) -> dict[str, int | None]:

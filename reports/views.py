@@ -19,7 +19,7 @@ from core.ui.charts import Datum, bar_chart
 from . import coverage as coverage_data
 from . import dashboards
 from .forms import CoverageFilterForm
-from .metrics import METRICS, SOURCES, metric_rows
+from .metrics import METRICS, SOURCES, SUM_OVER, compute_any, metric_rows
 from .scope import ReportKind, add_months, build_scope, is_bureau_viewer, managed_enterprises, month_end
 
 PAGE_SIZE = 50
@@ -107,11 +107,19 @@ def drill(request, metric: str):
     rows = metric_rows(scope, metric, facets)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     active_facets = {k: v for k, v in facets.items() if v}
+    # a figure that sums a column of these rows (e.g. people over roster checks) shows its total here
+    total_key = request.GET.get("total", "")
+    summed = None
+    if total_key in SUM_OVER and SUM_OVER[total_key][1] == metric and not active_facets:
+        summed = {"key": total_key, "label": SUM_OVER[total_key][0], "unit": SUM_OVER[total_key][2],
+                  "value": compute_any(scope, [total_key])[total_key]}
+        active_facets["total"] = total_key
     base_qs = scope.query_string(**active_facets)
     back = "reports:enterprise" if scope.kind == ReportKind.ENTERPRISE else "reports:bureau"
     return render(request, "reports/drill.html", {
         "scope": scope, "metric": m, "source": source, "page": page, "rows": page.object_list,
         "row_template": source.template, "base_qs": base_qs, "facets": active_facets, "back": back,
+        "summed": summed,
     })
 
 

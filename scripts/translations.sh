@@ -8,5 +8,6 @@ $PY manage.py makemessages -l en --no-obsolete --ignore='.venv/*' --ignore='var/
 $PY scripts/fill_translations.py locale/en/LC_MESSAGES/django.po
 $PY manage.py compilemessages -l en --ignore='.venv/*'
 # zh-hans: every msgid translated to itself, so a lookup stops at the project's catalogue
-(cd scripts && ../$PY identity_catalogue.py ../locale/en/LC_MESSAGES/django.po ../locale/zh_Hans/LC_MESSAGES/django.po)
+# plus Chinese for the Wagtail admin strings Wagtail's own zh_Hans catalogues lack (locale/zh_Hans/wagtail.tsv)
+(cd scripts && ../$PY identity_catalogue.py ../locale/en/LC_MESSAGES/django.po ../locale/zh_Hans/LC_MESSAGES/django.po ../locale/zh_Hans/wagtail.tsv)
 $PY manage.py compilemessages -l zh_Hans --ignore='.venv/*'

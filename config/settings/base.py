@@ -366,6 +366,8 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAIL_CONTENT_LANGUAGES = [("zh-hans", "简体中文")]
+# Wagtail's own sign-in form leaves its password label untranslated ("Password"); ours labels it.
+WAGTAILADMIN_USER_LOGIN_FORM = "cms.admin_forms.AdminLoginForm"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -169,4 +169,4 @@ def model_available() -> bool:
     return SOURCES["roster_checks"].available()
 
 
-register_sums(ROW_SUMS, roster_sums)
+register_sums(ROW_SUMS, roster_sums, over={k: (label, "roster_latest", "人") for k, (label, _s) in ROW_SUMS.items()})

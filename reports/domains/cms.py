@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from cms import selectors as cms
+
 from ..metrics import Metric, Source, model, register_metric, register_source
 from ..scope import Scope
 
 
 def _notifications(scope: Scope) -> QuerySet:
-    return model("cms.WarningNotification").objects.filter(organization__in=scope.enterprise_ids(), page__live=True)
+    """Pushes to the people of the scope's enterprises: cms's own selector, as the inbox uses."""
+    return cms.notifications_of_enterprises(scope.enterprise_ids())
 
 
 def _sent(scope: Scope) -> Q:
@@ -25,11 +28,12 @@ register_source(Source(
 register_metric(Metric("notif_sent", "推送警示通知", "notifications", _sent, unit="份",
                        help="统计期间内推送给本辖区企业负责人的事故警示。"))
 register_metric(Metric("notif_read", "已确认阅读", "notifications",
-                       lambda s: _sent(s) & Q(read_at__isnull=False), unit="份"))
+                       lambda s: _sent(s) & ~cms.unread_q(), unit="份"))
 register_metric(Metric("notif_unread", "尚未阅读", "notifications",
-                       lambda s: _sent(s) & Q(read_at__isnull=True), unit="份"))
-register_metric(Metric("notif_unread_all", "待阅读的警示", "notifications", lambda s: Q(read_at__isnull=True),
-                       unit="份", help="至今仍未确认阅读的警示推送（不限统计期间）。"))
+                       lambda s: _sent(s) & cms.unread_q(), unit="份"))
+register_metric(Metric("notif_unread_all", "接收人尚未确认阅读的警示推送", "notifications", lambda s: cms.unread_q(),
+                       unit="份", help="推送给企业主要负责人、安全生产管理人员，至今仍未由接收人本人打开并确认阅读的"
+                       "警示（不限统计期间；每位接收人一份，列表中可见接收人）。"))
 
 
 def _cases(scope: Scope) -> QuerySet:

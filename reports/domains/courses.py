@@ -32,11 +32,11 @@ POPULATIONS = [
 
 
 # People-based figures: the list behind each is a list of people.
-register_metric(Metric("people_trained", "完成培训的人员", "people", trained_q, unit="人",
-                       help="统计期间内取得培训记录（线上或线下）的在册人员。"))
-register_metric(Metric("managers_trained", "完成培训的主要负责人和安全生产管理人员", "people",
+register_metric(Metric("people_trained", "取得培训记录的人员", "people", trained_q, unit="人",
+                       help="统计期间内取得培训记录（线上或线下，含复审培训）的在册人员；与选课是否完成无关。"))
+register_metric(Metric("managers_trained", "取得培训记录的主要负责人和安全生产管理人员", "people",
                        lambda s: trained_q(s) & has_role_in_scope(s, Role.PRINCIPAL, Role.SAFETY_MANAGER), unit="人"))
-register_metric(Metric("managers_untrained", "未完成培训的主要负责人和安全生产管理人员", "people",
+register_metric(Metric("managers_untrained", "尚无培训记录的主要负责人和安全生产管理人员", "people",
                        lambda s: ~trained_q(s) & has_role_in_scope(s, Role.PRINCIPAL, Role.SAFETY_MANAGER), unit="人"))
 register_metric(Metric("people_overdue", "培训逾期未完成的人员", "people", overdue_q, unit="人",
                        help="有已过完成期限仍未完成的培训任务。"))
@@ -74,7 +74,8 @@ register_metric(Metric("records_in_period", "培训记录", "training_records",
 
 
 def _enrolments(scope: Scope) -> QuerySet:
-    return model("courses.Enrolment").objects.filter(user__in=_people(scope))
+    """The enrolments the enterprise's training progress table counts (courses' own selector)."""
+    return courses.enrolments_of_members(scope.enterprise_ids())
 
 
 register_source(Source(
@@ -82,6 +83,11 @@ register_source(Source(
     template="reports/rows/enrolments.html", facets={"org": lambda scope, v: member_of_q(v, "user_id")},
     order_by=("due_date", "pk"), select_related=("user", "course"),
 ))
-register_metric(Metric("enrol_overdue", "逾期未完成的培训任务", "enrolments",
-                       lambda s: courses.overdue_enrolment_q(s.today), unit="项"))
-register_metric(Metric("enrol_active", "进行中的培训任务", "enrolments", lambda s: courses.open_enrolment_q(), unit="项"))
+register_metric(Metric("enrol_total", "选课", "enrolments", unit="项",
+                       help="本单位在册人员的选课（不含已撤销的），与“培训进度”页相同。"))
+register_metric(Metric("enrol_completed", "已完成的选课", "enrolments", lambda s: courses.completed_enrolment_q(),
+                       unit="项", help="已完成课程的选课，与“培训进度”页的“已完成”相同。"))
+register_metric(Metric("enrol_overdue", "已逾期的选课", "enrolments",
+                       lambda s: courses.overdue_enrolment_q(s.today), unit="项",
+                       help="已过完成期限仍未完成的选课，与“培训进度”页的“已逾期”相同。"))
+register_metric(Metric("enrol_active", "学习中的选课", "enrolments", lambda s: courses.open_enrolment_q(), unit="项"))

@@ -102,6 +102,7 @@ def test_editor_submits_publisher_approves_and_enterprise_is_notified(
 
     client.force_login(principal)
     assert "有限空间中毒事故" in client.get(reverse("cms:inbox")).content.decode()
+    client.get(reverse("cms:inbox_item", args=[n.pk]))  # opened before it can be confirmed
     client.post(reverse("cms:inbox_read", args=[n.pk]))
     n.refresh_from_db()
     assert n.read_at is not None

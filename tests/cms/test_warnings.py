@@ -115,6 +115,49 @@ def test_inbox_shows_unread_and_confirm_read_records_time(client, people, dust_c
     assert "条未读" not in client.get(reverse("cms:inbox")).content.decode()  # nor on the bell of the in-app notices
 
 
+def test_confirm_is_refused_until_the_warning_was_opened(client, people, dust_case):
+    from core.models import AuditLog
+
+    warning_push(page_id=dust_case.pk)
+    user = people["dust_principal"]
+    n = WarningNotification.objects.get(recipient=user)
+    client.force_login(user)
+    inbox = client.get(reverse("cms:inbox")).content.decode()
+    # the list offers to open the warning, never to confirm it
+    assert "确认已读</button>" not in inbox and reverse("cms:inbox_read", args=[n.pk]) not in inbox
+    assert reverse("cms:inbox_item", args=[n.pk]) in inbox
+    r = client.post(reverse("cms:inbox_read", args=[n.pk]))
+    assert r.status_code == 302 and r["Location"] == reverse("cms:inbox_item", args=[n.pk])
+    n.refresh_from_db()
+    assert n.read_at is None and n.opened_at is None
+    assert not AuditLog.objects.filter(action="cms.warning_read").exists()
+    # the refusal is explained on the warning itself, where the person can read it
+    assert "请先打开这条警示" in client.get(r["Location"]).content.decode()
+    WarningNotification.objects.filter(pk=n.pk).update(opened_at=None)
+    # opening records the time once; then confirming works
+    item = client.get(reverse("cms:inbox_item", args=[n.pk])).content.decode()
+    assert reverse("cms:inbox_read", args=[n.pk]) in item
+    n.refresh_from_db()
+    opened = n.opened_at
+    assert opened is not None
+    client.get(reverse("cms:inbox_item", args=[n.pk]))
+    n.refresh_from_db()
+    assert n.opened_at == opened, "a second opening keeps the first time"
+    r = client.post(reverse("cms:inbox_read", args=[n.pk]))
+    assert r.status_code == 302
+    n.refresh_from_db()
+    assert n.read_at is not None and n.read_at >= n.opened_at
+
+
+def test_opening_someone_elses_warning_records_nothing(client, people, dust_case):
+    warning_push(page_id=dust_case.pk)
+    n = WarningNotification.objects.get(recipient=people["dust_principal"])
+    client.force_login(people["dust_manager"])
+    assert client.get(reverse("cms:inbox_item", args=[n.pk])).status_code == 404
+    n.refresh_from_db()
+    assert n.opened_at is None
+
+
 def test_nobody_confirms_for_someone_else(client, people, dust_case):
     warning_push(page_id=dust_case.pk)
     n = WarningNotification.objects.get(recipient=people["dust_principal"])

@@ -48,7 +48,8 @@ def test_editor_writes_publisher_approves_principal_reads_bureau_sees_it(
         # Draftail copies its content into the form's hidden input a moment after the last keystroke.
         # (Waited for with expect: wait_for_function polls with eval, which the admin's policy refuses.)
         expect(page.locator(f"input[name={field}]")).to_have_value(re.compile(re.escape(text)))
-    page.select_option("#id_hazard_tags", label="粉尘涉爆")
+    # tags are tick boxes, not a multi-select needing Ctrl-click
+    page.locator("input[name=hazard_tags]").locator("xpath=..").filter(has_text="粉尘涉爆").locator("input").check()
     page.check("#id_is_demo")
     shot(page, "j3-01-editor-draft")
     page.click("footer [data-w-dropdown-target=toggle]")  # the publish menu
