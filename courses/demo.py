@@ -155,8 +155,22 @@ def _rule(*, name, issuer, actor, course, **kwargs) -> AssignmentRule:
     return rule
 
 
+def _demo_study_rule() -> None:
+    """The demo city's study rule: Guangdong's row asks for face checks during online study, which the
+    demo's invented people (no real portrait) cannot pass; the demo city turns them off, saying so."""
+    from decimal import Decimal
+
+    from catalogue.models import StudyRule
+
+    StudyRule.objects.update_or_create(region_prefix="4407", population="", effective_from=dt.date(2022, 6, 1), defaults={
+        "minutes_per_hour": 45, "daily_cap_hours": Decimal("8"), "check_at_start": False, "check_interval_minutes": 0,
+        "retention_years": 3, "retention_years_special": 6,
+        "basis": "演示数据：江门演示环境未开启学习人脸核验（正式部署按广东省规则核验）"})
+
+
 def seed(ctx) -> None:
     orgs, users = ctx.orgs, ctx.users
+    _demo_study_rule()
     courses = {spec["code"]: _course(spec, orgs["training"]) for spec in COURSES}
 
     # practice on the training banks of the exams demo (never a testing bank)
