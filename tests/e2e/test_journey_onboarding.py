@@ -125,7 +125,7 @@ def test_a_new_enterprise_joins_and_its_worker_gets_a_certificate(page, mobile_p
 
     # 4. The worker activates his account with the code from the text message (on his phone).
     message = next(m for m in reversed(sms_outbox) if m.phone == f"1391234{WORKER_ID_SEQ:04d}")
-    activation_code = re.search(r"\b(\d{6})\b", message.body).group(1)
+    activation_code = re.search(r"激活码(\d{6})", message.body).group(1)
     phone.context.clear_cookies()
     phone.goto(f"{base}/accounts/activate/")
     phone.fill("[name=identifier]", message.phone)
