@@ -33,6 +33,18 @@ def tasks(user):
         if applications:
             yield Task(title=_("待审核的考试报名"), count=applications, url=reverse("exams:manage_applications"),
                        order=35)
+        from accounts.roles import Role
+        from accounts.selectors import org_ids_with_role
+
+        from .models import PracticalResult
+
+        centres = org_ids_with_role(user, Role.PRACTICAL_EXAMINER)
+        to_confirm = (PracticalResult.objects.filter(status=PracticalResult.Status.ENTERED,
+                                                     registration__session__centre_id__in=centres)
+                      .exclude(examiner=user).count()) if centres else 0
+        if to_confirm:
+            yield Task(title=_("待第二考评员确认的实操成绩"), count=to_confirm, url=reverse("exams:manage_sessions"),
+                       order=38)
         waiting = marking_queue(user).count()
         if waiting:
             yield Task(title=_("待阅卷的主观题"), count=waiting, url=reverse("exams:manage_marking"), order=40)

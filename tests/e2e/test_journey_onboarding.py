@@ -153,7 +153,7 @@ def test_a_new_enterprise_joins_and_its_worker_gets_a_certificate(page, mobile_p
     page.context.clear_cookies()
     login(page, base, "examiner")
     page.goto(f"{base}/accounts/identity/reviews/")
-    page.locator("main a", has_text=WORKER).first.click()
+    page.locator("tr", has_text=WORKER).locator("a", has_text="核验").click()
     page.wait_for_load_state("networkidle")
     shot(page, "j4-08-identity-review")
     page.click("button[name=action][value=confirm]")

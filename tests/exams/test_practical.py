@@ -313,3 +313,15 @@ def test_subjects_are_catalogue_data_copied_with_a_new_version(lv_item, client, 
     client.force_login(django_user_model.objects.create_superuser("root", "root@example.test", "pw-Anxun-2026"))
     page = client.get("/admin/snippets/catalogue/practicalsubject/")
     assert page.status_code == 200 and "K2 安全操作技术" in page.content.decode()
+
+
+def test_the_second_examiner_sees_the_result_to_confirm_on_the_home_page(registration, examiner, second_examiner,
+                                                                          sheet):
+    from core.todo import tasks_for
+
+    services.practical_result_record(examiner=examiner, registration=registration, scores=full_marks(sheet))
+    titles = {t.title: t.count for t in tasks_for(second_examiner)}
+    assert titles.get("待第二考评员确认的实操成绩") == 1
+    assert "待第二考评员确认的实操成绩" not in {t.title for t in tasks_for(examiner)}
+    services.practical_result_confirm(examiner=second_examiner, registration=registration)
+    assert "待第二考评员确认的实操成绩" not in {t.title for t in tasks_for(second_examiner)}
