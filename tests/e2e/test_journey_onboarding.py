@@ -123,6 +123,20 @@ def test_a_new_enterprise_joins_and_its_worker_gets_a_certificate(page, mobile_p
     assert User.objects.filter(memberships__organization=enterprise, memberships__role="worker").distinct().count() == 20
     worker = User.objects.get(real_name=WORKER)
 
+    # ... and assigns the three-level safety education course to its workers.
+    from courses.models import Course
+
+    course = Course.objects.get(code="new-worker-3level")
+    page.goto(f"{base}/courses/rules/")
+    page.fill("[name=name]", "新员工三级安全教育")
+    page.select_option("[name=course]", str(course.pk))
+    page.check("[name=roles][value=worker]")
+    page.fill("[name=due_in_days]", "30")
+    page.click("button:has-text('发布规则')")
+    page.wait_for_load_state("networkidle")
+    shot(page, "j4-05b-assignment-rule")
+    assert worker.enrolments.filter(course=course).exists()
+
     # 4. The worker activates his account with the code from the text message (on his phone).
     message = next(m for m in reversed(sms_outbox) if m.phone == f"1391234{WORKER_ID_SEQ:04d}")
     activation_code = re.search(r"激活码(\d{6})", message.body).group(1)
