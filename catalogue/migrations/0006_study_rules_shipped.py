@@ -23,6 +23,9 @@ def ship(apps, schema_editor):
                                         effective_from=row["effective_from"], defaults=row)
 
 
+forwards = ship  # the name the test suite's reference-data reload calls
+
+
 class Migration(migrations.Migration):
     dependencies = [("catalogue", "0005_study_rules")]
     operations = [migrations.RunPython(ship, migrations.RunPython.noop)]

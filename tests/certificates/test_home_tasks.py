@@ -60,5 +60,5 @@ def test_home_page_shows_tasks_with_few_queries(client, welder, issue, django_as
 
 
 def test_nothing_to_do_says_so(client, make_member):
-    client.force_login(make_member(Role.WORKER))
+    client.force_login(make_member(Role.WORKER, identity_verified=True))
     assert "暂无待办事项" in client.get("/").content.decode()

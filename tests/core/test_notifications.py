@@ -48,7 +48,7 @@ def test_badge_list_open_and_read_all(client, make_member):
     page = client.get(reverse("core:notifications"))
     body = page.content.decode()
     assert "第一条" in body and "第二条" in body and "别人的" not in body
-    assert 'class="badge warn" aria-label="2' in body
+    assert 'class="bell-count" aria-label="2' in body
     first = Notification.objects.get(title="第一条")
     response = client.get(reverse("core:notification_open", args=[first.pk]))
     assert response.status_code == 302 and response["Location"] == "/exams/my/"

@@ -49,7 +49,10 @@ def test_upload_and_review_at_phone_width(mobile_page, live_server, demo, shot, 
     page.click(f"a[href='/accounts/identity/reviews/{sub.pk}/']")
     page.wait_for_load_state("networkidle")
     assert page.locator(".identity-photos img").count() == 3
-    assert page.evaluate("Array.from(document.querySelectorAll('.identity-photos img')).every(i => i.naturalWidth > 0)")
+    # each photo is served (fetched one by one: the test server's SQLite connection is shared by threads)
+    for src in page.locator(".identity-photos img").evaluate_all("els => els.map(e => e.getAttribute('src'))"):
+        answer = page.request.get(f"{base}{src}")
+        assert answer.status == 200 and answer.headers["content-type"].startswith("image/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "identity-review-mobile")
     page.click("button:has-text('确认身份')")
