@@ -189,6 +189,9 @@ def test_a_new_enterprise_joins_and_its_worker_gets_a_certificate(page, mobile_p
     phone.select_option("[name=education]", "senior")
     phone.check("[name=health_declared]")
     phone.fill("[name=health_declared_on]", (timezone.localdate() - dt.timedelta(days=20)).isoformat())
+    phone.click("button[name=action][value=check]")  # see the eligibility, then submit
+    phone.wait_for_load_state("networkidle")
+    shot(phone, "j4-10b-eligibility-phone")
     phone.click("button[name=action][value=submit]")
     phone.wait_for_load_state("networkidle")
     shot(phone, "j4-11-applied-phone")
