@@ -229,10 +229,28 @@ def coverage(request):
                                              enterprise_filter=flt)["rows"] if flt is not None else data["rows"]
         for r in enterprise_rows:
             r.href = reverse("courses:enterprise") + f"?org={r.key[1:]}" + (f"&course={course.code}" if course else "")
+    register, campaign = _register_coverage(request)
     return render(request, "reports/coverage.html", {
         "form": form, "data": data, "chart": chart, "dimension": dimension, "course": course,
-        "enterprise_rows": enterprise_rows, "group": group,
+        "enterprise_rows": enterprise_rows, "group": group, "register": register, "campaign": campaign,
     })
+
+
+def _register_coverage(request):
+    """Coverage against the enterprise register (every principal and safety manager), narrowed to a
+    campaign's key sectors with ``?campaign=``; the people list shows the uncovered ones first."""
+    from .campaign_views import campaigns_for
+    from .collection import campaign_enterprises
+
+    campaign = None
+    raw = request.GET.get("campaign", "")
+    if raw.isdigit():
+        campaign = campaigns_for(request.user).filter(pk=int(raw)).first()
+    register = coverage_data.register_coverage(
+        request.user, enterprises=campaign_enterprises(campaign) if campaign else None)
+    register["people"].sort(key=lambda p: (p.covered, p.status != "no_account", p.enterprise.name, p.role))
+    register["shown"] = register["people"][:200]
+    return register, campaign
 
 
 def _group_filter(group: str):
