@@ -179,7 +179,7 @@ def progress_download(request, pk: int):
 def progress_export(request):
     """An ad-hoc table for any period, downloaded at once (not stored)."""
     from .forms import ProgressExportForm
-    from .progress import campaign_for, progress_figures, workbook_bytes
+    from .progress import campaign_for, progress_figures, table_bytes
 
     bureaus = _require_bureau(request)
     form = ProgressExportForm(request.GET, bureaus=bureaus)
@@ -192,7 +192,7 @@ def progress_export(request):
         return redirect("reports:progress")
     bureau, start, end = (form.cleaned_data[k] for k in ("bureau", "start", "end"))
     campaign = campaign_for(bureau, end)
-    content = workbook_bytes(bureau, start, end, campaign, progress_figures(bureau, start, end, campaign))
+    content = table_bytes(bureau, start, end, campaign, progress_figures(bureau, start, end, campaign))
     resp = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     from urllib.parse import quote
 

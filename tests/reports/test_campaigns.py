@@ -212,3 +212,61 @@ def test_campaign_list_query_count(client, world, template, django_assert_max_nu
     with django_assert_max_num_queries(12):
         resp = client.get(reverse("reports:campaigns"))
     assert resp.status_code == 200 and "专项4" in resp.content.decode()
+
+
+def test_spot_check_figure_counts_department_checks_only(client, world, campaign, units, settings, tmp_path):
+    from certificates.services import roster_check_run
+    from tests.factories import id_number_for
+
+    unit, member = units["外海街道"]
+    rows = [{"name": "张三", "id_number": id_number_for(7), "operation": "熔化焊接与热切割作业"}]
+    # the enterprise's own roster check is not a department spot check
+    roster_check_run(user=world["ent_admin"], rows=rows, organization=world["e1"])
+    day = dt.date(2026, 7, 10)
+    copy = services.period_open(campaign=campaign, day=day)[0]
+    assert copy.platform_values == {"spot_6.n": 0}
+    # two spot checks of the same enterprise count it once; a clean check does not count
+    for _ in range(2):
+        services.spot_check_run(user=world["analyst"], enterprise=world["e1"], unit=unit, rows=rows, checked_on=day)
+    spot = services.spot_check_run(user=world["analyst"], enterprise=world["e3"], rows=rows, checked_on=day)
+    assert spot.invalid_count == 1 and spot.roster_check.organization == world["e3"]
+    copies = {c.unit.name: c for c in services.period_open(campaign=campaign, day=day)}
+    assert copies["外海街道"].platform_values == {"spot_6.n": 1}
+    assert copies["大泽镇"].platform_values == {"spot_6.n": 0}
+    start, end, _ = period_containing(campaign, day)
+    assert rollup(campaign, start, end)["spot_6.n"] == 2  # the region's figure, computed once
+    # the locked cell and its definition are shown on the unit's page
+    client.force_login(member)
+    body = client.get(reverse("reports:copy", args=[copies["外海街道"].pk])).content.decode()
+    assert 'data-locked="spot_6.n"' in body and "部门抽查" in body and "证书过期" in body
+
+
+def test_stored_monthly_table_uses_the_campaign_template(world, campaign, units, settings, tmp_path):
+    from reports.services import progress_report_build
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    report = progress_report_build(bureau=world["bureau"], month=dt.date(2026, 11, 1))
+    wb = openpyxl.load_workbook(io.BytesIO(report.file.open("rb").read()))
+    assert wb.sheetnames[0] == "调度表" and wb["调度表"]["A1"].value == campaign.template.name
+    assert wb["调度表"].cell(row=6, column=3).value == "企业自查发现的重大事故隐患(个)"
+
+
+def test_demo_campaign_has_a_number_in_every_item(settings, tmp_path):
+    import os
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from reports.demo import CAMPAIGN_NAME
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    campaign = Campaign.objects.get(name=CAMPAIGN_NAME)
+    start, _end, _due = period_containing(campaign, timezone.localdate())
+    last = period_containing(campaign, start - dt.timedelta(days=1))
+    copies = campaign.copies.filter(period_start=last[0])
+    assert copies.count() == 4 and set(copies.values_list("status", flat=True)) == {"accepted"}
+    totals = rollup(campaign, last[0], last[1])
+    keys = [f"{i['key']}.{c['key']}" for i in campaign.template.items for c in i["cells"]]
+    assert all(totals.get(k) is not None for k in keys)
+    assert totals["spot_6.n"] == 1
