@@ -79,8 +79,9 @@ def index(request):
 def bureau(request):
     scope, form = _scope_for(request, enterprise_view=False)
     panels = dashboards.bureau_dashboard(scope)
+    register = coverage_data.register_coverage(request.user, enterprises=scope.enterprises)
     return render(request, "reports/dashboard_bureau.html", {
-        "scope": scope, "form": form, "panels": panels, "quick": quick_periods(scope)})
+        "scope": scope, "form": form, "panels": panels, "quick": quick_periods(scope), "register": register})
 
 
 @login_required

@@ -77,3 +77,12 @@ def test_coverage_page_shows_register_figures_and_narrows_to_a_campaign(client, 
     assert "未建档" in body and "主要负责人和安全生产管理人员培训达标情况" in body
     resp = client.get(reverse("reports:coverage") + f"?campaign={campaign.pk}")
     assert [t.target for t in resp.context["register"]["totals"]] == [1, 1]
+
+
+def test_bureau_dashboard_shows_register_compliance(client, world):
+    client.force_login(world["analyst"])
+    resp = client.get(reverse("reports:bureau"))
+    assert resp.status_code == 200
+    totals = {t.role: t for t in resp.context["register"]["totals"]}
+    assert (totals[Role.PRINCIPAL].target, totals[Role.SAFETY_MANAGER].no_account) == (3, 2)
+    assert "安全生产管理人员未建档" in resp.content.decode()
