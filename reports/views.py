@@ -230,7 +230,7 @@ def coverage(request):
                                              enterprise_filter=flt)["rows"] if flt is not None else data["rows"]
         for r in enterprise_rows:
             r.href = reverse("courses:enterprise") + f"?org={r.key[1:]}" + (f"&course={course.code}" if course else "")
-    register, campaign = _register_coverage(request)
+    register, campaign = _register_coverage(request) if dimension != "enterprise" else (None, None)
     return render(request, "reports/coverage.html", {
         "form": form, "data": data, "chart": chart, "dimension": dimension, "course": course,
         "enterprise_rows": enterprise_rows, "group": group, "register": register, "campaign": campaign,

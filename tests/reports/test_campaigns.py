@@ -270,3 +270,16 @@ def test_demo_campaign_has_a_number_in_every_item(settings, tmp_path):
     keys = [f"{i['key']}.{c['key']}" for i in campaign.template.items for c in i["cells"]]
     assert all(totals.get(k) is not None for k in keys)
     assert totals["spot_6.n"] == 1
+
+
+def test_weekly_template_periods_and_copies(world, units):
+    weekly = ReportTemplate.objects.get(code="weekly-industry")
+    campaign = Campaign.objects.create(name="周报", region_id="440700", start_date=dt.date(2026, 6, 3),
+                                       template=weekly)
+    # Wednesday 3 June: the first week is clipped to the campaign start, due the Monday after
+    assert period_containing(campaign, dt.date(2026, 6, 4)) == (dt.date(2026, 6, 3), dt.date(2026, 6, 7),
+                                                                dt.date(2026, 6, 8))
+    assert period_containing(campaign, dt.date(2026, 6, 10))[:2] == (dt.date(2026, 6, 8), dt.date(2026, 6, 14))
+    copy = services.period_open(campaign=campaign, day=dt.date(2026, 6, 10))[0]
+    form = CopyForm({}, copy=copy, submit=True)
+    assert not form.is_valid() and len(form.fields) == 4 * 5  # 4 sectors × (3 counts + 行政处罚 2 cells)
