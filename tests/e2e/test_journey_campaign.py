@@ -115,3 +115,25 @@ def test_bureau_collects_the_monthly_table_from_two_towns(page, live_server, dem
         ("3", "部门检查发现的重大事故隐患(个)", "4", "部门检查发现重大事故隐患中已完成整改的(个)")]
     assert rows[8][2] == "行政处罚(次, 万元)" and rows[15][6] == "组织开展考核巡查督导检查(次)"
     assert rows[0][3] == 5
+
+
+def test_campaign_pages_fit_a_phone(mobile_page, live_server, demo, shot):
+    from reports.demo import CAMPAIGN_NAME
+    from reports.models import Campaign, ReportCopy
+    from tests.e2e.test_phone_pages import _check
+
+    page, base = mobile_page, live_server.url
+    campaign = Campaign.objects.get(name=CAMPAIGN_NAME)
+    copy = ReportCopy.objects.filter(campaign=campaign, unit__members__username="town_huanshi",
+                                     status="draft").first()
+    login(page, base, "town_huanshi")
+    for path, name in [("/reports/campaigns/", "campaign-my-copies"), (f"/reports/campaigns/copies/{copy.pk}/",
+                                                                       "campaign-copy-fill")]:
+        page.goto(base + path)
+        _check(page, shot, name)
+    page.context.clear_cookies()
+    login(page, base, "publisher")
+    for path, name in [(f"/reports/campaigns/{campaign.pk}/", "campaign-detail"),
+                       ("/reports/campaigns/new/", "campaign-new"), ("/reports/coverage/", "coverage-register")]:
+        page.goto(base + path)
+        _check(page, shot, name)
