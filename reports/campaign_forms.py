@@ -73,3 +73,31 @@ class SpotCheckForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["enterprise"].queryset = enterprises
         self.fields["unit"].queryset = units
+
+
+class UnitForm(forms.ModelForm):
+    class Meta:
+        from .models import ReportingUnit
+
+        model = ReportingUnit
+        fields = ["region", "name", "kind"]
+
+    def __init__(self, *args, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions
+        self.fields["region"].empty_label = _("请选择地区")
+        self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0]]
+
+
+class UnitMemberForm(forms.Form):
+    login = forms.CharField(label=_("填报人员（用户名或手机号）"), max_length=150)
+
+    def clean_login(self):
+        from accounts.models import User
+
+        value = self.cleaned_data["login"].strip()
+        user = User.objects.filter(is_active=True).filter(username=value).first() or \
+            User.objects.filter(is_active=True, phone=value).first()
+        if user is None:
+            raise forms.ValidationError(_("找不到该用户，请确认其已在平台注册。"))
+        return user

@@ -226,3 +226,44 @@ def spot_checks(request):
             form.add_error("file", exc.messages[0])
     checks = SpotCheck.objects.filter(enterprise__region__in=regions).select_related("enterprise", "unit")[:50]
     return render(request, "reports/campaigns/spot_checks.html", {"form": form, "checks": checks})
+
+
+@login_required
+def units(request):
+    """The reporting units of the bureau's region and who fills their copies."""
+    from core.audit import audit_record
+
+    from .campaign_forms import UnitForm, UnitMemberForm
+
+    if not is_bureau_staff(request.user):
+        raise Http404
+    regions = _regions_for(request.user)
+    qs = ReportingUnit.objects.filter(region__in=regions).select_related("region").prefetch_related("members")
+    form = UnitForm(request.POST if request.POST.get("action") == "add" else None, regions=regions)
+    member_form = UnitMemberForm(request.POST if request.POST.get("action") == "member" else None)
+    action = request.POST.get("action")
+    if action == "add" and form.is_valid():
+        unit = form.save()
+        audit_record(actor=request.user, action="reporting_unit.create", target=unit, after={"name": unit.name})
+        messages.success(request, _("已添加填报单位。"))
+        return redirect("reports:units")
+    if action in ("member", "remove"):
+        unit = get_object_or_404(qs, pk=request.POST.get("unit") or 0)
+        if action == "member" and member_form.is_valid():
+            person = member_form.cleaned_data["login"]
+            unit.members.add(person)
+            audit_record(actor=request.user, action="reporting_unit.member_add", target=unit, after={"user": person.pk})
+            messages.success(request, _("已添加填报人员。"))
+            return redirect("reports:units")
+        if action == "remove":
+            person = get_object_or_404(unit.members.all(), pk=request.POST.get("user") or 0)
+            unit.members.remove(person)
+            audit_record(actor=request.user, action="reporting_unit.member_remove", target=unit,
+                         after={"user": person.pk})
+            messages.success(request, _("已移除填报人员。"))
+            return redirect("reports:units")
+        member_unit = unit.pk
+    else:
+        member_unit = None
+    return render(request, "reports/campaigns/units.html", {
+        "units": qs, "form": form, "member_form": member_form, "member_unit": member_unit})

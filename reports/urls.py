@@ -27,4 +27,5 @@ urlpatterns += [
     path("campaigns/copies/<id:pk>/", campaign_views.copy_view, name="copy"),
     path("campaigns/copies/<id:pk>/export/", campaign_views.copy_export, name="copy_export"),
     path("campaigns/spot-checks/", campaign_views.spot_checks, name="spot_checks"),
+    path("campaigns/units/", campaign_views.units, name="units"),
 ]

@@ -283,3 +283,22 @@ def test_weekly_template_periods_and_copies(world, units):
     copy = services.period_open(campaign=campaign, day=dt.date(2026, 6, 10))[0]
     form = CopyForm({}, copy=copy, submit=True)
     assert not form.is_valid() and len(form.fields) == 4 * 5  # 4 sectors × (3 counts + 行政处罚 2 cells)
+
+
+def test_bureau_manages_units_and_their_reporters(client, world, units, django_assert_max_num_queries):
+    client.force_login(world["analyst"])
+    resp = client.post(reverse("reports:units"), {"action": "add", "region": "441900", "name": "外市镇",
+                                                  "kind": "town"})
+    assert "region" in resp.context["form"].errors  # outside the bureau's region
+    client.post(reverse("reports:units"), {"action": "add", "region": "440705", "name": "司前镇", "kind": "town"})
+    unit = ReportingUnit.objects.get(name="司前镇")
+    person = UserFactory(phone="13911112222")
+    resp = client.post(reverse("reports:units"), {"action": "member", "unit": unit.pk, "login": "nobody"})
+    assert "找不到该用户，请确认其已在平台注册。" in resp.content.decode()
+    client.post(reverse("reports:units"), {"action": "member", "unit": unit.pk, "login": "13911112222"})
+    assert list(unit.members.all()) == [person]
+    with django_assert_max_num_queries(12):
+        resp = client.get(reverse("reports:units"))
+    assert "司前镇" in resp.content.decode() and "东莞某镇" not in resp.content.decode()
+    client.post(reverse("reports:units"), {"action": "remove", "unit": unit.pk, "user": person.pk})
+    assert not unit.members.exists()
