@@ -101,6 +101,8 @@ def _period_from(request, campaign: Campaign, today: dt.date):
     except ValueError:
         day = today
     day = max(day, campaign.start_date)
+    if campaign.end_date:
+        day = min(day, campaign.end_date)
     return period_containing(campaign, day)
 
 

@@ -167,7 +167,8 @@ class CopyForm(forms.Form):
     def bound_rows(self):
         for row in self.rows:
             yield {"item": row["item"], "cells": [
-                {**c, "bound": self[c["field"]] if c["field"] else None} for c in row["cells"]]}
+                {**c, "bound": self[c["field"]] if c["field"] else None,
+                 "display": fmt(self.copy.values.get(c["key"]), c["cell"]["type"])} for c in row["cells"]]}
 
     def clean(self):
         data = super().clean()

@@ -133,6 +133,8 @@ def test_fill_return_correct_accept_and_roll_up(client, world, campaign, units, 
     with pytest.raises(Exception):
         services.copy_accept(copy=a, actor=world["analyst"])
     services.copy_save(copy=a, values={**a.values, "enforce_3.amount": "9.00"}, actor=member_a, submit=True)
+    body = client.get(reverse("reports:copy", args=[a.pk])).content.decode()
+    assert 'data-value="lead_6.n">是</span>' in body and 'data-value="enforce_3.amount">罚款金额：9.00' in body
     for copy in (a, b):
         client.post(reverse("reports:copy", args=[copy.pk]), {"action": "accept"})
     assert set(ReportCopy.objects.values_list("status", flat=True)) == {"accepted"}
