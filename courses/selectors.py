@@ -471,3 +471,14 @@ def trainee_ids(org_ids: set[int]) -> set[int]:
         status=Enrolment.Status.WITHDRAWN).values_list("user_id", flat=True)
     attended = OfflineAttendance.objects.filter(session__provider_id__in=org_ids).values_list("person_id", flat=True)
     return set(enrolled) | set(attended)
+
+
+def hours_by_person(user_ids, *, since: dt.date) -> dict[int, dict]:
+    """Per person: 学时 of all training records (``total``), of those ended on or after ``since``
+    (``recent``), and the end date of their first record (``first_end``). One query."""
+    from django.db.models import Min
+
+    rows = (TrainingRecord.objects.filter(person_id__in=list(user_ids)).values("person_id")
+            .annotate(total=Sum("hours"), recent=Sum("hours", filter=Q(end_date__gte=since)), first_end=Min("end_date")))
+    return {r["person_id"]: {"total": Decimal(r["total"] or 0), "recent": Decimal(r["recent"] or 0),
+                             "first_end": r["first_end"]} for r in rows}

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership
 from accounts.roles import BUREAU_ROLES, Role
@@ -100,3 +101,129 @@ def coverage(user, *, course: Course | None = None, dimension: str = "industry",
             row.overdue += late
     ordered = sorted(rows.values(), key=lambda r: (-r.target, r.label))
     return {"rows": ordered, "total": totals, "orgs": orgs}
+
+
+# ------------------------------------------------------------------ coverage against the register
+#
+# The denominator is the enterprise register, not the enrolments: every principal (主要负责人) and
+# safety manager (安全生产管理人员) of every active key-sector enterprise in the viewer's region counts.
+# "No account" is represented two ways:
+#   * an enterprise on the register whose roster has no principal (or no safety manager) at all gets
+#     one placeholder person for the missing role, shown as 未建档 and always uncovered;
+#   * a person on the roster who never activated their account (created by a roster import with an
+#     unusable password, never signed in) is listed as 未激活; they count like everyone else and are
+#     covered only when their training records (e.g. offline classes) reach the legal hours.
+# Covered = the person's 学时 reach the legal minimum of their role (StudyHourRequirement, population
+# "manager", high-risk or not by the enterprise's industry): the initial training (初训) until their
+# first record is a year old, after that the yearly refresher (再培训) over the last 365 days.
+
+COVERED_ROLES = (Role.PRINCIPAL, Role.SAFETY_MANAGER)
+MET, SHORT, NO_ACCOUNT, NO_RULE = "met", "short", "no_account", "no_rule"
+STATUS_LABELS = {MET: gettext_lazy("达标"), SHORT: gettext_lazy("学时不足"), NO_ACCOUNT: gettext_lazy("未建档"),
+                 NO_RULE: gettext_lazy("未配置学时要求")}
+
+
+@dataclass
+class PersonCoverage:
+    enterprise: object
+    role: str
+    person: object | None
+    kind: str = ""
+    required: Decimal | None = None
+    done: Decimal = Decimal("0")
+    status: str = SHORT
+
+    @property
+    def activated(self) -> bool:
+        return self.person is not None and (self.person.has_usable_password() or self.person.last_login is not None)
+
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.role).label)
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+    @property
+    def covered(self) -> bool:
+        return self.status == MET
+
+
+@dataclass
+class RoleTotals:
+    role: str
+    target: int = 0
+    covered: int = 0
+    no_account: int = 0
+    not_activated: int = 0
+
+    @property
+    def label(self) -> str:
+        return "合计" if self.role == "all" else str(Role(self.role).label)
+
+    @property
+    def rate(self) -> Decimal:
+        if not self.target:
+            return Decimal("0")
+        return (Decimal(self.covered) * 100 / Decimal(self.target)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def register_coverage(user, *, enterprises=None, today: dt.date | None = None) -> dict:
+    """Per-person compliance of every principal and safety manager on the register (see above).
+    ``enterprises`` narrows the visible enterprises (e.g. to a campaign's key sectors)."""
+    from catalogue.models import Population, StudyHourRequirement, TrainingKind
+
+    today = today or timezone.localdate()
+    qs = enterprises_visible_to(user).filter(is_active=True)
+    if enterprises is not None:
+        qs = qs.filter(pk__in=enterprises.values("pk"))
+    orgs = list(qs.select_related("industry").order_by("name"))
+    memberships = list(Membership.objects.filter(organization__in=orgs, is_active=True, role__in=COVERED_ROLES)
+                       .select_related("user").order_by("organization_id", "role", "user_id"))
+    year_ago = today - dt.timedelta(days=365)
+    hours = course_selectors.hours_by_person({m.user_id for m in memberships}, since=year_ago)
+    rules: dict[tuple, object] = {}
+
+    def rule(kind: str, high_risk: bool):
+        if (kind, high_risk) not in rules:
+            rules[(kind, high_risk)] = StudyHourRequirement.in_force(population=Population.MANAGER, kind=kind,
+                                                                     high_risk=high_risk, on=today)
+        return rules[(kind, high_risk)]
+
+    by_org: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for m in memberships:
+        by_org[m.organization_id][m.role].append(m.user)
+    people: list[PersonCoverage] = []
+    totals = {role: RoleTotals(role) for role in COVERED_ROLES}
+    for org in orgs:
+        high_risk = bool(org.industry and org.industry.high_risk)
+        for role in COVERED_ROLES:
+            persons = by_org[org.pk][role] or [None]
+            for person in persons:
+                row = PersonCoverage(org, role, person)
+                t = totals[role]
+                t.target += 1
+                if person is None:
+                    row.status = NO_ACCOUNT
+                    t.no_account += 1
+                    people.append(row)
+                    continue
+                h = hours.get(person.pk, {"total": Decimal("0"), "recent": Decimal("0"), "first_end": None})
+                refresher = h["first_end"] is not None and h["first_end"] < year_ago
+                row.kind = TrainingKind.REFRESHER if refresher else TrainingKind.INITIAL
+                row.done = h["recent"] if refresher else h["total"]
+                requirement = rule(row.kind, high_risk)
+                if requirement is None:
+                    row.status = NO_RULE
+                else:
+                    row.required = requirement.hours
+                    row.status = MET if row.done >= requirement.hours else SHORT
+                t.covered += row.covered
+                t.not_activated += not row.activated
+                people.append(row)
+    all_totals = RoleTotals("all")
+    for t in totals.values():
+        for f in ("target", "covered", "no_account", "not_activated"):
+            setattr(all_totals, f, getattr(all_totals, f) + getattr(t, f))
+    return {"people": people, "totals": list(totals.values()), "total": all_totals, "enterprises": len(orgs)}

@@ -55,8 +55,9 @@ ROWS: list[Row] = [
     Row("对企业自查自改进行抽查检查情况", "3", "主要负责人未带队检查的企业", "家"),
     Row("对企业自查自改进行抽查检查情况", "4", "未制定分管负责人职责清单的企业", "家"),
     Row("对企业自查自改进行抽查检查情况", "5", "未依法设置安全管理机构、配足安全管理人员的企业", "家"),
-    Row("对企业自查自改进行抽查检查情况", "6", "电气焊等特种作业人员无证上岗的企业", "家", "ent_roster_unlicensed",
-        "平台数据：企业在岗人员持证核查中发现无证人员的企业数；现场检查发现的请另行加总。"),
+    # Means the departments' spot checks, not enterprises' own roster checks: campaigns collect it
+    # (reports.collection, "spot_unlicensed"); this legacy table leaves it to be filled in.
+    Row("对企业自查自改进行抽查检查情况", "6", "电气焊等特种作业人员无证上岗的企业", "家"),
     Row("对企业自查自改进行抽查检查情况", "7", "外包外租安全管理混乱的企业", "家"),
     Row("对企业自查自改进行抽查检查情况", "8", "未按规定开展应急演练、员工不熟悉逃生出口的企业", "家"),
     Row("部门精准严格执法情况", "1", "帮扶指导重点乡镇", "个次"),
@@ -232,6 +233,17 @@ def workbook_bytes(bureau: Organization, start: dt.date, end: dt.date, campaign:
 
 def campaign_for(bureau: Organization, on: dt.date) -> Campaign | None:
     return Campaign.for_region(bureau.region_id, on)
+
+
+def table_bytes(bureau: Organization, start: dt.date, end: dt.date, campaign: Campaign | None,
+                figures: list[Figure], generated_at: dt.datetime | None = None) -> bytes:
+    """The bureau's table: a campaign with a template gives its roll-up in the template's printed
+    layout (collected from the reporting units); otherwise the platform-only table above."""
+    if campaign is not None and campaign.template_id:
+        from .campaign_exports import rollup_workbook
+
+        return rollup_workbook(campaign, max(start, campaign.start_date), end)
+    return workbook_bytes(bureau, start, end, campaign, figures, generated_at)
 
 
 def bureau_orgs_q() -> Q:

@@ -6,4 +6,8 @@ SCHEDULE = {
         "task": "reports.tasks.progress_reports_monthly",
         "schedule": crontab(minute=30, hour=1, day_of_month=23),
     },
+    "reports-campaign-reminders": {
+        "task": "reports.tasks.campaign_reminders",
+        "schedule": crontab(minute=0, hour=9),
+    },
 }

@@ -13,7 +13,7 @@ from accounts.models import Organization
 from accounts.roles import OrgKind
 
 from .models import ProgressReport
-from .progress import campaign_for, progress_figures, standard_period, workbook_bytes
+from .progress import campaign_for, progress_figures, standard_period, table_bytes
 
 
 @transaction.atomic
@@ -27,7 +27,7 @@ def progress_report_build(*, bureau: Organization, month: dt.date, actor=None) -
     campaign = campaign_for(bureau, end)
     figures = progress_figures(bureau, start, end, campaign)
     now = timezone.now()
-    content = workbook_bytes(bureau, start, end, campaign, figures, now)
+    content = table_bytes(bureau, start, end, campaign, figures, now)
     report = ProgressReport.objects.select_for_update().filter(bureau=bureau, month=month).first()
     created = report is None
     if created:

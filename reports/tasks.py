@@ -30,3 +30,11 @@ def progress_reports_monthly(month: str | None = None) -> int:
     for pk in ids:
         transaction.on_commit(lambda pk=pk: progress_report_build.delay(pk, month))
     return len(ids)
+
+
+@shared_task(name="reports.tasks.campaign_reminders")
+def campaign_reminders() -> int:
+    """Remind reporting units whose copy is due soon (once per unit and period)."""
+    from .campaign_services import reminders_send
+
+    return reminders_send()

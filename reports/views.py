@@ -79,8 +79,9 @@ def index(request):
 def bureau(request):
     scope, form = _scope_for(request, enterprise_view=False)
     panels = dashboards.bureau_dashboard(scope)
+    register = coverage_data.register_coverage(request.user, enterprises=scope.enterprises)
     return render(request, "reports/dashboard_bureau.html", {
-        "scope": scope, "form": form, "panels": panels, "quick": quick_periods(scope)})
+        "scope": scope, "form": form, "panels": panels, "quick": quick_periods(scope), "register": register})
 
 
 @login_required
@@ -187,7 +188,7 @@ def progress_download(request, pk: int):
 def progress_export(request):
     """An ad-hoc table for any period, downloaded at once (not stored)."""
     from .forms import ProgressExportForm
-    from .progress import campaign_for, progress_figures, workbook_bytes
+    from .progress import campaign_for, progress_figures, table_bytes
 
     bureaus = _require_bureau(request)
     form = ProgressExportForm(request.GET, bureaus=bureaus)
@@ -200,7 +201,7 @@ def progress_export(request):
         return redirect("reports:progress")
     bureau, start, end = (form.cleaned_data[k] for k in ("bureau", "start", "end"))
     campaign = campaign_for(bureau, end)
-    content = workbook_bytes(bureau, start, end, campaign, progress_figures(bureau, start, end, campaign))
+    content = table_bytes(bureau, start, end, campaign, progress_figures(bureau, start, end, campaign))
     resp = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     from urllib.parse import quote
 
@@ -237,10 +238,28 @@ def coverage(request):
                                              enterprise_filter=flt)["rows"] if flt is not None else data["rows"]
         for r in enterprise_rows:
             r.href = reverse("courses:enterprise") + f"?org={r.key[1:]}" + (f"&course={course.code}" if course else "")
+    register, campaign = _register_coverage(request) if dimension != "enterprise" else (None, None)
     return render(request, "reports/coverage.html", {
         "form": form, "data": data, "chart": chart, "dimension": dimension, "course": course,
-        "enterprise_rows": enterprise_rows, "group": group,
+        "enterprise_rows": enterprise_rows, "group": group, "register": register, "campaign": campaign,
     })
+
+
+def _register_coverage(request):
+    """Coverage against the enterprise register (every principal and safety manager), narrowed to a
+    campaign's key sectors with ``?campaign=``; the people list shows the uncovered ones first."""
+    from .campaign_views import campaigns_for
+    from .collection import campaign_enterprises
+
+    campaign = None
+    raw = request.GET.get("campaign", "")
+    if raw.isdigit():
+        campaign = campaigns_for(request.user).filter(pk=int(raw)).first()
+    register = coverage_data.register_coverage(
+        request.user, enterprises=campaign_enterprises(campaign) if campaign else None)
+    register["people"].sort(key=lambda p: (p.covered, p.status != "no_account", p.enterprise.name, p.role))
+    register["shown"] = register["people"][:200]
+    return register, campaign
 
 
 def _group_filter(group: str):
