@@ -16,9 +16,13 @@ def fill_grams(apps, schema_editor):
 
 
 def create_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS cms_searchdoc_grams_gin ON cms_searchdocument "
-                              f"USING gin (({GRAMS_EXPR}))")
+    from django.db import connection
+
+    conn = schema_editor.connection if schema_editor is not None else connection
+    if conn.vendor == "postgresql":
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE INDEX IF NOT EXISTS cms_searchdoc_grams_gin ON cms_searchdocument "
+                        f"USING gin (({GRAMS_EXPR}))")
 
 
 def drop_index(apps, schema_editor):
