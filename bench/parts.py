@@ -580,6 +580,9 @@ def verify_prepare(quick: bool, arg: str = "") -> dict:
     return {"path": f"/verify/{cert.verification_code}/"}
 
 
+from bench import scaleparts  # noqa: E402,F401  (registers the province-scale parts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("parts", help="one part, or several separated by commas (one Django start-up)")
@@ -587,6 +590,8 @@ def main() -> None:
     parser.add_argument("--arg", default="")
     args = parser.parse_args()
     names = args.parts.split(",")
+    # run as __main__, the scale parts registered themselves in the importable bench.parts
+    PARTS.update({k: v for k, v in sys.modules["bench.parts"].PARTS.items() if k not in PARTS})
     results = {}
     for name in names:
         results[name] = PARTS[name](args.quick, args.arg)

@@ -458,9 +458,29 @@ class WarningNotification(models.Model):
 # --------------------------------------------------------------------------- search
 
 
+def search_bigrams(*texts: str) -> set[str]:
+    """Every pair of adjacent characters (lower-cased, no whitespace) of the texts: a text contains
+    a query term only if it contains each of the term's bigrams, so the bigram index narrows a
+    substring search to candidate rows without a scan (Chinese needs no word segmentation)."""
+    grams: set[str] = set()
+    for text in texts:
+        low = (text or "").lower()
+        grams.update(low[i:i + 2] for i in range(len(low) - 1) if not (low[i].isspace() or low[i + 1].isspace()))
+    return grams
+
+
+def search_grams_field(*texts: str) -> str:
+    """The stored form of the bigrams: space-separated, with a space at both ends (so that a
+    bigram is found as `` ab `` on every database)."""
+    return " " + " ".join(sorted(search_bigrams(*texts))) + " "
+
+
 class SearchDocument(models.Model):
     """Flattened text of every published page and clause, searched by substring so that Chinese
-    needs no word segmentation (a query such as 粉尘 matches 粉尘爆炸 anywhere in the text)."""
+    needs no word segmentation (a query such as 粉尘 matches 粉尘爆炸 anywhere in the text).
+
+    ``grams`` holds the distinct bigrams of title and text (kept by ``save``); on PostgreSQL a GIN
+    index over them as an array answers queries of two characters and more without a scan."""
 
     key = models.CharField(max_length=40, unique=True)  # "page:12" or "clause:7"
     kind = models.CharField(max_length=32, db_index=True)
@@ -468,6 +488,7 @@ class SearchDocument(models.Model):
     text = models.TextField()
     url = models.CharField(max_length=255)
     date = models.DateField(null=True, blank=True)
+    grams = models.TextField(blank=True, default="", editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -480,3 +501,9 @@ class SearchDocument(models.Model):
     def clean(self) -> None:
         if not self.key:
             raise ValidationError({"key": "required"})
+
+    def save(self, *args, **kwargs):
+        self.grams = search_grams_field(self.title, self.text)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "grams"}
+        super().save(*args, **kwargs)

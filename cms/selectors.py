@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 
 from accounts.roles import ENTERPRISE_MANAGERS, OrgKind
 from accounts.selectors import enterprises_visible_to, organizations_of, region_prefixes
 
-from .models import Clause, SearchDocument, WarningCasePage, WarningNotification
+from .models import Clause, SearchDocument, WarningCasePage, WarningNotification, search_bigrams
+
+GRAMS_EXPR = "string_to_array(btrim(grams), ' ')"  # the expression cms migration 0003 indexes
 
 
 def clause_by_code(code: str) -> Clause | None:
@@ -105,16 +108,32 @@ def warning_status_detail(user, page: WarningCasePage) -> list[WarningNotificati
     )
 
 
-def search(query: str, *, limit: int = 50) -> list[SearchDocument]:
+def search_candidates(terms: list[str], *, use_index: bool = True) -> QuerySet[SearchDocument]:
+    """Documents whose title or text contains every term (case-insensitive substring). Terms of
+    two characters and more first narrow the rows by their bigrams: on PostgreSQL through the GIN
+    index over ``grams`` (cms migration 0003), elsewhere by the stored bigrams; the substring
+    test then decides, so the result is exactly that of the plain scan."""
+    q = Q()
+    for t in terms:
+        q &= Q(title__icontains=t) | Q(text__icontains=t)
+    qs = SearchDocument.objects.filter(q)
+    grams = sorted(search_bigrams(*terms)) if use_index else []
+    if grams:
+        if connection.vendor == "postgresql":
+            qs = qs.extra(where=[f"{GRAMS_EXPR} @> %s::text[]"], params=[grams])
+        else:
+            for g in grams:
+                qs = qs.filter(grams__contains=f" {g} ")
+    return qs
+
+
+def search(query: str, *, limit: int = 50, use_index: bool = True) -> list[SearchDocument]:
     """Substring search over titles and text, every whitespace-separated term must match.
     Ranked: title hits first, then by how often the terms occur, then newest."""
     terms = [t for t in query.split() if t][:8]
     if not terms:
         return []
-    q = Q()
-    for t in terms:
-        q &= Q(title__icontains=t) | Q(text__icontains=t)
-    docs = list(SearchDocument.objects.filter(q)[:500])
+    docs = list(search_candidates(terms, use_index=use_index).defer("grams")[:500])
 
     def score(doc: SearchDocument):
         title = doc.title.lower()

@@ -21,8 +21,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--password", default=DEMO_PASSWORD, help="password of every demo account")
+        parser.add_argument("--scale", choices=["small", "city", "province"], default="small",
+                            help="small: the hand-made demo; city/province: plus a generated population")
+        parser.add_argument("--seed", type=int, default=2026, help="seed of the generated population")
+        parser.add_argument("--enterprises", type=int, default=None, help="override the number of enterprises")
 
-    def handle(self, *args, password: str, **options):
+    def handle(self, *args, password: str, scale: str = "small", seed: int = 2026, enterprises=None, **options):
         module = settings.SETTINGS_MODULE or os.environ.get("DJANGO_SETTINGS_MODULE", "")
         if module.endswith("production"):
             raise CommandError("seed_demo 不能在生产配置下运行。Refusing to load demo data with production settings.")
@@ -37,6 +41,16 @@ class Command(BaseCommand):
                         raise
                     continue
                 module.seed(ctx)
+        if scale != "small":
+            # the generator needs every app's models: it lives in the top layer
+            generator = importlib.import_module("reports.scale")
+            try:
+                stats = generator.generate(scale=scale, seed=seed, enterprises=enterprises, password=password,
+                                           log=self.stdout.write)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            counts = ", ".join(f"{k} {v}" for k, v in stats.counts.items())
+            self.stdout.write(f"generated {scale} population in {stats.seconds} s: {counts}")
         self.stdout.write(self.style.SUCCESS("演示数据已就绪（全部为虚构的演示数据）。Demo data ready."))
         self.stdout.write(f"所有演示账号密码 / password for every demo account: {password}")
         for username, real_name, _id, org_key, roles in ACCOUNTS:
