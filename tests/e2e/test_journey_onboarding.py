@@ -216,8 +216,12 @@ def test_a_new_enterprise_joins_and_its_worker_gets_a_certificate(page, mobile_p
     phone.goto(f"{base}/exams/attempts/{attempt.pk}/q/1/")
     shot(phone, "j4-13-exam-phone")
     for item in items:
-        for value in item.tokens_for(item.question.answer):
-            phone.locator(f"{current} input[name=choice][value='{value}']").check()
+        if item.question.type == "essay":
+            phone.fill(f"{current} textarea[name=text]", "停电、验电、装设接地线、悬挂标示牌和装设遮栏。")
+            phone.locator(f"{current} textarea[name=text]").blur()
+        else:
+            for value in item.tokens_for(item.question.answer):
+                phone.locator(f"{current} input[name=choice][value='{value}']").check()
         phone.locator(f"{current} .save-status").filter(has_text="保存").wait_for()
         phone.click(f"{current} button[name=go]:not(.secondary)")
     phone.wait_for_url("**/overview/")
@@ -225,7 +229,15 @@ def test_a_new_enterprise_joins_and_its_worker_gets_a_certificate(page, mobile_p
     phone.click("#submit-btn")
     phone.wait_for_load_state("networkidle")
     attempt.refresh_from_db()
-    assert attempt.passed
+    assert attempt.status == "marking"  # the short-answer question waits for an examiner
+    from exams.models import Answer
+    from exams.services import essay_mark
+
+    essay = Answer.objects.get(attempt=attempt, item__question__type="essay")
+    essay_mark(actor=User.objects.get(username="examiner"), answer=essay, score=8)
+    attempt.refresh_from_db()
+    assert attempt.status == "graded" and attempt.passed
+    phone.goto(f"{base}/exams/attempts/{attempt.pk}/result/")
     shot(phone, "j4-14-result-phone")
 
     # 9. The practical: one examiner enters, a second confirms.
