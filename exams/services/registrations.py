@@ -30,7 +30,7 @@ from ..models import (
 def session_create(
     *, actor, centre, name: str, blueprint: Blueprint, certificate_kind, starts_at: dt.datetime, ends_at: dt.datetime,
     operation_item=None, room: str = "", seats: int = 30, allowed_ip_ranges: str = "", required_course_code: str = "",
-    require_identity_verified: bool = True, proctors=(),
+    require_identity_verified: bool = True, proctors=(), require_check_in: bool = True,
 ) -> ExamSession:
     if centre.kind != OrgKind.EXAM_CENTRE:
         raise ValidationError(_("考试场次只能由考试中心组织。"))
@@ -42,7 +42,7 @@ def session_create(
         centre=centre, name=name, blueprint=blueprint, certificate_kind=certificate_kind, operation_item=operation_item,
         rule_version=certificate_kind.rule_version, starts_at=starts_at, ends_at=ends_at, room=room, seats=seats,
         allowed_ip_ranges=allowed_ip_ranges, required_course_code=required_course_code,
-        require_identity_verified=require_identity_verified,
+        require_identity_verified=require_identity_verified, require_check_in=require_check_in,
     )
     if proctors:
         session.proctors.set(proctors)
