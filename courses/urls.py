@@ -13,6 +13,7 @@ urlpatterns = [
     path("c/<slug:code>/lesson/<id:pk>/video/", views.lesson_video, name="lesson_video"),
     path("lesson/<id:pk>/heartbeat/", views.heartbeat, name="heartbeat"),
     path("trail/", views.my_trail, name="my_trail"),
+    path("camera-consent/", views.camera_consent, name="camera_consent"),
     path("lesson/<id:pk>/check/", views.study_check, name="study_check"),
     path("checks/", views.study_checks, name="study_checks"),
     path("checks/<id:pk>/decide/", views.study_check_decide, name="study_check_decide"),
