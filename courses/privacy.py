@@ -45,7 +45,7 @@ def has_camera_consent(user) -> bool:
 
 def consent_text(user) -> str:
     return _("学习过程中将按规定调用摄像头拍摄您的照片，仅用于与您已核验的人像照片比对、确认是本人在学习；"
-             "照片加密保存 %(years)d 年后自动删除，只有审核人员可以查看，每次查看都记录在案。") % {
+             "照片保存 %(years)d 年后自动删除，只有审核人员可以查看，每次查看都记录在案。") % {
         "years": retention_years_of(user)}
 
 
