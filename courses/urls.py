@@ -46,3 +46,8 @@ urlpatterns += [
     path("enterprise/institutions/", iv.enterprise_institutions, name="enterprise_institutions"),
     path("enterprise/institutions/<id:pk>/end/", iv.enterprise_institution_end, name="enterprise_institution_end"),
 ]
+
+# bureau: anomalies in online study
+from . import evidence_views  # noqa: E402
+
+urlpatterns += [path("anomalies/", evidence_views.anomalies, name="anomalies")]
