@@ -117,3 +117,83 @@ def anomaly_overview(viewer, *, since: dt.datetime, until: dt.datetime) -> dict:
         return sorted(out, key=lambda g: (-g["flagged"], str(g["org"])))
 
     return {"providers": group(providers), "enterprises": group(employers), "kinds": list(KINDS.values())}
+
+
+def _rate(part: int, whole: int):
+    from decimal import Decimal
+
+    return (Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1")) if whole else None
+
+
+def institution_evidence(viewer, *, since: dt.datetime, until: dt.datetime) -> list[dict]:
+    """Evidence for the bureau, per training institution for the period: learners (people in the
+    viewer's scope who studied its courses), credited hours, identity-check failures, anomaly rate,
+    and the theory and practical pass rates of its trainees in exams of the period; marked for
+    inspection where a figure crosses the ``InspectionThreshold`` in force."""
+    from django.db.models import Count, Q, Sum
+
+    from accounts.models import Organization
+    from accounts.selectors import people_visible_to
+    from exams.models import Attempt, PracticalResult, Registration
+
+    from .hours import hours_from_seconds_any
+    from .models import InspectionThreshold, StudyCheck, StudyInterval
+    from .selectors import trainee_ids
+
+    scope = set(people_visible_to(viewer).values_list("pk", flat=True))
+    flags = flags_for(list(scope), since=since, until=until)
+    learners: dict[int, set] = defaultdict(set)
+    for uid, pf in flags.items():
+        for pid in pf.providers:
+            learners[pid].add(uid)
+    seconds = defaultdict(lambda: defaultdict(int))
+    for row in (StudyInterval.objects.filter(user_id__in=scope, started_at__gte=since, started_at__lt=until,
+                                             credited=True, lesson__course__provider__isnull=False)
+                .values("lesson__course__provider_id", "lesson__course__minutes_per_hour")
+                .annotate(s=Sum("seconds"))):
+        seconds[row["lesson__course__provider_id"]][row["lesson__course__minutes_per_hour"]] += row["s"]
+    checks = {r["lesson__course__provider_id"]: r for r in (
+        StudyCheck.objects.filter(user_id__in=scope, taken_at__gte=since, taken_at__lt=until,
+                                  lesson__course__provider__isnull=False)
+        .values("lesson__course__provider_id")
+        .annotate(n=Count("id"), bad=Count("id", filter=Q(status__in=["failed", "rejected"]))))}
+    threshold = (InspectionThreshold.objects.filter(effective_from__lte=timezone_date(since))
+                 .order_by("-effective_from").first())
+    orgs = Organization.objects.in_bulk(list(learners))
+    out = []
+    for pid, uids in learners.items():
+        trainees = trainee_ids({pid}) & scope
+        regs = Registration.objects.filter(candidate_id__in=trainees, session__starts_at__gte=since,
+                                           session__starts_at__lt=until)
+        sat = regs.filter(attempts__mode=Attempt.Mode.EXAM, attempts__status=Attempt.Status.GRADED).distinct()
+        theory_total = sat.count()
+        theory_passed = sat.filter(attempts__passed=True, attempts__mode=Attempt.Mode.EXAM).distinct().count()
+        practical = PracticalResult.objects.filter(registration__in=regs)
+        p_total, p_passed = practical.count(), practical.filter(passed=True).count()
+        flagged = sum(1 for u in uids if flags[u].total)
+        c = checks.get(pid, {"n": 0, "bad": 0})
+        row = {"org": orgs.get(pid), "learners": len(uids),
+               "hours": hours_from_seconds_any(seconds[pid]), "checks": c["n"], "check_failures": c["bad"],
+               "check_failure_rate": _rate(c["bad"], c["n"]), "anomaly_rate": _rate(flagged, len(uids)),
+               "theory": (theory_passed, theory_total, _rate(theory_passed, theory_total)),
+               "practical": (p_passed, p_total, _rate(p_passed, p_total)), "reasons": []}
+        if threshold is not None:
+            t = threshold
+            if t.max_anomaly_rate is not None and row["anomaly_rate"] is not None and row["anomaly_rate"] > t.max_anomaly_rate:
+                row["reasons"].append(_("异常学员比例超过上限"))
+            if (t.max_check_failure_rate is not None and row["check_failure_rate"] is not None
+                    and row["check_failure_rate"] > t.max_check_failure_rate):
+                row["reasons"].append(_("人脸核验未通过比例超过上限"))
+            if t.min_theory_pass_rate is not None and row["theory"][2] is not None and row["theory"][2] < t.min_theory_pass_rate:
+                row["reasons"].append(_("学员理论考试合格率低于下限"))
+            if (t.min_practical_pass_rate is not None and row["practical"][2] is not None
+                    and row["practical"][2] < t.min_practical_pass_rate):
+                row["reasons"].append(_("学员实操考试合格率低于下限"))
+        out.append(row)
+    return sorted(out, key=lambda r: (-len(r["reasons"]), str(r["org"])))
+
+
+def timezone_date(moment: dt.datetime) -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localtime(moment).date()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.roles import BUREAU_ROLES
 from accounts.selectors import has_role
 
-from .anomalies import anomaly_overview
+from .anomalies import anomaly_overview, institution_evidence
 
 
 def _month(value: str) -> tuple[dt.date, dt.datetime, dt.datetime]:
@@ -34,3 +34,13 @@ def anomalies(request):
     month, since, until = _month(request.GET.get("month", ""))
     overview = anomaly_overview(request.user, since=since, until=until)
     return render(request, "courses/anomalies.html", {"month": month, **overview})
+
+
+@login_required
+def evidence(request):
+    """Evidence for the bureau per training institution and month (thresholds: InspectionThreshold)."""
+    if not (request.user.is_superuser or has_role(request.user, *BUREAU_ROLES)):
+        raise Http404
+    month, since, until = _month(request.GET.get("month", ""))
+    return render(request, "courses/evidence.html", {
+        "month": month, "rows": institution_evidence(request.user, since=since, until=until)})

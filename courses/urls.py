@@ -50,4 +50,7 @@ urlpatterns += [
 # bureau: anomalies in online study
 from . import evidence_views  # noqa: E402
 
-urlpatterns += [path("anomalies/", evidence_views.anomalies, name="anomalies")]
+urlpatterns += [
+    path("anomalies/", evidence_views.anomalies, name="anomalies"),
+    path("evidence/", evidence_views.evidence, name="evidence"),
+]

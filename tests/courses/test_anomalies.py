@@ -70,3 +70,26 @@ def test_bureau_page_per_institution_and_enterprise(client, world, django_assert
     assert "50%" in page  # one of two learners flagged
     client.force_login(world["honest"])
     assert client.get(reverse("courses:anomalies")).status_code == 404
+
+
+def test_evidence_marks_an_institution_for_inspection_by_the_thresholds(client, world, django_assert_max_num_queries):
+    from decimal import Decimal
+
+    from courses.models import InspectionThreshold
+
+    staff = UserFactory()
+    MembershipFactory(user=staff, organization=bureau(), role=Role.BUREAU_ANALYST)
+    client.force_login(staff)
+    month = world["t0"].strftime("%Y-%m")
+    page = client.get(reverse("courses:evidence"), {"month": month}).content.decode()
+    assert "某培训机构" in page and 'data-inspect="1"' not in page  # no thresholds: nothing marked
+    # learners 2, credited hours (50+20+20+10+240 minutes at 45) = 7.6, 1 of 1 check failed, 50% flagged
+    assert "7.6" in page and "1 / 1" in page and "50.0%" in page
+    InspectionThreshold.objects.create(effective_from=world["t0"].date().replace(day=1) - dt.timedelta(days=40),
+                                       max_anomaly_rate=Decimal("60"), max_check_failure_rate=Decimal("20"))
+    with django_assert_max_num_queries(30):
+        page = client.get(reverse("courses:evidence"), {"month": month}).content.decode()
+    assert 'data-inspect="1"' in page and "人脸核验未通过比例超过上限" in page
+    assert "异常学员比例超过上限" not in page  # 50% is within 60%
+    other = (world["t0"] - dt.timedelta(days=62)).strftime("%Y-%m")
+    assert "本月没有在线学习记录" in client.get(reverse("courses:evidence"), {"month": other}).content.decode()
