@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
 
+from core.audit import audit_record
 from core.protected_files import serve_protected
 
 from . import identity
@@ -153,6 +154,11 @@ def photo(request, pk: int, part: str):
     if sub is None or not identity.may_see_identity_files(request.user, sub):
         raise Http404
     fieldfile = getattr(sub, part)
+    if not fieldfile:
+        raise Http404
+    # every view of an identity photo is on record (个人信息保护法)
+    audit_record(actor=request.user, action="identity_photo.view", target=sub,
+                 after={"photo": part, "person": sub.person_id}, request=request)
     ext = "png" if fieldfile.name.lower().endswith(".png") else "jpg"
     response = serve_protected(request, fieldfile, filename=f"{part}-{sub.pk}.{ext}",
                                content_type=identity.content_type_of(fieldfile))

@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import CertificateKind, OperationItem, RuleVersion
@@ -401,3 +402,29 @@ class CertificateBatch(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else int(100 * (self.done + self.failed) / self.total)
+
+
+class TrainingFile(models.Model):
+    """A person's training file (培训档案) PDF as issued: what it states (``fields``, signed into
+    ``payload`` with the certificates' key) and the SHA-256 digest of the PDF bytes with its own
+    signature, so a copy can be checked at ``/verify/training-file/<code>/``. The PDF itself is not
+    kept (it is rendered again for a new download, with a new code)."""
+
+    code = models.CharField(_("查验码"), max_length=16, unique=True)
+    person = models.ForeignKey("accounts.User", verbose_name=_("本人"), on_delete=models.CASCADE,
+                               related_name="training_files")
+    issued_at = models.DateTimeField(_("生成时间"), default=timezone.now)
+    issued_by = models.ForeignKey("accounts.User", verbose_name=_("生成人"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    fields = models.JSONField(_("档案摘要"), default=dict)
+    payload = models.TextField(_("签名数据"))
+    sha256 = models.CharField(_("文件摘要（SHA-256）"), max_length=64, blank=True)
+    digest_signature = models.TextField(_("摘要签名"), blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        verbose_name = _("培训档案")
+        verbose_name_plural = _("培训档案")
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.issued_at:%Y-%m-%d}"

@@ -29,3 +29,12 @@ urlpatterns = [
     path("certificates/<id:pk>/review/", views.review_apply, name="review_apply"),
     path("certificates/<id:pk>/action/", views.certificate_action, name="action"),
 ]
+
+# training files (培训档案)
+from . import training_file_views as tf  # noqa: E402
+
+urlpatterns += [
+    path("verify/training-file/<str:code>/", tf.verify_training_file, name="verify_training_file"),
+    path("certificates/training-file/", tf.my_training_file, name="my_training_file"),
+    path("certificates/training-file/<id:pk>/", tf.person_training_file, name="person_training_file"),
+]

@@ -34,6 +34,7 @@ class CoursesConfig(AppConfig):
         register(NavItem("courses:my_courses", _("我的课程"), roles=frozenset(LEARNER_ROLES), order=20))
         register(NavItem("courses:enterprise", _("培训进度"), roles=frozenset(ENTERPRISE_MANAGERS), order=45))
         register(NavItem("courses:study_checks", _("学习核验审核"), roles=frozenset(BUREAU_ROLES), order=72))
+        register(NavItem("courses:evidence", _("培训机构监管证据"), roles=frozenset(BUREAU_ROLES), order=73))
         register(NavItem("courses:offline_sessions", _("线下培训"), roles=frozenset({Role.INSTRUCTOR}), order=47))
         register(NavItem("courses:institution", _("培训机构管理"), roles=frozenset({Role.INSTRUCTOR}), order=46))
         register(NavItem("courses:enterprise_institutions", _("培训机构"), roles=frozenset(ENTERPRISE_MANAGERS),

@@ -119,6 +119,10 @@ def check_submit(*, user, lesson, token: str, upload, ip: str | None = None,
     lease = StudyLease.objects.select_for_update().filter(user=user).first()
     if lease is None or lease.token != (token or "")[:64] or lease.lesson_id != lesson.pk:
         raise PermissionDenied(_("学习页面已在别处打开，请刷新本页后再核验。"))
+    from .privacy import has_camera_consent
+
+    if not has_camera_consent(user):
+        raise PermissionDenied(_("请先阅读并同意学习过程中的摄像头使用说明。"))
     data = _image_bytes(upload)
     portrait = verified_portrait(user)
     result = (faces.compare(portrait, data, threshold=float(lease.match_threshold)) if portrait

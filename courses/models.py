@@ -532,3 +532,27 @@ class ClassAttendance(models.Model):
         verbose_name_plural = _("培训班考勤")
         constraints = [models.UniqueConstraint(fields=["training_class", "person", "date"],
                                                name="courses_class_attendance_once")]
+
+
+class InspectionThreshold(models.Model):
+    """When the bureau's monthly evidence marks a training institution for inspection (data, with
+    effective dates; the row in force on the month's first day applies). A blank value is not checked."""
+
+    max_anomaly_rate = models.DecimalField(_("异常学员比例上限（%）"), max_digits=5, decimal_places=1, null=True,
+                                           blank=True)
+    max_check_failure_rate = models.DecimalField(_("人脸核验未通过比例上限（%）"), max_digits=5, decimal_places=1,
+                                                 null=True, blank=True)
+    min_theory_pass_rate = models.DecimalField(_("理论考试合格率下限（%）"), max_digits=5, decimal_places=1,
+                                               null=True, blank=True)
+    min_practical_pass_rate = models.DecimalField(_("实操考试合格率下限（%）"), max_digits=5, decimal_places=1,
+                                                  null=True, blank=True)
+    effective_from = models.DateField(_("生效日期"))
+    basis = models.CharField(_("依据"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-effective_from"]
+        verbose_name = _("培训机构检查阈值")
+        verbose_name_plural = _("培训机构检查阈值")
+
+    def __str__(self) -> str:
+        return f"{self.effective_from:%Y-%m-%d}"

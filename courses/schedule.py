@@ -2,5 +2,7 @@ from celery.schedules import crontab
 
 SCHEDULE = {
     "courses-sync-rules-nightly": {"task": "courses.tasks.sync_all_rules", "schedule": crontab(hour=1, minute=20)},
+    "courses-expired-study-stills": {"task": "courses.tasks.delete_expired_study_stills",
+                                     "schedule": crontab(hour=2, minute=40)},
     "courses-due-reminders": {"task": "courses.tasks.send_due_reminders", "schedule": crontab(hour=8, minute=0)},
 }

@@ -103,3 +103,11 @@ def _remind(enrolment, kind) -> None:
                kind=f"course.reminder.{kind}", sms=True, email=True)
     except Exception:  # one failure must not stop the other reminders
         log.exception("reminder failed for enrolment %s", enrolment.pk)
+
+
+@shared_task(name="courses.tasks.delete_expired_study_stills")
+def delete_expired_study_stills() -> int:
+    """Daily: delete study-check stills whose retention (the study rule's years) has ended."""
+    from .privacy import delete_expired_stills
+
+    return delete_expired_stills()

@@ -13,6 +13,7 @@ urlpatterns = [
     path("c/<slug:code>/lesson/<id:pk>/video/", views.lesson_video, name="lesson_video"),
     path("lesson/<id:pk>/heartbeat/", views.heartbeat, name="heartbeat"),
     path("trail/", views.my_trail, name="my_trail"),
+    path("camera-consent/", views.camera_consent, name="camera_consent"),
     path("lesson/<id:pk>/check/", views.study_check, name="study_check"),
     path("checks/", views.study_checks, name="study_checks"),
     path("checks/<id:pk>/decide/", views.study_check_decide, name="study_check_decide"),
@@ -44,4 +45,12 @@ urlpatterns += [
     path("institution/classes/<id:pk>/attendance/", iv.class_attendance, name="institution_class_attendance"),
     path("enterprise/institutions/", iv.enterprise_institutions, name="enterprise_institutions"),
     path("enterprise/institutions/<id:pk>/end/", iv.enterprise_institution_end, name="enterprise_institution_end"),
+]
+
+# bureau: anomalies in online study
+from . import evidence_views  # noqa: E402
+
+urlpatterns += [
+    path("anomalies/", evidence_views.anomalies, name="anomalies"),
+    path("evidence/", evidence_views.evidence, name="evidence"),
 ]

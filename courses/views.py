@@ -114,8 +114,25 @@ def lesson_view(request, code: str, pk: int):
         "token": services.new_study_token(), "prev": lessons[idx - 1] if idx > 0 else None,
         "next": lessons[idx + 1] if idx + 1 < len(lessons) else None, "position": idx + 1, "count": len(lessons),
         "interval": services.HEARTBEAT_INTERVAL, "idle": services.IDLE_SECONDS,
-        "clauses": clauses, "pages": pages,
+        "clauses": clauses, "pages": pages, **_camera_consent_context(request.user),
     })
+
+
+def _camera_consent_context(user) -> dict:
+    from .privacy import consent_text, has_camera_consent
+
+    consented = has_camera_consent(user)
+    return {"camera_consent": consented, "camera_consent_text": "" if consented else consent_text(user)}
+
+
+@login_required
+@require_POST
+def camera_consent(request):
+    """The learner agrees to the study camera (purpose and retention shown on the lesson page)."""
+    from .privacy import give_camera_consent
+
+    give_camera_consent(user=request.user, ip=client_ip(request))
+    return JsonResponse({"status": "ok"})
 
 
 @login_required
@@ -436,9 +453,15 @@ def study_check_photo(request, pk: int, which: str):
 
     from accounts.selectors import verified_portrait_file
 
+    from .privacy import audit_photo_view
+
     check = selectors.study_check_visible_to(request.user, pk)
     if check is None:
         raise Http404
+    if which == "still" and not check.still:
+        raise Http404  # deleted when its retention ended
+    audit_photo_view(viewer=request.user, target=check, photo="study_still" if which == "still" else "portrait",
+                     person_id=check.user_id, request=request)
     if which == "still":
         return serve_protected(request, check.still, filename=f"check-{check.pk}.jpg", content_type="image/jpeg")
     portrait = verified_portrait_file(check.user)

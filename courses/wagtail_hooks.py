@@ -9,7 +9,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from accounts.roles import Role
 
-from .models import Course
+from .models import Course, InspectionThreshold
 
 
 class CourseForm(WagtailAdminModelForm):
@@ -43,8 +43,20 @@ class CourseViewSet(SnippetViewSet):
     ], base_form_class=CourseForm)
 
 
+class InspectionThresholdViewSet(SnippetViewSet):
+    """The bureau's thresholds marking a training institution for inspection (courses.evidence)."""
+
+    model = InspectionThreshold
+    icon = "warning"
+    menu_label = _("培训机构检查阈值")
+    list_display = ["effective_from", "max_anomaly_rate", "max_check_failure_rate", "min_theory_pass_rate",
+                    "min_practical_pass_rate"]
+    panels = [FieldPanel(f) for f in ("max_anomaly_rate", "max_check_failure_rate", "min_theory_pass_rate",
+                                      "min_practical_pass_rate", "effective_from", "basis")]
+
+
 class CoursesGroup(SnippetViewSetGroup):
-    items = (CourseViewSet,)
+    items = (CourseViewSet, InspectionThresholdViewSet)
     menu_icon = "doc-full"
     menu_label = _("培训课程")
     menu_name = "courses"

@@ -299,6 +299,10 @@ class ExamSession(models.Model):
     )
     required_course_code = models.CharField(_("须完成的课程代码"), max_length=64, blank=True)
     require_identity_verified = models.BooleanField(_("须已核验身份"), default=True)
+    require_check_in = models.BooleanField(
+        _("须现场核验身份（签到）"), default=True,
+        help_text=_("开考前监考人员在监考台逐人核验身份；未签到的考生不能开始考试。"),
+    )
     starts_at = models.DateTimeField(_("开始时间"))
     ends_at = models.DateTimeField(_("结束时间"))
     venue = models.ForeignKey(
@@ -366,6 +370,16 @@ class ExamSession(models.Model):
         return self.certificate_kind.practical_pass_mark is not None
 
 
+class CheckIn(models.TextChoices):
+    CHECKED_IN = "checked_in", _("已签到")
+    REFUSED = "refused", _("拒绝入场")
+
+
+class CheckInSource(models.TextChoices):
+    CAMERA = "camera", _("考场摄像头")
+    READER = "reader", _("身份证阅读器照片")
+
+
 class Registration(models.Model):
     """A candidate registered in a session. The certificates app issues one certificate per
     qualifying registration."""
@@ -381,6 +395,17 @@ class Registration(models.Model):
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.REGISTERED)
     eligibility_notes = models.TextField(_("资格审核记录"), blank=True)
     identity_checked_at = models.DateTimeField(_("身份核验时间"), null=True, blank=True)
+    # 考场签到: the proctor's identity check in the room (exams/services/checkin.py)
+    check_in_status = models.CharField(_("现场核验结果"), max_length=16, choices=CheckIn.choices, blank=True)
+    check_in_at = models.DateTimeField(_("现场核验时间"), null=True, blank=True)
+    check_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("核验监考人员"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    check_in_match = models.CharField(_("人脸比对结果"), max_length=16, blank=True)
+    check_in_distance = models.FloatField(_("人脸特征距离"), null=True, blank=True)
+    check_in_still = models.ImageField(_("现场照片"), upload_to="exam_checkins/%Y/%m/", blank=True)
+    check_in_source = models.CharField(_("照片来源"), max_length=16, choices=CheckInSource.choices, blank=True)
+    check_in_still_at = models.DateTimeField(_("拍摄时间"), null=True, blank=True)
+    check_in_note = models.TextField(_("核验说明"), blank=True)
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # an eligibility override (破格): why, who, in which role, when — empty when none was needed
     override_reason = models.CharField(_("破格理由"), max_length=200, blank=True)
@@ -408,6 +433,10 @@ class Registration(models.Model):
         from .eligibility import override_role_label
 
         return override_role_label(self.override_role)
+
+    @property
+    def checked_in(self) -> bool:
+        return self.check_in_status == CheckIn.CHECKED_IN
 
     def _attempts(self):
         cache = getattr(self, "_prefetched_objects_cache", {})

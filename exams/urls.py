@@ -73,3 +73,12 @@ urlpatterns += [
     path("manage/applications/", a.manage_applications, name="manage_applications"),
     path("manage/applications/<id:pk>/", a.manage_application, name="manage_application"),
 ]
+
+# 考场签到 (proctor console check-in)
+from . import checkin_views as ci  # noqa: E402
+
+urlpatterns += [
+    path("manage/sessions/<id:pk>/checkin/<id:reg_id>/", ci.checkin_page, name="manage_checkin"),
+    path("manage/sessions/<id:pk>/checkin/<id:reg_id>/photo/<slug:which>/", ci.checkin_photo,
+         name="manage_checkin_photo"),
+]

@@ -11,6 +11,7 @@ from .attempts import (
     autosubmit_if_due,
     mock_start,
 )
+from .checkin import checkin_decide, checkin_still, start_refusal
 from .blueprints import SectionSpec, blueprint_in_use, blueprint_save
 from .errors import ExamError, LateSave
 from .marking import essay_mark
@@ -53,6 +54,7 @@ from .registrations import (
 )
 
 __all__ = [
+    "checkin_decide", "checkin_still", "start_refusal",
     "PREPARE_CHUNK", "QUESTION_FIELDS", "TF_ALIASES", "ExamError", "LateSave", "SectionSpec", "answer_record",
     "answer_save", "attempt_extend", "attempt_force_submit", "attempt_start", "attempt_submit",
     "autosubmit_due_attempts", "autosubmit_if_due", "blueprint_in_use", "blueprint_save", "seen_question_ids",

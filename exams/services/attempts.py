@@ -24,6 +24,7 @@ from ..models import (
     QuestionBank,
     Registration,
 )
+from .checkin import start_refusal
 from .errors import ExamError
 from .papers import draw_paper, freeze_paper, seen_question_ids
 
@@ -70,6 +71,9 @@ def attempt_start(*, user, registration: Registration, ip: str | None = None, no
                     "b": timezone.localtime(session.ends_at).strftime("%Y-%m-%d %H:%M")})
             if not session.ip_allowed(ip):
                 raise ExamError(_("请在指定考场的电脑上参加考试（当前 IP 不在允许范围内）。"), code="ip")
+            refusal = start_refusal(registration)
+            if refusal:
+                raise ExamError(refusal, code="check_in")
             # One sitting per registration: a make-up (补考) is its own registration in a later session.
             if any(a.status != Attempt.Status.PREPARED for a in mine):
                 raise ExamError(_("本次报名的考试已交卷，不能在本场次再考；补考须另行报名参加以后的考试场次。"),

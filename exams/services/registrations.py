@@ -31,7 +31,7 @@ from ..models import (
 def session_create(
     *, actor, centre, name: str, blueprint: Blueprint, certificate_kind, starts_at: dt.datetime, ends_at: dt.datetime,
     operation_item=None, room: str = "", seats: int = 30, allowed_ip_ranges: str = "", required_course_code: str = "",
-    require_identity_verified: bool = True, proctors=(), venue=None,
+    require_identity_verified: bool = True, proctors=(), venue=None, require_check_in: bool = True,
 ) -> ExamSession:
     from .practical import venue_problems
 
@@ -47,7 +47,7 @@ def session_create(
         centre=centre, name=name, blueprint=blueprint, certificate_kind=certificate_kind, operation_item=operation_item,
         rule_version=certificate_kind.rule_version, starts_at=starts_at, ends_at=ends_at, room=room, seats=seats,
         allowed_ip_ranges=allowed_ip_ranges, required_course_code=required_course_code,
-        require_identity_verified=require_identity_verified, venue=venue,
+        require_identity_verified=require_identity_verified, venue=venue, require_check_in=require_check_in,
     )
     if proctors:
         session.proctors.set(proctors)

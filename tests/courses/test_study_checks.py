@@ -63,6 +63,9 @@ def learner(rule):
     org = enterprise()
     user = UserFactory(real_name="学员乙", identity_verified=True)
     MembershipFactory(user=user, organization=org, role=Role.WORKER)
+    from courses.privacy import give_camera_consent
+
+    give_camera_consent(user=user)
     return user
 
 

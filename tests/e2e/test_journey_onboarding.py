@@ -207,6 +207,16 @@ def test_a_new_enterprise_joins_and_its_worker_gets_a_certificate(page, mobile_p
     now = timezone.now()
     ExamSession.objects.filter(pk=session.pk).update(starts_at=now - dt.timedelta(minutes=5),
                                                      ends_at=now + dt.timedelta(hours=2))
+    # the proctor checks him in at the door: a still from the ID-card reader beside his verified portrait
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from exams.services.checkin import checkin_decide, checkin_still
+
+    proctor = User.objects.get(username="examiner")
+    checkin_still(actor=proctor, registration=registration, source="reader",
+                  upload=SimpleUploadedFile("reader.jpg", _photo(360, 480), content_type="image/jpeg"))
+    checkin_decide(actor=proctor, registration=Registration.objects.get(pk=registration.pk), admit=True,
+                   note="与身份证读卡器照片一致")
     phone.goto(f"{base}/exams/my/")
     phone.locator("button:has-text('开始考试')").first.click()
     phone.wait_for_load_state("networkidle")

@@ -145,7 +145,7 @@ def session(centre, blueprint, special_kind, lv_item, examiner):
     return services.session_create(
         actor=examiner, centre=centre, name="测试场次", blueprint=blueprint, certificate_kind=special_kind,
         operation_item=lv_item, starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(hours=3),
-        room="第一考场", seats=60,
+        room="第一考场", seats=60, require_check_in=False,
     )
 
 

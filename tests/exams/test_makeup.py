@@ -28,7 +28,7 @@ def _later_session(session, examiner, days=1, name="补考场次"):
         actor=examiner, centre=session.centre, name=name, blueprint=session.blueprint,
         certificate_kind=session.certificate_kind, operation_item=session.operation_item,
         starts_at=session.ends_at + dt.timedelta(days=days), ends_at=session.ends_at + dt.timedelta(days=days, hours=3),
-        room="第二考场", seats=30)
+        room="第二考场", seats=30, require_check_in=False)
 
 
 def _questions(attempt):

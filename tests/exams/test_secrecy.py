@@ -69,6 +69,7 @@ def world(registration, candidate, testing_bank, training_bank, session, examine
         "exams:manage_session": reverse("exams:manage_session", kwargs={"pk": session.pk}),
         "exams:manage_tickets": reverse("exams:manage_tickets", kwargs={"pk": session.pk}),
         "exams:manage_console": reverse("exams:manage_console", kwargs={"pk": session.pk}),
+        "exams:manage_checkin": reverse("exams:manage_checkin", kwargs={"pk": session.pk, "reg_id": reg.pk}),
         "exams:manage_stats": reverse("exams:manage_stats", kwargs={"pk": session.pk}),
         "exams:manage_stats xlsx": reverse("exams:manage_stats", kwargs={"pk": session.pk}) + "?format=xlsx",
         "exams:manage_practical": reverse("exams:manage_practical", kwargs={"pk": reg.pk}),
@@ -130,6 +131,7 @@ def world(registration, candidate, testing_bank, training_bank, session, examine
 
 # exams URLs the matrix does not call, each with the reason
 EXEMPT = {
+    "exams:manage_checkin_photo": "a candidate's identity photo for the session's proctors; covered by test_checkin",
     "exams:notebook_remove": "removes an entry of the caller's own wrong-answer notebook (training banks only)",
     "exams:mock_start": "starts a mock exam drawn from a training bank; covered by test_candidate_pages",
 }

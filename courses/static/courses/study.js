@@ -38,9 +38,21 @@
      it; the server compares it with the verified portrait and says whether time counts again. */
   var check = document.getElementById("face-check"), stream = null;
   function checkMsg(text) { var m = document.getElementById("face-msg"); if (m) m.textContent = text; }
+  var consentBox = document.getElementById("face-consent");
   function openCheck() {
     if (!check || !check.hidden) return;
     check.hidden = false;
+    startCamera();
+  }
+  /* Separate consent before the first camera use: the camera opens only after the learner agrees. */
+  var consentOk = document.getElementById("face-consent-ok");
+  if (consentOk) consentOk.addEventListener("click", function () {
+    fetch(consentBox.dataset.url, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf } })
+      .then(function (r) { if (r.ok) { consentBox.remove(); consentBox = null; startCamera(); } })
+      .catch(function () {});
+  });
+  function startCamera() {
+    if (consentBox) return;
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { checkMsg(check.dataset.msgNocamera); return; }
     navigator.mediaDevices.getUserMedia({ video: { facingMode: "user" }, audio: false }).then(function (s) {
       stream = s; document.getElementById("face-video").srcObject = s;
