@@ -111,7 +111,7 @@ def exam_session(*, bp, name: str, seats: int):
     return ExamSession.objects.create(
         centre=bp.owner, name=name, blueprint=bp, certificate_kind=ck, operation_item=op,
         rule_version=ck.rule_version, starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(hours=4),
-        seats=max(seats, 30), require_identity_verified=False,
+        seats=max(seats, 30), require_identity_verified=False, require_check_in=False,
     )
 
 

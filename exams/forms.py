@@ -61,6 +61,7 @@ class SessionForm(forms.Form):
                                         help_text=_("每行一个，如 10.1.2.0/24；留空不限制。"))
     required_course_code = forms.ChoiceField(label=_("须完成的课程"), required=False, choices=(),
                                              error_messages={"invalid_choice": _("请从列表中选择课程。")})
+    require_check_in = forms.BooleanField(label=_("开考前须由监考人员签到核验身份"), required=False, initial=True)
 
     def __init__(self, *args, blueprints=None, venues=None, **kwargs):
         super().__init__(*args, **kwargs)

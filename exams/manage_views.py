@@ -304,7 +304,7 @@ def session_create(request):
                 certificate_kind=bp.certificate_kind, operation_item=d["operation_item"] or bp.bank.operation_item,
                 starts_at=d["starts_at"], ends_at=d["ends_at"], room=d["room"], seats=d["seats"], venue=d["venue"],
                 allowed_ip_ranges=d["allowed_ip_ranges"], required_course_code=d["required_course_code"],
-                proctors=[request.user] if has_role(request.user, Role.PROCTOR) else [],
+                require_check_in=d["require_check_in"], proctors=[request.user] if has_role(request.user, Role.PROCTOR) else [],
             )
         except ValidationError as exc:
             _add_errors(form, exc)

@@ -54,7 +54,8 @@ def _world():
     now = timezone.now()
     session = services.session_create(
         actor=examiner, centre=centre, name=SESSION_1, blueprint=blueprint, certificate_kind=blueprint.certificate_kind,
-        operation_item=item, starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(hours=3), seats=10)
+        operation_item=item, starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(hours=3), seats=10,
+        require_check_in=False)
     services.registration_create(actor=examiner, session=session, candidate=candidate)
     return session, examiner, candidate
 
@@ -126,6 +127,7 @@ def test_failed_candidate_sees_no_key_and_sits_the_makeup_in_a_later_session(pag
     page.fill("input[name=starts_at]", opens.strftime("%Y-%m-%dT%H:%M"))
     page.fill("input[name=ends_at]", (opens + dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
     page.fill("input[name=seats]", "10")
+    page.uncheck("input[name=require_check_in]")  # this journey is about the paper, not the door
     page.select_option("select[name=required_course_code]", label="不要求完成课程")
     shot(page, "makeup-03-new-session")
     page.click("main form button:has-text('创建')")

@@ -29,7 +29,7 @@ def other_session(session, examiner):
     return services.session_create(
         actor=examiner, centre=other, name="乙中心场次", blueprint=session.blueprint,
         certificate_kind=session.certificate_kind, operation_item=session.operation_item,
-        starts_at=session.starts_at, ends_at=session.ends_at, seats=10)
+        starts_at=session.starts_at, ends_at=session.ends_at, seats=10, require_check_in=False)
 
 
 def test_list_per_centre_and_record_completion(client, session, other_session, examiner, make_member,
