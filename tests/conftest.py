@@ -67,7 +67,7 @@ def pytest_sessionfinish(session, exitstatus):
 
 REFERENCE_MIGRATIONS = ("accounts.migrations.0002_reference_data", "certificates.migrations.0002_catalogue_2010",
                         "catalogue.migrations.0006_study_rules_shipped", "catalogue.migrations.0008_exam_entry_rules_data",
-                        "accounts.migrations.0007_guangdong_regions")
+                        "accounts.migrations.0007_guangdong_regions", "reports.migrations.0003_report_templates_data")
 
 
 def ensure_reference_data() -> None:

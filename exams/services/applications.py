@@ -352,7 +352,7 @@ def _may_review(actor, application: ExamApplication) -> bool:
 
 
 def _lock_for_review(actor, application: ExamApplication) -> ExamApplication:
-    application = ExamApplication.objects.select_for_update().select_related("person", "applied_by").get(
+    application = ExamApplication.objects.select_for_update(of=("self",)).select_related("person", "applied_by").get(
         pk=application.pk)
     if not _may_review(actor, application):
         raise ValidationError(_("只有受理该申请的考试中心工作人员可以审核。"))
