@@ -204,6 +204,18 @@ def verified_portrait_file(person):
     return person.photo
 
 
+def verified_portrait_bytes(person) -> bytes | None:
+    """The verified portrait's content (for face matching), or None when there is none or it is unreadable."""
+    portrait = verified_portrait_file(person)
+    if not portrait:
+        return None
+    try:
+        with portrait.open("rb") as fh:
+            return fh.read()
+    except (FileNotFoundError, OSError, ValueError):
+        return None
+
+
 def identity_reviews_waiting(user) -> int:
     """How many identity submissions wait for this user's review (accounts/identity.py); 0 for non-reviewers."""
     from .identity import identity_reviews_waiting as waiting

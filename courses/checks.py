@@ -42,16 +42,9 @@ def last_good_check_at(user, *, within: int) -> dt.datetime | None:
 
 def verified_portrait(user) -> bytes | None:
     """The person's portrait as confirmed in the identity review, or None."""
-    from accounts.selectors import verified_portrait_file
+    from accounts.selectors import verified_portrait_bytes
 
-    portrait = verified_portrait_file(user)
-    if not portrait:
-        return None
-    try:
-        with portrait.open("rb") as fh:
-            return fh.read()
-    except (FileNotFoundError, OSError, ValueError):
-        return None
+    return verified_portrait_bytes(user)
 
 
 def _image_bytes(upload) -> bytes:

@@ -35,16 +35,9 @@ MAX_STILL_BYTES = 5 * 1024 * 1024
 
 def portrait_bytes(person) -> bytes | None:
     """The portrait confirmed in the person's identity review, or None."""
-    from accounts.selectors import verified_portrait_file
+    from accounts.selectors import verified_portrait_bytes
 
-    portrait = verified_portrait_file(person)
-    if not portrait:
-        return None
-    try:
-        with portrait.open("rb") as fh:
-            return fh.read()
-    except (FileNotFoundError, OSError, ValueError):
-        return None
+    return verified_portrait_bytes(person)
 
 
 def id_card_photo(person):

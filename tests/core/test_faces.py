@@ -10,7 +10,12 @@ from PIL import Image
 
 from core import faces
 
-pytestmark = pytest.mark.skipif(not faces.available(), reason="face matcher not installed (requirements-faces.txt)")
+
+
+@pytest.fixture(autouse=True)
+def _matcher_installed():
+    if not faces.available():  # `make setup-dev` installs it; a test run without it must say so, not pass
+        pytest.fail("face matcher not installed: run `make setup-dev` (requirements-faces.txt)")
 
 
 def _photos() -> Path:
