@@ -37,6 +37,18 @@
     }
   });
 
+  /* <div hx-trigger="every 10s" data-hold-while-typing>: the periodic refresh waits while the user is
+     typing into a form inside (a field has focus or unsent text), so a reason being written is not
+     wiped by the next swap. */
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var box = event.target;
+    if (!box.hasAttribute || !box.hasAttribute("data-hold-while-typing")) { return; }
+    var busy = Array.prototype.some.call(box.querySelectorAll("input[type=text], input:not([type]), textarea"), function (f) {
+      return f === document.activeElement || f.value.trim() !== "";
+    });
+    if (busy) { event.preventDefault(); }
+  });
+
   /* Tables on phones: each cell learns its column's heading (data-label), and the stylesheet shows
      every row as a card of "heading: value" lines below 640 px. A table that must stay a grid says
      data-keep-grid. Runs again on parts htmx swaps in. */

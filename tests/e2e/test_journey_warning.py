@@ -72,7 +72,13 @@ def test_editor_writes_publisher_approves_principal_reads_bureau_sees_it(
     row.locator("button:text-is('批准')").click()
     page.wait_for_load_state("networkidle")
     page.locator(f"tr:has-text('{TITLE}')").wait_for(state="detached")
-    case.refresh_from_db()
+    # The row leaves the page when the browser starts the navigation, which can be before the
+    # server has finished the approval: wait (up to 15 s) for the page to be recorded live.
+    for _ in range(60):
+        case.refresh_from_db()
+        if case.live:
+            break
+        page.wait_for_timeout(250)
     assert case.live
     pushed = WarningNotification.objects.filter(page=case)
     assert pushed.filter(recipient__username="principal").exists()  # 华锐 carries 粉尘涉爆
