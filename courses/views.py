@@ -154,7 +154,8 @@ def lesson_video(request, code: str, pk: int):
 def heartbeat(request, pk: int):
     """Study heartbeat. Only the page token and the visible/active flags are read; any duration the
     client sends is ignored — the server measures time itself."""
-    lesson = get_object_or_404(Lesson.objects.select_related("course"), pk=pk)
+    # Only the columns the beat needs: it arrives every few seconds from every open lesson page.
+    lesson = get_object_or_404(Lesson.objects.only("pk", "course_id", "min_minutes", "cap_minutes"), pk=pk)
     try:
         beat = services.study_heartbeat(
             user=request.user, lesson=lesson, token=request.POST.get("token", ""),

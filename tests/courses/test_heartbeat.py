@@ -139,3 +139,23 @@ def test_credited_time_never_exceeds_wall_clock(django_db_blocker, beats):
         total = sum(seconds(user, lesson) for lesson in lessons)
         assert total <= t
         transaction.set_rollback(True)
+
+
+def test_a_beat_is_a_handful_of_queries_and_writes_progress_only_when_it_credits(
+        django_assert_max_num_queries):
+    """Every open lesson page beats every few seconds: the beat's work is bounded and small —
+    lesson, enrolment, the locked lease, progress, the trail row and the lease written back."""
+    user = UserFactory()
+    _, (lesson, _l2), _ = enrolled_course(user, lessons=(10, 10))
+    assert beat(user, lesson, "tab-a", 0).status == "started"
+    progress = LessonProgress.objects.get(user=user, lesson=lesson)
+    stamp = progress.updated_at
+    with django_assert_max_num_queries(9):  # (+ savepoint/BEGIN, SET LOCAL and COMMIT on PostgreSQL)
+        assert beat(user, lesson, "tab-a", 30).credited == 30
+    progress.refresh_from_db()
+    assert progress.seconds == 30 and progress.updated_at > stamp
+    stamp = progress.updated_at
+    # a hidden page's beat credits nothing and leaves progress untouched
+    assert beat(user, lesson, "tab-a", 40, visible=False).credited == 0
+    progress.refresh_from_db()
+    assert progress.seconds == 30 and progress.updated_at == stamp
