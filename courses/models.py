@@ -24,6 +24,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable
 
 from accounts.models import HazardTag, Industry, Organization
+from core.storage import encrypted_storage
 from accounts.roles import Role
 from catalogue.models import StudyHourRequirement, TrainingKind
 
@@ -405,7 +406,7 @@ class StudyCheck(models.Model):
     lesson = models.ForeignKey(Lesson, verbose_name=_("课时"), on_delete=models.CASCADE, related_name="+")
     token = models.CharField(max_length=64)
     taken_at = models.DateTimeField(_("拍摄时间"))
-    still = models.ImageField(_("现场照片"), upload_to="study_checks/%Y/%m/")
+    still = models.ImageField(_("现场照片"), upload_to="study_checks/%Y/%m/", storage=encrypted_storage)
     outcome = models.CharField(_("比对结果"), max_length=16)
     distance = models.FloatField(_("特征距离"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, db_index=True)
