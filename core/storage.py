@@ -58,9 +58,10 @@ class EncryptedFileError(OSError):
     """The file carries the encryption header but cannot be decrypted (wrong key, damaged, truncated)."""
 
 
-class ProtectedFileURLError(ValueError):
-    """Encrypted files have no URL. Templates render it as empty (a ``ClearableFileInput`` in an admin
-    form shows the name without a link); code asking for it gets this error."""
+class ProtectedFileURLError(AttributeError):
+    """Encrypted files have no URL. An AttributeError, so what probes for one — ``getattr(f, "url",
+    None)``, a ``ClearableFileInput`` in the Django admin, templates — finds none (the admin form then
+    shows a plain upload input, no link); code that insists on it gets this error."""
 
     silent_variable_failure = True
 

@@ -171,7 +171,7 @@ def test_no_url_and_the_protected_view_streams_the_original(media, settings):
     original = _jpeg()
     user = UserFactory()
     user.photo.save("u.jpg", ContentFile(original), save=True)
-    with pytest.raises(ValueError):
+    with pytest.raises(AttributeError):
         user.photo.url  # noqa: B018
     response = serve_protected(RequestFactory().get("/"), user.photo, filename="u.jpg", content_type="image/jpeg")
     assert "X-Accel-Redirect" not in response
@@ -204,3 +204,14 @@ def test_the_matcher_still_matches_an_encrypted_portrait(media):
         still = io.BytesIO()
         image.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(still, "PNG")
     assert faces.compare(read_back, still.getvalue()).outcome == faces.MATCH
+
+
+def test_the_admin_user_form_shows_the_photo_without_a_link(client, media):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    user = UserFactory()
+    user.photo.save("a.jpg", ContentFile(_jpeg()), save=True)
+    client.force_login(admin)
+    page = client.get(f"/django-admin/accounts/user/{user.pk}/change/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'name="photo"' in text and user.photo.name not in text and "/media/" not in text
