@@ -215,3 +215,27 @@ def test_the_admin_user_form_shows_the_photo_without_a_link(client, media):
     assert page.status_code == 200
     text = page.content.decode()
     assert 'name="photo"' in text and user.photo.name not in text and "/media/" not in text
+
+
+def test_retention_still_deletes_the_encrypted_still(media):
+    import datetime as dt
+
+    import time_machine
+
+    from catalogue.models import StudyRule
+    from courses.privacy import delete_expired_stills
+
+    StudyRule.objects.create(region_prefix="", population="", effective_from=dt.date(2020, 1, 1),
+                             retention_years=3, retention_years_special=6)
+    person = UserFactory()
+    _c, (lesson, _l), _e = enrolled_course(person, lessons=(30, 10))
+    check = StudyCheck(user=person, lesson=lesson, token="t", taken_at=dt.datetime(2022, 3, 1, 2, tzinfo=dt.UTC),
+                       outcome="match", status="passed")
+    check.still.save("s.jpg", ContentFile(_jpeg()), save=False)
+    check.save()
+    path = media / check.still.name
+    assert path.read_bytes().startswith(vault.MAGIC)
+    with time_machine.travel(dt.datetime(2025, 3, 2, 12, tzinfo=dt.UTC), tick=False):
+        assert delete_expired_stills() == 1
+    check.refresh_from_db()
+    assert not check.still and not path.exists()
