@@ -154,3 +154,11 @@ def test_the_bureau_page_reads_rows_whatever_the_number_of_learners(client, worl
     with django_assert_max_num_queries(20):
         page = client.get(reverse("courses:anomalies"), {"month": world["t0"].strftime("%Y-%m")}).content.decode()
     assert "学员11" in page and "93%" in page  # 13 of 14 learners flagged
+
+
+def test_the_command_recomputes_a_past_month(world):
+    from django.core.management import call_command
+
+    first = timezone.localdate(world["t0"]).replace(day=1)
+    call_command("record_study_anomalies", "--month", first.strftime("%Y-%m"), stdout=open("/dev/null", "w"))
+    assert StudyAnomalyMonth.objects.filter(month=first).count() == 2
