@@ -239,3 +239,28 @@ def test_retention_still_deletes_the_encrypted_still(media):
         assert delete_expired_stills() == 1
     check.refresh_from_db()
     assert not check.still and not path.exists()
+
+
+def test_any_media_backend_gets_the_encryption(settings):
+    """Object storage (S3-compatible) is another backend: the same mixin, and sealing in place overwrites
+    the object under its name (InMemoryStorage stands in for the bucket; no network)."""
+    from django.core.files.storage import InMemoryStorage
+
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    store = vault.encrypted_storage()
+    assert isinstance(store, InMemoryStorage) and vault.is_encrypted_storage(store)
+    assert issubclass(vault._storage_class("storages.backends.s3.S3Storage"), vault.EncryptedStorageMixin)
+    original = _jpeg()
+    name = store.save("photos/2026/b.jpg", ContentFile(original))
+    with InMemoryStorage._open(store, name, "rb") as raw:  # what the bucket holds
+        assert raw.read().startswith(vault.MAGIC)
+    with store.open(name) as fh:
+        assert fh.read() == original
+    InMemoryStorage.delete(store, name)
+    InMemoryStorage._save(store, name, ContentFile(original))  # a plain object from before
+    with store.open(name) as fh:
+        assert fh.read() == original
+    assert store.seal_in_place(name) is True and store.seal_in_place(name) is False
+    assert store.is_encrypted(name)
+    with store.open(name) as fh:
+        assert fh.read() == original
