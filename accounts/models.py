@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.storage import encrypted_storage
+
 from . import pii
 from .roles import EXAMINING_ROLES, ROLE_KIND, TRAINING_ROLES, OrgKind, Role
 from .validators import id_birth_date, id_gender, validate_credit_code, validate_id_number
@@ -141,7 +143,7 @@ class User(AbstractUser):
     id_number_hash = models.CharField(
         _("身份证号检索摘要"), max_length=64, unique=True, null=True, blank=True, editable=False
     )
-    photo = models.ImageField(_("照片"), upload_to="photos/%Y/", blank=True)
+    photo = models.ImageField(_("照片"), upload_to="photos/%Y/", blank=True, storage=encrypted_storage)
     identity_verified = models.BooleanField(_("已核验身份"), default=False)
 
     objects = AnxunUserManager()
@@ -297,9 +299,9 @@ class IdentitySubmission(models.Model):
         REJECTED = "rejected", _("已退回")
 
     person = models.ForeignKey(User, verbose_name=_("本人"), on_delete=models.CASCADE, related_name="identity_submissions")
-    id_front = models.ImageField(_("身份证人像面"), upload_to=_identity_file_path)
-    id_back = models.ImageField(_("身份证国徽面"), upload_to=_identity_file_path)
-    portrait = models.ImageField(_("近期免冠照片"), upload_to=_identity_file_path)
+    id_front = models.ImageField(_("身份证人像面"), upload_to=_identity_file_path, storage=encrypted_storage)
+    id_back = models.ImageField(_("身份证国徽面"), upload_to=_identity_file_path, storage=encrypted_storage)
+    portrait = models.ImageField(_("近期免冠照片"), upload_to=_identity_file_path, storage=encrypted_storage)
     consent = models.ForeignKey(PersonalInfoConsent, verbose_name=_("个人信息处理同意"), on_delete=models.PROTECT,
                                 related_name="submissions")
     submitted_by = models.ForeignKey(User, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+")

@@ -209,12 +209,13 @@ def _photo_data_uri(user) -> str:
 
 @lru_cache(maxsize=64)
 def _photo_cached(name: str, stamp: float, user_pk: int) -> str:
-    from django.core.files.storage import default_storage
+    from accounts.models import User
 
+    storage = User._meta.get_field("photo").storage  # encrypted at rest (core.storage): opened through it
     try:
         from PIL import Image
 
-        with default_storage.open(name, "rb") as fh, Image.open(fh) as img:
+        with storage.open(name, "rb") as fh, Image.open(fh) as img:
             img = img.convert("RGB")
             img.thumbnail((240, 320))
             out = io.BytesIO()

@@ -5,7 +5,9 @@ a file:
 - local disk with ``ANXUN_X_ACCEL_REDIRECT=1``: an empty response with ``X-Accel-Redirect`` — nginx
   sends the bytes from its ``internal`` /protected/ location (deploy/nginx/anxun.conf);
 - local disk otherwise: streamed by Django (``FileResponse``);
-- S3-compatible storage: a redirect to a short-lived signed URL.
+- S3-compatible storage: a redirect to a short-lived signed URL;
+- encrypted photos (``core.storage.encrypted_storage``, any backend): always streamed by Django,
+  decrypted on the way out (nginx and a signed URL would hand out the ciphertext).
 
 ``sendfile`` is the same for Wagtail documents (``SENDFILE_BACKEND = "core.protected_files"``).
 """
@@ -18,6 +20,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+
+from .storage import is_encrypted_storage
 
 
 def x_accel_enabled() -> bool:
@@ -42,7 +46,10 @@ def serve_protected(request, fieldfile, *, filename: str, content_type: str, att
     if not fieldfile:
         raise Http404
     storage = fieldfile.storage
-    if isinstance(storage, FileSystemStorage):
+    if is_encrypted_storage(storage):
+        response = FileResponse(fieldfile.open("rb"), content_type=content_type, as_attachment=attachment,
+                                filename=filename)
+    elif isinstance(storage, FileSystemStorage):
         if x_accel_enabled():
             response = _accel_response(fieldfile.path, content_type)
             disposition = "attachment" if attachment else "inline"

@@ -9,6 +9,13 @@ identity checks (``StudyCheck``) of a period:
 - ``failed_checks``: identity checks failed or rejected by a reviewer;
 - ``too_fast``: a lesson finished in less wall-clock time than its minimum study time
   (first interval of the lesson to its completion).
+
+``flags_for`` is the one implementation of these rules. The daily job
+(``courses.tasks.record_study_anomalies``) runs it over everyone who studied in the month (and, on
+the first of a month, the month before) and records one ``StudyAnomalyMonth`` row per person
+(``record_month``, idempotent); the bureau's pages (``anomaly_overview``, ``institution_evidence``)
+read those rows for the people in the viewer's scope, so they stay cheap at city scale and show
+the figures as of the last run.
 """
 
 from __future__ import annotations
@@ -81,19 +88,104 @@ def flags_for(user_ids, *, since: dt.datetime, until: dt.datetime) -> dict[int, 
     return out
 
 
-def anomaly_overview(viewer, *, since: dt.datetime, until: dt.datetime) -> dict:
-    """For a bureau page: per training institution and per enterprise, the people studying in the
-    period, how many of them are flagged, and the flagged people (drill-down)."""
-    from accounts.models import Membership, Organization, OrgKind
+RECORD_BATCH = 1000
+
+
+def month_bounds(first: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The month starting on ``first`` as aware datetimes [start, next month's start) in Asia/Shanghai."""
+    from django.utils import timezone
+
+    nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    tz = timezone.get_default_timezone()
+    return dt.datetime.combine(first, dt.time(), tz), dt.datetime.combine(nxt, dt.time(), tz)
+
+
+def record_month(first: dt.date) -> int:
+    """Recompute and store the month's flags of everyone who studied online (or failed a check) in it;
+    rows of people no longer active that month are removed. Idempotent. Returns the rows written."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from .models import StudyAnomalyMonth, StudyCheck, StudyInterval
+
+    first = first.replace(day=1)
+    since, until = month_bounds(first)
+    active = set(StudyInterval.objects.filter(started_at__gte=since, started_at__lt=until)
+                 .values_list("user_id", flat=True).distinct())
+    active |= set(StudyCheck.objects.filter(taken_at__gte=since, taken_at__lt=until,
+                                            status__in=[StudyCheck.Status.FAILED, StudyCheck.Status.REJECTED])
+                  .values_list("user_id", flat=True).distinct())
+    ids = sorted(active)
+    now = timezone.now()
+    written = 0
+    for start in range(0, len(ids), RECORD_BATCH):
+        flags = flags_for(ids[start:start + RECORD_BATCH], since=since, until=until)
+        rows = [StudyAnomalyMonth(user_id=uid, month=first, providers=sorted(pf.providers), computed_at=now,
+                                  **{kind: pf.flags.get(kind, 0) for kind in KINDS})
+                for uid, pf in flags.items()]
+        with transaction.atomic():
+            StudyAnomalyMonth.objects.bulk_create(
+                rows, update_conflicts=True, unique_fields=["month", "user"],
+                update_fields=[*KINDS, "providers", "computed_at"])
+        written += len(rows)
+    gone = sorted(set(StudyAnomalyMonth.objects.filter(month=first).values_list("user_id", flat=True)) - active)
+    for start in range(0, len(gone), RECORD_BATCH):
+        StudyAnomalyMonth.objects.filter(month=first, user_id__in=gone[start:start + RECORD_BATCH]).delete()
+    return written
+
+
+def recorded_rows(viewer, *, month: dt.date):
+    """The month's ``StudyAnomalyMonth`` rows of the people in the viewer's scope (a queryset)."""
     from accounts.selectors import people_visible_to
 
-    people = {u.pk: u for u in people_visible_to(viewer).only("pk", "username", "real_name")}
-    flags = flags_for(list(people), since=since, until=until)
+    from .models import StudyAnomalyMonth
+
+    return StudyAnomalyMonth.objects.filter(month=month.replace(day=1),
+                                            user_id__in=people_visible_to(viewer).values("pk"))
+
+
+def recorded_flags(viewer, *, month: dt.date) -> tuple[dict[int, PersonFlags], dt.datetime | None]:
+    """The recorded flags of the month for the people in the viewer's scope, and when they were computed
+    (None when the daily job has recorded nothing for that month)."""
+    out: dict[int, PersonFlags] = {}
+    computed_at = None
+    for r in recorded_rows(viewer, month=month).values("user_id", "providers", "computed_at", *KINDS):
+        pf = PersonFlags(r["user_id"], providers=set(r["providers"] or []))
+        for kind in KINDS:
+            if r[kind]:
+                pf.flags[kind] = r[kind]
+        out[r["user_id"]] = pf
+        if computed_at is None or r["computed_at"] > computed_at:
+            computed_at = r["computed_at"]
+    return out, computed_at
+
+
+def recorded_at(month: dt.date) -> dt.datetime | None:
+    """When the daily job last recorded the month (None: not yet)."""
+    from django.db.models import Max
+
+    from .models import StudyAnomalyMonth
+
+    return StudyAnomalyMonth.objects.filter(month=month.replace(day=1)).aggregate(at=Max("computed_at"))["at"]
+
+
+def anomaly_overview(viewer, *, since: dt.datetime, until: dt.datetime) -> dict:
+    """For a bureau page: per training institution and per enterprise, the people studying in the
+    month starting at ``since``, how many of them are flagged, and the flagged people (drill-down);
+    from the rows the daily job recorded."""
+    from accounts.models import Membership, Organization, OrgKind, User
+
+    month = timezone_date(since).replace(day=1)
+    flags, computed_at = recorded_flags(viewer, month=month)
+    people = {u.pk: u for u in User.objects.filter(pk__in=[u for u, pf in flags.items() if pf.total])
+              .only("pk", "username", "real_name")}
     employers = defaultdict(set)
-    for uid, org_id in (Membership.objects.filter(user_id__in=list(flags), is_active=True,
+    learners = recorded_rows(viewer, month=month).values("user_id")
+    for uid, org_id in (Membership.objects.filter(user_id__in=learners, is_active=True,
                                                   organization__kind=OrgKind.ENTERPRISE)
                         .values_list("user_id", "organization_id")):
-        employers[org_id].add(uid)
+        if uid in flags:  # a row recorded between the two reads waits for the next page view
+            employers[org_id].add(uid)
     providers = defaultdict(set)
     for uid, pf in flags.items():
         for pid in pf.providers:
@@ -116,7 +208,8 @@ def anomaly_overview(viewer, *, since: dt.datetime, until: dt.datetime) -> dict:
                                           for pf in flagged), key=lambda p: p["user"].pk)})
         return sorted(out, key=lambda g: (-g["flagged"], str(g["org"])))
 
-    return {"providers": group(providers), "enterprises": group(employers), "kinds": list(KINDS.values())}
+    return {"providers": group(providers), "enterprises": group(employers), "kinds": list(KINDS.values()),
+            "computed_at": computed_at}
 
 
 def _rate(part: int, whole: int):
@@ -141,7 +234,7 @@ def institution_evidence(viewer, *, since: dt.datetime, until: dt.datetime) -> l
     from .selectors import trainee_ids
 
     scope = set(people_visible_to(viewer).values_list("pk", flat=True))
-    flags = flags_for(list(scope), since=since, until=until)
+    flags, _computed_at = recorded_flags(viewer, month=timezone_date(since))
     learners: dict[int, set] = defaultdict(set)
     for uid, pf in flags.items():
         for pid in pf.providers:

@@ -224,7 +224,47 @@ def seed(ctx) -> None:
              hours=Decimal("12"), rows=[(users["cold_principal"], True, Decimal("12"), "")])
     _link_cms(courses)
     _institution(ctx, courses["confined-space-ops"])
-    ctx.log.append("培训课程：5门课程、3条指派规则、2期线下培训、1个培训机构培训班（演示）")
+    _inspection_evidence(ctx, dust, courses["new-worker-3level"])
+    ctx.log.append("培训课程：5门课程、3条指派规则、2期线下培训、1个培训机构培训班、培训机构检查阈值（演示）")
+
+
+DEMO_BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+DEMO_PHONE = "Mozilla/5.0 (Linux; Android 14; V2309A) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36"
+
+
+def _inspection_evidence(ctx, dust, new_worker) -> None:
+    """The bureau's evidence page (/courses/evidence/) with something to show: the inspection thresholds
+    (data, with an effective date) and this month's study trail of two learners of the demo school, one
+    of whom studied on a computer and a phone at once (the principal's 20 minutes on the second dust
+    lesson, as his progress says) — half the school's learners flagged, so the school is marked for
+    inspection. The month's anomalies are recorded at once, as the nightly job would."""
+    from .anomalies import record_month
+    from .models import InspectionThreshold, StudyInterval
+
+    InspectionThreshold.objects.update_or_create(effective_from=dt.date(2024, 1, 1), defaults={
+        "max_anomaly_rate": Decimal("20"), "max_check_failure_rate": Decimal("10"),
+        "min_theory_pass_rate": Decimal("80"), "min_practical_pass_rate": Decimal("80"),
+        "basis": "演示数据：江门市应急管理局对培训机构的检查阈值（演示）"})
+    now = timezone.now()
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    base = max(month_start + dt.timedelta(minutes=1), now - dt.timedelta(hours=3)).replace(second=0, microsecond=0)
+    dust_second = dust.lessons.order_by("sort_order")[1]
+    first_new = new_worker.lessons.order_by("sort_order").first()
+    trail = [
+        # the principal: the study moved to a phone two minutes after the computer's page stopped
+        (ctx.users["principal"], dust_second, "demo-trail-pc", 0, 10, True, "", "10.20.0.15", DEMO_BROWSER),
+        (ctx.users["principal"], dust_second, "demo-trail-phone", 12, 10, True, "", "172.16.8.33", DEMO_PHONE),
+        # the new worker: a page left open in the background (not counted), nothing unusual
+        (ctx.users["newhire"], first_new, "demo-trail-newhire", 30, 8, False, StudyInterval.Reason.INACTIVE,
+         "10.20.0.21", DEMO_BROWSER),
+    ]
+    for user, lesson, token, offset, minutes, credited, reason, ip, agent in trail:
+        start = base + dt.timedelta(minutes=offset)
+        StudyInterval.objects.update_or_create(user=user, token=token, defaults={
+            "lesson": lesson, "day": timezone.localdate(start), "started_at": start,
+            "ended_at": start + dt.timedelta(minutes=minutes), "seconds": minutes * 60, "credited": credited,
+            "reason": reason, "ip": ip, "user_agent": agent})
+    record_month(timezone.localdate(now).replace(day=1))
 
 
 def _institution(ctx, course) -> None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.roles import BUREAU_ROLES
 from accounts.selectors import has_role
 
-from .anomalies import anomaly_overview, institution_evidence
+from .anomalies import anomaly_overview, institution_evidence, recorded_at
 
 
 def _month(value: str) -> tuple[dt.date, dt.datetime, dt.datetime]:
@@ -43,4 +43,5 @@ def evidence(request):
         raise Http404
     month, since, until = _month(request.GET.get("month", ""))
     return render(request, "courses/evidence.html", {
-        "month": month, "rows": institution_evidence(request.user, since=since, until=until)})
+        "month": month, "rows": institution_evidence(request.user, since=since, until=until),
+        "computed_at": recorded_at(month)})

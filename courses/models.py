@@ -24,6 +24,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable
 
 from accounts.models import HazardTag, Industry, Organization
+from core.storage import encrypted_storage
 from accounts.roles import Role
 from catalogue.models import StudyHourRequirement, TrainingKind
 
@@ -405,7 +406,7 @@ class StudyCheck(models.Model):
     lesson = models.ForeignKey(Lesson, verbose_name=_("课时"), on_delete=models.CASCADE, related_name="+")
     token = models.CharField(max_length=64)
     taken_at = models.DateTimeField(_("拍摄时间"))
-    still = models.ImageField(_("现场照片"), upload_to="study_checks/%Y/%m/")
+    still = models.ImageField(_("现场照片"), upload_to="study_checks/%Y/%m/", storage=encrypted_storage)
     outcome = models.CharField(_("比对结果"), max_length=16)
     distance = models.FloatField(_("特征距离"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, db_index=True)
@@ -556,3 +557,31 @@ class InspectionThreshold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.effective_from:%Y-%m-%d}"
+
+
+class StudyAnomalyMonth(models.Model):
+    """One person's study anomalies in one month (``courses.anomalies.flags_for``), recorded by the daily
+    job ``courses.tasks.record_study_anomalies`` so the bureau's pages read rows instead of the trail.
+    A row exists for everyone who studied online (or failed a check) that month, flagged or not."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("月份"))  # the month's first day (Asia/Shanghai)
+    two_devices = models.PositiveIntegerField(default=0)
+    uninterrupted = models.PositiveIntegerField(default=0)
+    failed_checks = models.PositiveIntegerField(default=0)
+    too_fast = models.PositiveIntegerField(default=0)
+    # the training institutions (Course.provider ids) whose courses the person studied that month
+    providers = models.JSONField(default=list, blank=True)
+    computed_at = models.DateTimeField(_("统计时间"))
+
+    class Meta:
+        verbose_name = _("在线学习异常（月）")
+        verbose_name_plural = _("在线学习异常（月）")
+        constraints = [models.UniqueConstraint(fields=["month", "user"], name="courses_anomaly_month_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.month:%Y-%m}"
+
+    @property
+    def total(self) -> int:
+        return self.two_devices + self.uninterrupted + self.failed_checks + self.too_fast

@@ -1,7 +1,9 @@
-"""Background jobs: assignment-rule sync and due-date reminders. All take ids and are idempotent."""
+"""Background jobs: assignment-rule sync, due-date reminders, expired stills and the study anomalies.
+All take ids (or nothing) and are idempotent."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from celery import shared_task
@@ -111,3 +113,14 @@ def delete_expired_study_stills() -> int:
     from .privacy import delete_expired_stills
 
     return delete_expired_stills()
+
+
+@shared_task(name="courses.tasks.record_study_anomalies")
+def record_study_anomalies() -> int:
+    """Daily: record every person's study anomalies of this month (and of last month, so its last day
+    is counted) for the bureau's pages. Idempotent: the rows are recomputed from the trail."""
+    from .anomalies import record_month
+
+    today = timezone.localdate()
+    months = sorted({(today - dt.timedelta(days=1)).replace(day=1), today.replace(day=1)})
+    return sum(record_month(month) for month in months)

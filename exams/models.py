@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.storage import encrypted_storage
+
 OPTION_KEYS = "ABCDEF"
 
 
@@ -402,7 +404,8 @@ class Registration(models.Model):
                                     on_delete=models.SET_NULL, related_name="+")
     check_in_match = models.CharField(_("人脸比对结果"), max_length=16, blank=True)
     check_in_distance = models.FloatField(_("人脸特征距离"), null=True, blank=True)
-    check_in_still = models.ImageField(_("现场照片"), upload_to="exam_checkins/%Y/%m/", blank=True)
+    check_in_still = models.ImageField(_("现场照片"), upload_to="exam_checkins/%Y/%m/", blank=True,
+                                       storage=encrypted_storage)
     check_in_source = models.CharField(_("照片来源"), max_length=16, choices=CheckInSource.choices, blank=True)
     check_in_still_at = models.DateTimeField(_("拍摄时间"), null=True, blank=True)
     check_in_note = models.TextField(_("核验说明"), blank=True)
@@ -749,7 +752,7 @@ class PracticalEvidence(models.Model):
 
     result = models.ForeignKey(PracticalResult, on_delete=models.CASCADE, related_name="evidence")
     task = models.ForeignKey(PracticalTask, verbose_name=_("考试项目"), on_delete=models.PROTECT, related_name="+")
-    file = models.FileField(_("照片或视频"), upload_to=_evidence_path)
+    file = models.FileField(_("照片或视频"), upload_to=_evidence_path, storage=encrypted_storage)
     original_name = models.CharField(_("文件名"), max_length=255, blank=True)
     content_type = models.CharField(max_length=64, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

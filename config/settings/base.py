@@ -30,6 +30,10 @@ ANXUN_HEALTHZ_TOKEN = env("ANXUN_HEALTHZ_TOKEN", default="")
 # Keys protecting personal data. In production both must be set explicitly (see production.py).
 PII_ENCRYPTION_KEY = env("ANXUN_PII_ENCRYPTION_KEY", default="")
 PII_HASH_KEY = env("ANXUN_PII_HASH_KEY", default="")
+# Identity and face photos are encrypted at rest (core/storage.py) with this key; empty: the PII
+# encryption key. Keys used before (after a change) stay listed in the OLD_KEYS so older files open.
+ANXUN_MEDIA_ENCRYPTION_KEY = env("ANXUN_MEDIA_ENCRYPTION_KEY", default="")
+ANXUN_MEDIA_ENCRYPTION_OLD_KEYS = env.list("ANXUN_MEDIA_ENCRYPTION_OLD_KEYS", default=[])
 # Ed25519 private key (PEM) signing certificate QR payloads; generated into var/ when absent.
 SIGNING_KEY_FILE = env("ANXUN_SIGNING_KEY_FILE", default=str(BASE_DIR / "var" / "signing_ed25519.pem"))
 

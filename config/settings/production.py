@@ -10,7 +10,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import ANXUN_PUBLIC_BASE_URL
+from .base import ANXUN_MEDIA_ENCRYPTION_KEY, ANXUN_PUBLIC_BASE_URL
 from .base import DATABASES, MAILERS, PII_ENCRYPTION_KEY, PII_HASH_KEY, REDIS_URL, SECRET_KEY, SIGNING_KEY_FILE, env
 
 DEBUG = False
@@ -34,6 +34,8 @@ if _missing:
     )
 if PII_ENCRYPTION_KEY == PII_HASH_KEY or SECRET_KEY in (PII_ENCRYPTION_KEY, PII_HASH_KEY):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY, ANXUN_PII_ENCRYPTION_KEY and ANXUN_PII_HASH_KEY must differ.")
+if ANXUN_MEDIA_ENCRYPTION_KEY in (SECRET_KEY, PII_HASH_KEY):
+    raise ImproperlyConfigured("ANXUN_MEDIA_ENCRYPTION_KEY must differ from DJANGO_SECRET_KEY and ANXUN_PII_HASH_KEY.")
 if not re.fullmatch(r"https?://[^/\s?#]+", ANXUN_PUBLIC_BASE_URL):
     # Printed on every certificate: a scheme and a host only, e.g. https://anxun.example.cn
     raise ImproperlyConfigured(

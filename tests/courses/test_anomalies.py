@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from accounts.models import OrgKind
 from accounts.roles import Role
-from courses.anomalies import flags_for
-from courses.models import LessonProgress, StudyCheck, StudyInterval
+from courses.anomalies import flags_for, record_month
+from courses.models import LessonProgress, StudyAnomalyMonth, StudyCheck, StudyInterval
 from tests.courses.helpers import bureau, enrolled_course, enterprise
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
@@ -47,6 +47,10 @@ def world():
     return {"t0": t0, "org": org, "provider": provider, "honest": honest, "cheat": cheat}
 
 
+def _record(world) -> int:
+    return record_month(timezone.localdate(world["t0"]).replace(day=1))
+
+
 def test_flags(world):
     t0 = world["t0"]
     flags = flags_for([world["honest"].pk, world["cheat"].pk], since=t0 - dt.timedelta(days=1),
@@ -62,6 +66,9 @@ def test_bureau_page_per_institution_and_enterprise(client, world, django_assert
     MembershipFactory(user=staff, organization=bureau(), role=Role.BUREAU_ANALYST)
     client.force_login(staff)
     month = world["t0"].strftime("%Y-%m")
+    page = client.get(reverse("courses:anomalies"), {"month": month}).content.decode()
+    assert "可疑人" not in page and "尚未统计" in page  # the page reads what the daily job recorded
+    _record(world)
     with django_assert_max_num_queries(20):
         page = client.get(reverse("courses:anomalies"), {"month": month}).content.decode()
     assert "某培训机构" in page and world["org"].name in page
@@ -81,6 +88,7 @@ def test_evidence_marks_an_institution_for_inspection_by_the_thresholds(client, 
     MembershipFactory(user=staff, organization=bureau(), role=Role.BUREAU_ANALYST)
     client.force_login(staff)
     month = world["t0"].strftime("%Y-%m")
+    _record(world)
     page = client.get(reverse("courses:evidence"), {"month": month}).content.decode()
     assert "某培训机构" in page and 'data-inspect="1"' not in page  # no thresholds: nothing marked
     # learners 2, credited hours (50+20+20+10+240 minutes at 45) = 7.6, 1 of 1 check failed, 50% flagged
@@ -93,3 +101,64 @@ def test_evidence_marks_an_institution_for_inspection_by_the_thresholds(client, 
     assert "异常学员比例超过上限" not in page  # 50% is within 60%
     other = (world["t0"] - dt.timedelta(days=62)).strftime("%Y-%m")
     assert "本月没有在线学习记录" in client.get(reverse("courses:evidence"), {"month": other}).content.decode()
+
+
+def test_the_daily_job_records_each_learner_once_and_follows_the_trail(world):
+    first = timezone.localdate(world["t0"]).replace(day=1)
+    assert _record(world) == 2
+    rows = {r.user_id: r for r in StudyAnomalyMonth.objects.filter(month=first)}
+    cheat, honest = rows[world["cheat"].pk], rows[world["honest"].pk]
+    assert (cheat.two_devices, cheat.uninterrupted, cheat.failed_checks, cheat.too_fast) == (1, 1, 1, 1)
+    assert honest.total == 0 and honest.providers == [world["provider"].pk]
+    before = list(StudyAnomalyMonth.objects.order_by("user_id").values("user_id", "two_devices", "uninterrupted",
+                                                                        "failed_checks", "too_fast", "providers"))
+    assert _record(world) == 2  # idempotent: the same rows, not new ones
+    assert list(StudyAnomalyMonth.objects.order_by("user_id").values(
+        "user_id", "two_devices", "uninterrupted", "failed_checks", "too_fast", "providers")) == before
+    # the trail changes (a review reverses the failed check; the honest person's study is removed): rows follow
+    StudyCheck.objects.filter(user=world["cheat"]).update(status="accepted")
+    StudyInterval.objects.filter(user=world["honest"]).delete()
+    assert _record(world) == 1
+    assert not StudyAnomalyMonth.objects.filter(user=world["honest"]).exists()
+    assert StudyAnomalyMonth.objects.get(user=world["cheat"]).failed_checks == 0
+
+
+def test_the_beat_job_records_this_month_and_on_the_first_also_last_month(world):
+    import time_machine
+
+    from config.celery import collect_beat_schedule
+    from courses.tasks import record_study_anomalies
+
+    assert any(e["task"] == "courses.tasks.record_study_anomalies" for e in collect_beat_schedule().values())
+    first = timezone.localdate(world["t0"]).replace(day=1)
+    next_first = (first + dt.timedelta(days=32)).replace(day=1)
+    tz = timezone.get_default_timezone()
+    with time_machine.travel(dt.datetime.combine(next_first + dt.timedelta(days=1), dt.time(3, 10), tz), tick=False):
+        record_study_anomalies()  # the 2nd of the next month: last month is final already, not recomputed
+    assert not StudyAnomalyMonth.objects.filter(month=first).exists()
+    with time_machine.travel(dt.datetime.combine(next_first, dt.time(3, 10), tz), tick=False):
+        assert record_study_anomalies() == 2  # the 1st: last month's last day gets counted
+    assert StudyAnomalyMonth.objects.filter(month=first).count() == 2
+
+
+def test_the_bureau_page_reads_rows_whatever_the_number_of_learners(client, world, django_assert_max_num_queries):
+    staff = UserFactory()
+    MembershipFactory(user=staff, organization=bureau(), role=Role.BUREAU_ANALYST)
+    lesson = StudyInterval.objects.filter(user=world["cheat"]).first().lesson
+    for i in range(12):
+        person = UserFactory(real_name=f"学员{i}")
+        MembershipFactory(user=person, organization=world["org"], role=Role.WORKER)
+        _iv(person, lesson, f"p{i}", world["t0"] + dt.timedelta(minutes=i), 200)  # over three hours
+    _record(world)
+    client.force_login(staff)
+    with django_assert_max_num_queries(20):
+        page = client.get(reverse("courses:anomalies"), {"month": world["t0"].strftime("%Y-%m")}).content.decode()
+    assert "学员11" in page and "93%" in page  # 13 of 14 learners flagged
+
+
+def test_the_command_recomputes_a_past_month(world):
+    from django.core.management import call_command
+
+    first = timezone.localdate(world["t0"]).replace(day=1)
+    call_command("record_study_anomalies", "--month", first.strftime("%Y-%m"), stdout=open("/dev/null", "w"))
+    assert StudyAnomalyMonth.objects.filter(month=first).count() == 2

@@ -36,7 +36,8 @@ def test_production_refuses_to_start_without_a_secret(tmp_path, missing):
     assert "ImproperlyConfigured" in proc.stderr and missing in proc.stderr
 
 
-@pytest.mark.parametrize("problem", ["sqlite", "shared-key", "no-key-file", "default-secret", "base-url-with-path"])
+@pytest.mark.parametrize("problem", ["sqlite", "shared-key", "media-key-is-hash-key", "no-key-file",
+                                     "default-secret", "base-url-with-path"])
 def test_production_refuses_unsafe_configuration(tmp_path, problem):
     overrides = {"DATABASE_URL": _database_url()}
     if problem == "sqlite":
@@ -47,6 +48,10 @@ def test_production_refuses_unsafe_configuration(tmp_path, problem):
         overrides["ANXUN_PII_HASH_KEY"] = "same-key-for-both-purposes-0123456789"
         overrides["ANXUN_PII_ENCRYPTION_KEY"] = "same-key-for-both-purposes-0123456789"
         expected = "must differ"
+    elif problem == "media-key-is-hash-key":
+        overrides["ANXUN_PII_HASH_KEY"] = "same-key-for-both-purposes-0123456789"
+        overrides["ANXUN_MEDIA_ENCRYPTION_KEY"] = "same-key-for-both-purposes-0123456789"
+        expected = "ANXUN_MEDIA_ENCRYPTION_KEY must differ"
     elif problem == "no-key-file":
         overrides["ANXUN_SIGNING_KEY_FILE"] = str(tmp_path / "absent.pem")
         expected = "does not exist"
