@@ -15,7 +15,6 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
@@ -23,7 +22,7 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path, login
+from tests.e2e.conftest import login
 
 pytestmark = pytest.mark.e2e
 
@@ -47,23 +46,6 @@ def _scene(face: Image.Image) -> Image.Image:
     canvas = Image.new("RGB", (640, 480), (128, 128, 128))
     canvas.paste(face, ((640 - face.width) // 2, (480 - face.height) // 2))
     return canvas
-
-
-def write_y4m(image: Image.Image, path: Path, frames: int = 10, fps: int = 10) -> Path:
-    """A still as a YUV4MPEG2 video (4:2:0, JPEG range), which Chromium loops as the camera."""
-    width, height = image.size
-    assert width % 2 == 0 and height % 2 == 0
-    ycbcr = np.asarray(image.convert("RGB").convert("YCbCr"))
-
-    def half(plane):
-        return plane.reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3)).round().astype(np.uint8)
-
-    frame = b"FRAME\n" + ycbcr[:, :, 0].tobytes() + half(ycbcr[:, :, 1]).tobytes() + half(ycbcr[:, :, 2]).tobytes()
-    with open(path, "wb") as fh:
-        fh.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(frames):
-            fh.write(frame)
-    return path
 
 
 def _png(image: Image.Image) -> bytes:
@@ -92,34 +74,6 @@ def someone_else_scene() -> Image.Image:
             if len(faces.descriptors(_png(scene))) == 1:
                 return scene
     pytest.fail("no single face found in the group photo: the detector or the photo changed")
-
-
-@pytest.fixture
-def camera_page(tmp_path):
-    """camera_page(scene) → a page of a Chromium whose camera shows ``scene`` (its own browser: the
-    fake camera is chosen when the browser starts)."""
-    from playwright.sync_api import sync_playwright
-
-    opened = []
-
-    def _open(scene: Image.Image):
-        video = write_y4m(scene, tmp_path / f"camera-{len(opened)}.y4m")
-        p = sync_playwright().start()
-        browser = p.chromium.launch(executable_path=chromium_path(), args=[
-            *CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}"])
-        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
-                                      viewport={"width": 1280, "height": 900})
-        context.grant_permissions(["camera"])
-        page = context.new_page()
-        page.set_default_timeout(20000)
-        opened.append((p, browser))
-        return page
-
-    yield _open
-    for p, browser in opened:
-        browser.close()
-        p.stop()
 
 
 # --------------------------------------------------------------------------- people and rules
