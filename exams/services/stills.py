@@ -51,7 +51,7 @@ def attempt_still_record(*, user, attempt: Attempt, upload=None, camera_refused:
                          ip: str | None = None, now: dt.datetime | None = None) -> AttemptStill:
     """Keep a still (or the note that the camera could not be used) with the candidate's own open attempt."""
     now = now or timezone.now()
-    attempt = (Attempt.objects.select_for_update().select_related("registration__session")
+    attempt = (Attempt.objects.select_for_update(of=("self",)).select_related("registration__session")
                .filter(pk=attempt.pk).first())
     if attempt is None or attempt.user_id != user.pk:
         raise PermissionDenied
