@@ -174,6 +174,7 @@ def test_matching_stills_are_credited(study_world, camera_page, live_server, sho
     page.goto(lesson_url(live_server.url, study_world, lesson))
     page.wait_for_selector("#face-check:not([hidden])")  # the rule asks for a check at the start
     assert "摄像头使用说明" in page.text_content("#face-check")
+    expect(page.locator("#study-note")).to_contain_text("等待人脸核验")  # until the check passes, nothing counts
     shot(page, "camera-study-consent")
 
     message = take_still(page)
