@@ -212,8 +212,11 @@ def test_the_session_form_sets_the_option(client, examiner, blueprint):
     assert r.status_code == 302, r.content.decode()[:2000]
     session = ExamSession.objects.get(name="拍照场次")
     assert session.exam_stills is True and session.exam_still_minutes == 15
+    detail = client.get(reverse("exams:manage_session", kwargs={"pk": session.pk})).content.decode()
+    assert "开考时及每 15 分钟" in detail
     data.update(name="不拍照场次")
     del data["exam_stills"], data["exam_still_minutes"]
     assert client.post(reverse("exams:manage_session_create"), data).status_code == 302
     plain = ExamSession.objects.get(name="不拍照场次")
     assert plain.exam_stills is False and plain.exam_still_minutes == 10
+    assert "不拍照" in client.get(reverse("exams:manage_session", kwargs={"pk": plain.pk})).content.decode()
