@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
@@ -70,32 +69,21 @@ def audit_photo_view(*, viewer, target, photo: str, person_id: int, request=None
                  after={"photo": photo, "person": person_id}, request=request)
 
 
-def _add_years(moment: dt.datetime, years: int) -> dt.datetime:
-    try:
-        return moment.replace(year=moment.year + years)
-    except ValueError:  # 29 February
-        return moment.replace(year=moment.year + years, day=28)
-
-
 def delete_expired_stills(now: dt.datetime | None = None) -> int:
     """Delete the stills of study checks past their retention; returns how many were deleted."""
+    from core.retention import delete_expired_files
+
     from .models import StudyCheck
 
-    now = now or timezone.now()
     years_by_user: dict[int, int] = {}
-    deleted = 0
-    candidates = (StudyCheck.objects.exclude(still="").filter(taken_at__lt=_add_years(now, -1))
-                  .select_related("user").order_by("user_id", "taken_at"))
-    for check in candidates.iterator(chunk_size=500):
+
+    def years_of(check) -> int:
         if check.user_id not in years_by_user:
             years_by_user[check.user_id] = retention_years_of(check.user)
-        if _add_years(check.taken_at, years_by_user[check.user_id]) > now:
-            continue
-        name = check.still.name
-        storage = check.still.storage
-        StudyCheck.objects.filter(pk=check.pk).update(still="")
-        storage.delete(name)
-        deleted += 1
+        return years_by_user[check.user_id]
+
+    deleted = delete_expired_files(StudyCheck.objects.select_related("user"), file_field="still",
+                                   taken_field="taken_at", years_of=years_of, now=now)
     if deleted:
         audit_record(actor=None, action="study_check.stills_expired", after={"deleted": deleted})
     return deleted

@@ -1,4 +1,5 @@
-"""考场签到 pages of the proctor console: one candidate's check-in step and its photos.
+"""考场签到 pages of the proctor console: one candidate's check-in step and its photos, and the stills
+the exam page kept with an attempt (``ExamSession.exam_stills``).
 
 Proctors of the session only (404 for everyone else). The photos go through
 ``core.protected_files.serve_protected``, and every view of one is audited."""
@@ -18,6 +19,7 @@ from accounts.selectors import verified_portrait_file
 from core.audit import audit_record
 from core.protected_files import serve_protected
 
+from . import selectors
 from .manage_views import _session, exam_staff_required
 from .models import CheckInSource, Registration
 from .services import checkin
@@ -77,3 +79,28 @@ def checkin_photo(request, pk: int, reg_id: int, which: str):
                  after={"photo": which, "person": reg.candidate_id}, request=request)
     return serve_protected(request, photo, filename=f"{which}-{reg.pk}.jpg",
                            content_type=mimetypes.guess_type(photo.name)[0] or "image/jpeg")
+
+
+@exam_staff_required(Role.PROCTOR)
+def attempt_stills(request, pk: int, attempt_id: int):
+    """The stills kept with one attempt (and the notes where the camera could not be used)."""
+    session = _session(request, pk, Role.PROCTOR)
+    attempt, stills = selectors.exam_stills_of_attempt(request.user, session, attempt_id)
+    if attempt is None:
+        raise Http404
+    return render(request, "exams/manage/attempt_stills.html", {
+        "session": session, "attempt": attempt, "stills": stills,
+        "has_portrait": verified_portrait_file(attempt.user) is not None,
+    })
+
+
+@exam_staff_required(Role.PROCTOR)
+def attempt_still_photo(request, pk: int, still_id: int):
+    session = _session(request, pk, Role.PROCTOR)
+    still = selectors.exam_still_visible_to(request.user, still_id)
+    if still is None or still.attempt.registration.session_id != session.pk or not still.still:
+        raise Http404  # not theirs, a note without a photo, or deleted when its retention ended
+    audit_record(actor=request.user, action="identity_photo.view", target=still.attempt,
+                 after={"photo": "exam_still", "still": still.pk, "person": still.attempt.user_id}, request=request)
+    return serve_protected(request, still.still, filename=f"exam-still-{still.pk}.jpg",
+                           content_type=mimetypes.guess_type(still.still.name)[0] or "image/jpeg")

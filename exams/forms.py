@@ -62,6 +62,15 @@ class SessionForm(forms.Form):
     required_course_code = forms.ChoiceField(label=_("须完成的课程"), required=False, choices=(),
                                              error_messages={"invalid_choice": _("请从列表中选择课程。")})
     require_check_in = forms.BooleanField(label=_("开考前须由监考人员签到核验身份"), required=False, initial=True)
+    exam_stills = forms.BooleanField(
+        label=_("考试中拍照留存"), required=False, initial=False,
+        help_text=_("考试页面在开考时及每隔一定时间调用摄像头拍照，照片随答卷保存，仅本考试中心的监考人员可以查看。"))
+    exam_still_minutes = forms.IntegerField(label=_("考试中拍照间隔（分钟）"), min_value=0, max_value=240, initial=10,
+                                            required=False, help_text=_("0 表示只在开考时拍照。"))
+
+    def clean_exam_still_minutes(self):
+        minutes = self.cleaned_data.get("exam_still_minutes")
+        return 10 if minutes is None else minutes
 
     def __init__(self, *args, blueprints=None, venues=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -304,7 +304,8 @@ def session_create(request):
                 certificate_kind=bp.certificate_kind, operation_item=d["operation_item"] or bp.bank.operation_item,
                 starts_at=d["starts_at"], ends_at=d["ends_at"], room=d["room"], seats=d["seats"], venue=d["venue"],
                 allowed_ip_ranges=d["allowed_ip_ranges"], required_course_code=d["required_course_code"],
-                require_check_in=d["require_check_in"], proctors=[request.user] if has_role(request.user, Role.PROCTOR) else [],
+                require_check_in=d["require_check_in"], exam_stills=d["exam_stills"],
+                exam_still_minutes=d["exam_still_minutes"], proctors=[request.user] if has_role(request.user, Role.PROCTOR) else [],
             )
         except ValidationError as exc:
             _add_errors(form, exc)
@@ -405,10 +406,12 @@ def console(request, pk: int):
     session = _session(request, pk, Role.PROCTOR)
     rows = selectors.console_rows(request.user, session)
     now = timezone.now()
+    stills = selectors.exam_still_counts(session)  # no query when the session takes no stills
     for row in rows:
         a = row["attempt"]
         if a is not None:
             a.left = a.seconds_left(now) if a.status == "in_progress" else None
+            a.still_counts = stills.get(a.pk, {"photos": 0, "no_camera": False})
     template = "exams/manage/_console_rows.html" if request.htmx else "exams/manage/console.html"
     return render(request, template, {
         "session": session, "rows": rows, "extend_form": ExtendForm(), "reason_form": ReasonForm(), "now": now,

@@ -305,6 +305,15 @@ class ExamSession(models.Model):
         _("须现场核验身份（签到）"), default=True,
         help_text=_("开考前监考人员在监考台逐人核验身份；未签到的考生不能开始考试。"),
     )
+    # Optional stills during the theory exam (exams/services/stills.py): the exam page takes a camera
+    # still at the start and every N minutes; they are kept with the attempt for the proctors.
+    exam_stills = models.BooleanField(
+        _("考试中拍照留存"), default=False,
+        help_text=_("考试页面在开考时及每隔一定时间调用摄像头拍照，照片随答卷保存，仅本考试中心的监考人员可以查看。"),
+    )
+    exam_still_minutes = models.PositiveSmallIntegerField(
+        _("考试中拍照间隔（分钟）"), default=10, help_text=_("0 表示只在开考时拍照。"),
+    )
     starts_at = models.DateTimeField(_("开始时间"))
     ends_at = models.DateTimeField(_("结束时间"))
     venue = models.ForeignKey(
@@ -861,3 +870,30 @@ class ExamApplication(models.Model):
     @property
     def open_for_change(self) -> bool:
         return self.status in (self.Status.SUBMITTED, self.Status.RETURNED)
+
+
+class AttemptStill(models.Model):
+    """A camera still the exam page took during a formal attempt (or the note that it could not: camera
+    refused or missing — the candidate goes on answering, the proctor sees the note). Served only to
+    the proctors of the session's exam centre, every view audited; the file is deleted when its
+    retention ends (``exams.services.stills.delete_expired_exam_stills``), the row stays."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("照片")
+        NO_CAMERA = "no_camera", _("摄像头不可用或未获准使用")
+
+    attempt = models.ForeignKey(Attempt, verbose_name=_("答卷"), on_delete=models.CASCADE, related_name="stills")
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.PHOTO)
+    taken_at = models.DateTimeField(_("拍摄时间"), default=timezone.now)
+    still = models.ImageField(_("考试照片"), upload_to="exam_stills/%Y/%m/", blank=True,
+                              storage=encrypted_storage)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["taken_at", "pk"]
+        verbose_name = _("考试照片")
+        verbose_name_plural = _("考试照片")
+        indexes = [models.Index(fields=["attempt", "taken_at"], name="exams_still_attempt_time")]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} · {self.taken_at:%Y-%m-%d %H:%M:%S}"

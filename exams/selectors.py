@@ -601,3 +601,40 @@ def applications_made_by(user):
     if orgs:
         q |= Q(organization_id__in=orgs) & ~Q(channel="self")
     return _applications().filter(q).order_by("-submitted_at", "-pk")
+
+
+# --- stills during the theory exam (exams/services/stills.py holds the writes) -----------------------
+
+def exam_stills_of_attempt(user, session: ExamSession, attempt_id: int):
+    """(attempt, its stills) for a proctor of the session's exam centre; (None, []) for anyone else.
+    ``session`` must come from ``sessions_for_role(user, Role.PROCTOR)``."""
+    from .models import AttemptStill
+
+    if session not in sessions_for_role(user, Role.PROCTOR):
+        return None, []
+    attempt = (Attempt.objects.filter(pk=attempt_id, registration__session=session, mode=Attempt.Mode.EXAM)
+               .select_related("user", "registration").first())
+    if attempt is None:
+        return None, []
+    return attempt, list(AttemptStill.objects.filter(attempt=attempt).order_by("taken_at", "pk"))
+
+
+def exam_still_visible_to(user, pk: int):
+    """One exam still, for the proctors of its session's exam centre only."""
+    from .models import AttemptStill
+
+    return (AttemptStill.objects.filter(pk=pk, attempt__registration__session__in=sessions_for_role(user, Role.PROCTOR))
+            .select_related("attempt__registration__session").first())
+
+
+def exam_still_counts(session: ExamSession) -> dict[int, dict]:
+    """Per attempt of the session: how many stills were kept and whether the camera was refused (one query)."""
+    from .models import AttemptStill
+
+    if not session.exam_stills:
+        return {}
+    rows = (AttemptStill.objects.filter(attempt__registration__session=session).order_by()
+            .values("attempt_id")
+            .annotate(photos=Count("pk", filter=Q(kind=AttemptStill.Kind.PHOTO)),
+                      no_camera=Count("pk", filter=Q(kind=AttemptStill.Kind.NO_CAMERA))))
+    return {r["attempt_id"]: {"photos": r["photos"], "no_camera": r["no_camera"] > 0} for r in rows}

@@ -48,3 +48,11 @@ def prepare_papers_due() -> int:
     for session_id in session_ids:
         prepare_session_papers.delay(session_id)
     return len(session_ids)
+
+
+@shared_task(name="exams.delete_expired_exam_stills")
+def delete_expired_exam_stills() -> int:
+    """Daily: delete the files of exam stills whose retention (the study rule's years) has ended."""
+    from .services import delete_expired_exam_stills as run
+
+    return run()

@@ -16,6 +16,7 @@ urlpatterns = [
     path("attempts/<id:pk>/q/<id:position>/", v.question, name="question"),
     path("attempts/<id:pk>/overview/", v.overview, name="overview"),
     path("attempts/<id:pk>/submit/", v.submit, name="submit"),
+    path("attempts/<id:pk>/still/", v.attempt_still, name="attempt_still"),
     path("attempts/<id:pk>/result/", v.result, name="result"),
     path("questions/<id:pk>/image/", v.question_image, name="question_image"),
     # practice on training banks
@@ -81,4 +82,7 @@ urlpatterns += [
     path("manage/sessions/<id:pk>/checkin/<id:reg_id>/", ci.checkin_page, name="manage_checkin"),
     path("manage/sessions/<id:pk>/checkin/<id:reg_id>/photo/<slug:which>/", ci.checkin_photo,
          name="manage_checkin_photo"),
+    # stills during the theory exam (proctors of the centre; every view audited)
+    path("manage/sessions/<id:pk>/console/<id:attempt_id>/stills/", ci.attempt_stills, name="manage_attempt_stills"),
+    path("manage/sessions/<id:pk>/stills/<id:still_id>/", ci.attempt_still_photo, name="manage_attempt_still_photo"),
 ]

@@ -120,8 +120,30 @@ def question(request, pk: int, position: int):
         "answered": sum(1 for i in items if i["answered"]), "current": position,
         "question_prefix": question_prefix, "save_prefix": save_prefix,
         "prev": position - 1 if position > 1 else None, "next": position + 1 if position < total else None,
-        "seconds_left": attempt.seconds_left(),
+        "seconds_left": attempt.seconds_left(), "still_due_in": services.still_due_in(attempt),
     })
+
+
+@login_required
+@require_POST
+def attempt_still(request, pk: int):
+    """A camera still from the exam page (or ``camera=refused``): kept with the candidate's own open
+    attempt when the session asks for stills. Answers never wait for it."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.http import JsonResponse
+
+    attempt = _attempt_or_404(request, pk)
+    if attempt.registration_id and not attempt.registration.session.ip_allowed(client_ip(request)):
+        return JsonResponse({"error": _("请在指定考场的电脑上参加考试（当前 IP 不在允许范围内）。")}, status=403)
+    try:
+        services.attempt_still_record(user=request.user, attempt=attempt, upload=request.FILES.get("still"),
+                                      camera_refused=request.POST.get("camera") == "refused", ip=client_ip(request))
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        return JsonResponse({"error": exc.messages[0]}, status=400, headers=NO_STORE)
+    attempt.refresh_from_db(fields=["status"])
+    return JsonResponse({"status": "ok", "next_in": services.still_due_in(attempt)}, headers=NO_STORE)
 
 
 @require_POST

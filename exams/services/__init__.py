@@ -12,6 +12,7 @@ from .attempts import (
     mock_start,
 )
 from .checkin import checkin_decide, checkin_still, start_refusal
+from .stills import attempt_still_record, delete_expired_exam_stills, still_due_in
 from .blueprints import SectionSpec, blueprint_in_use, blueprint_save
 from .errors import ExamError, LateSave
 from .marking import essay_mark
@@ -55,6 +56,7 @@ from .registrations import (
 
 __all__ = [
     "checkin_decide", "checkin_still", "start_refusal",
+    "attempt_still_record", "delete_expired_exam_stills", "still_due_in",
     "PREPARE_CHUNK", "QUESTION_FIELDS", "TF_ALIASES", "ExamError", "LateSave", "SectionSpec", "answer_record",
     "answer_save", "attempt_extend", "attempt_force_submit", "attempt_start", "attempt_submit",
     "autosubmit_due_attempts", "autosubmit_if_due", "blueprint_in_use", "blueprint_save", "seen_question_ids",

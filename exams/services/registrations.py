@@ -32,6 +32,7 @@ def session_create(
     *, actor, centre, name: str, blueprint: Blueprint, certificate_kind, starts_at: dt.datetime, ends_at: dt.datetime,
     operation_item=None, room: str = "", seats: int = 30, allowed_ip_ranges: str = "", required_course_code: str = "",
     require_identity_verified: bool = True, proctors=(), venue=None, require_check_in: bool = True,
+    exam_stills: bool = False, exam_still_minutes: int = 10,
 ) -> ExamSession:
     from .practical import venue_problems
 
@@ -48,12 +49,13 @@ def session_create(
         rule_version=certificate_kind.rule_version, starts_at=starts_at, ends_at=ends_at, room=room, seats=seats,
         allowed_ip_ranges=allowed_ip_ranges, required_course_code=required_course_code,
         require_identity_verified=require_identity_verified, venue=venue, require_check_in=require_check_in,
+        exam_stills=exam_stills, exam_still_minutes=exam_still_minutes,
     )
     if proctors:
         session.proctors.set(proctors)
     audit_record(actor=actor, action="exam_session.create", target=session,
                  after={"blueprint": blueprint.code, "starts_at": starts_at, "ends_at": ends_at,
-                        "venue": venue.pk if venue else None})
+                        "venue": venue.pk if venue else None, "exam_stills": exam_still_minutes if exam_stills else None})
     return session
 
 

@@ -100,3 +100,48 @@ def has_url(name: str) -> bool:
     except NoReverseMatch:
         return False
     return True
+
+
+# --- a browser whose camera shows a picture (Chromium's fake camera fed from a .y4m file) -----------
+
+def write_y4m(image, path: Path, frames: int = 10, fps: int = 10) -> Path:
+    """A still as a YUV4MPEG2 video (4:2:0, JPEG range), which Chromium loops as the camera."""
+    width, height = image.size
+    assert width % 2 == 0 and height % 2 == 0
+    import numpy as np
+
+    ycbcr = np.asarray(image.convert("RGB").convert("YCbCr"))
+
+    def half(plane):
+        return plane.reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3)).round().astype(np.uint8)
+
+    frame = b"FRAME\n" + ycbcr[:, :, 0].tobytes() + half(ycbcr[:, :, 1]).tobytes() + half(ycbcr[:, :, 2]).tobytes()
+    with open(path, "wb") as fh:
+        fh.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            fh.write(frame)
+    return path
+
+
+@pytest.fixture
+def camera_page(browser, tmp_path):
+    """camera_page(scene) → a page of a Chromium whose camera shows ``scene`` (a PIL image, even
+    sides): its own browser process, since the fake camera is chosen when Chromium starts."""
+    opened = []
+
+    def _open(scene):
+        video = write_y4m(scene, tmp_path / f"camera-{len(opened)}.y4m")
+        camera_browser = browser.browser_type.launch(executable_path=chromium_path(), args=[
+            *CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}"])
+        opened.append(camera_browser)
+        context = camera_browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
+                                             viewport={"width": 1280, "height": 900})
+        context.grant_permissions(["camera"])
+        page = context.new_page()
+        page.set_default_timeout(20000)
+        return page
+
+    yield _open
+    for camera_browser in opened:
+        camera_browser.close()

@@ -42,6 +42,10 @@ def world(registration, candidate, testing_bank, training_bank, session, examine
                                             total=90, pass_mark=80, passed=True)
     evidence = PracticalEvidence(result=result, task=task, original_name="k1.png", content_type="image/png")
     evidence.file.save("k1.png", ContentFile(b"\x89PNG\r\n\x1a\n" + b"0" * 32), save=True)
+    from exams.models import AttemptStill
+
+    still = AttemptStill(attempt=attempt, kind=AttemptStill.Kind.PHOTO)
+    still.still.save("still.png", ContentFile(b"\x89PNG\r\n\x1a\n" + b"0" * 32), save=True)
     gets = {
         "exams:home": reverse("exams:home"),
         "exams:my_exams": reverse("exams:my_exams"), "exams:practice": reverse("exams:practice"),
@@ -70,6 +74,10 @@ def world(registration, candidate, testing_bank, training_bank, session, examine
         "exams:manage_tickets": reverse("exams:manage_tickets", kwargs={"pk": session.pk}),
         "exams:manage_console": reverse("exams:manage_console", kwargs={"pk": session.pk}),
         "exams:manage_checkin": reverse("exams:manage_checkin", kwargs={"pk": session.pk, "reg_id": reg.pk}),
+        "exams:manage_attempt_stills": reverse("exams:manage_attempt_stills",
+                                               kwargs={"pk": session.pk, "attempt_id": attempt.pk}),
+        "exams:manage_attempt_still_photo": reverse("exams:manage_attempt_still_photo",
+                                                    kwargs={"pk": session.pk, "still_id": still.pk}),
         "exams:manage_stats": reverse("exams:manage_stats", kwargs={"pk": session.pk}),
         "exams:manage_stats xlsx": reverse("exams:manage_stats", kwargs={"pk": session.pk}) + "?format=xlsx",
         "exams:manage_practical": reverse("exams:manage_practical", kwargs={"pk": reg.pk}),
@@ -116,6 +124,7 @@ def world(registration, candidate, testing_bank, training_bank, session, examine
         "exams:start": reverse("exams:start", kwargs={"registration_id": reg.pk}),
         "exams:submit": reverse("exams:submit", kwargs={"pk": attempt.pk}),
         "exams:autosave": reverse("exams:autosave", kwargs={"pk": attempt.pk, "item_id": item.pk}),
+        "exams:attempt_still": reverse("exams:attempt_still", kwargs={"pk": attempt.pk}),
         "exams-api-answer": f"/api/v1/exams/attempts/{attempt.pk}/answers/",
         "exams:application_withdraw": reverse("exams:application_withdraw", kwargs={"pk": application.pk}),
     }

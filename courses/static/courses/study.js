@@ -78,6 +78,8 @@
         .then(function (data) {
           checkMsg(data.message || data.error || "");
           if (data.status === "passed" || data.status === "pending") setTimeout(closeCheck, 2500);
+          /* a failed check takes time back: show the new total and reason now, not at the next beat */
+          if (data.status) beat();
         }).catch(function () {});
     }, "image/jpeg", 0.9);
   });
