@@ -20,7 +20,7 @@ from accounts.selectors import verified_portrait_bytes
 from core import faces, storage as vault
 from core.protected_files import serve_protected
 from courses.models import StudyCheck
-from exams.models import PracticalEvidence, Registration
+from exams.models import AttemptStill, PracticalEvidence, Registration
 from tests.courses.helpers import enrolled_course
 from tests.factories import UserFactory
 
@@ -48,9 +48,9 @@ def test_every_identity_and_face_photo_field_is_encrypted():
     assert {("accounts.User", "photo"), ("accounts.IdentitySubmission", "id_front"),
             ("accounts.IdentitySubmission", "id_back"), ("accounts.IdentitySubmission", "portrait"),
             ("courses.StudyCheck", "still"), ("exams.Registration", "check_in_still"),
-            ("exams.PracticalEvidence", "file")} <= fields
+            ("exams.PracticalEvidence", "file"), ("exams.AttemptStill", "still")} <= fields
     for model, name in ((User, "photo"), (IdentitySubmission, "portrait"), (StudyCheck, "still"),
-                        (Registration, "check_in_still"), (PracticalEvidence, "file")):
+                        (Registration, "check_in_still"), (PracticalEvidence, "file"), (AttemptStill, "still")):
         assert vault.is_encrypted_storage(model._meta.get_field(name).storage)
 
 
