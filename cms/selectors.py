@@ -176,7 +176,12 @@ def search_candidates(terms: list[str], *, use_index: bool = True) -> QuerySet[S
     test then decides, so the result is exactly that of the plain scan."""
     q = Q()
     for t in terms:
-        q &= Q(title__icontains=t) | Q(text__icontains=t)
+        if t.lower() == t.upper():
+            # a term without letters that have a case (Chinese, digits): the case-insensitive test
+            # is the plain one, without upper-casing every candidate's text (most of the time)
+            q &= Q(title__contains=t) | Q(text__contains=t)
+        else:
+            q &= Q(title__icontains=t) | Q(text__icontains=t)
     qs = SearchDocument.objects.filter(q)
     grams = sorted(search_bigrams(*terms)) if use_index else []
     if grams:
@@ -188,22 +193,27 @@ def search_candidates(terms: list[str], *, use_index: bool = True) -> QuerySet[S
     return qs
 
 
+SEARCH_CANDIDATES = 500
+SEARCH_FIELDS = ("pk", "key", "kind", "title", "text", "url", "date")
+
+
 def search(query: str, *, limit: int = 50, use_index: bool = True) -> list[SearchDocument]:
     """Substring search over titles and text, every whitespace-separated term must match.
-    Ranked: title hits first, then by how often the terms occur, then newest."""
+    Ranked: title hits first, then by how often the terms occur, then newest. The candidates are
+    read as plain values and only the returned ones become model instances."""
     terms = [t for t in query.split() if t][:8]
     if not terms:
         return []
-    docs = list(search_candidates(terms, use_index=use_index).defer("grams")[:500])
+    rows = list(search_candidates(terms, use_index=use_index).values_list(*SEARCH_FIELDS)[:SEARCH_CANDIDATES])
+    low_terms = [t.lower() for t in terms]
 
-    def score(doc: SearchDocument):
-        title = doc.title.lower()
-        text = doc.text.lower()
+    def score(row):
+        title = row[3].lower()
+        text = row[4].lower()
         s = 0
-        for t in terms:
-            tl = t.lower()
+        for tl in low_terms:
             s += 10 * title.count(tl) + min(text.count(tl), 20)
-        return (-s, -(doc.date.toordinal() if doc.date else 0))
+        return (-s, -(row[6].toordinal() if row[6] else 0))
 
-    docs.sort(key=score)
-    return docs[:limit]
+    rows.sort(key=score)
+    return [SearchDocument(**dict(zip(("id", *SEARCH_FIELDS[1:]), row))) for row in rows[:limit]]
