@@ -334,3 +334,19 @@ def test_status_detail_pages_by_enterprise_keyset(client, people, dust_case, bur
         r = client.get(reverse("cms:warning_status_detail", args=[dust_case.pk]) + f"?after={seen[4]}")
     assert [g["org"].pk for g in r.context["groups"]] == seen[5:]
     assert r.context["total"] == 9 and "回到第一页" in r.content.decode()
+
+
+@pytest.mark.django_db
+def test_generated_population_gets_its_read_figures():
+    """seed_demo --scale bulk-loads pushes and read receipts; their figures are recounted after."""
+    import io
+
+    from django.core.management import call_command
+    from django.db.models import Sum
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--scale", "city", "--enterprises", "12", "--seed", "3", stdout=io.StringIO())
+    pushes = WarningNotification.objects.all()
+    assert pushes.filter(read_at__isnull=True).exists() and pushes.filter(read_at__isnull=False).exists()
+    kept = WarningReadCount.objects.aggregate(n=Sum("recipients"), r=Sum("read"))
+    assert (kept["n"], kept["r"]) == (pushes.count(), pushes.filter(read_at__isnull=False).count())
