@@ -353,3 +353,10 @@ def seed(ctx) -> None:
 
     search_rebuild()
     ctx.log.append(f"  cms: {Clause.objects.count()} 条标准条款, {Page.objects.live().type(WarningCasePage).count()} 个警示案例")
+
+
+def after_population() -> None:
+    """After ``seed_demo --scale`` bulk-loads pushes and read receipts: their read-status figures."""
+    from .services import warning_counts_rebuild
+
+    warning_counts_rebuild()

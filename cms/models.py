@@ -455,6 +455,31 @@ class WarningNotification(models.Model):
         return self.read_at is not None
 
 
+class WarningReadCount(models.Model):
+    """The read-status figures of one warning case in one region (the enterprises' 6-digit region
+    code, "" for an enterprise without one): kept by the services that push a warning and confirm it
+    read (``cms.services``), so the bureau's read-status list sums a few rows per case instead of
+    counting every push. ``services.warning_counts_rebuild`` recomputes them from the pushes."""
+
+    page = models.ForeignKey(WarningCasePage, verbose_name=_("警示案例"), on_delete=models.CASCADE, related_name="read_counts")
+    region_code = models.CharField(_("行政区划代码"), max_length=6, blank=True)
+    enterprises = models.PositiveIntegerField(_("推送企业"), default=0)
+    recipients = models.PositiveIntegerField(_("接收人"), default=0)
+    read = models.PositiveIntegerField(_("已读"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("预警阅读统计")
+        verbose_name_plural = _("预警阅读统计")
+        constraints = [
+            models.UniqueConstraint(fields=["page", "region_code"], name="unique_warning_read_count"),
+            models.CheckConstraint(condition=models.Q(read__lte=models.F("recipients")), name="warning_read_le_recipients"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.page_id}@{self.region_code}: {self.read}/{self.recipients}"
+
+
 # --------------------------------------------------------------------------- search
 
 

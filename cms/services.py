@@ -7,7 +7,8 @@ import logging
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from accounts.roles import OrgKind, Role
 
 from .models import (
     Clause, ContentRootPage, EnforcementCaseIndexPage, GuideIndexPage, NoticeIndexPage, SearchDocument,
-    StandardIndexPage, WarningCaseIndexPage, WarningCasePage, WarningNotification,
+    StandardIndexPage, WarningCaseIndexPage, WarningCasePage, WarningNotification, WarningReadCount,
 )
 
 log = logging.getLogger(__name__)
@@ -191,7 +192,7 @@ def _match_reason(case: WarningCasePage, org: Organization) -> str:
     return "；".join(reasons)[:255]
 
 
-def _notify(case: WarningCasePage, orgs) -> list[WarningNotification]:
+def _notify(case: WarningCasePage, orgs, *, whole_page: bool = False) -> list[WarningNotification]:
     orgs = list(orgs)
     if not orgs:
         return []
@@ -214,6 +215,9 @@ def _notify(case: WarningCasePage, orgs) -> list[WarningNotification]:
             matched_on=_match_reason(case, by_org[m.organization_id]),
         )
     WarningNotification.objects.bulk_create(new.values(), ignore_conflicts=True)
+    if new:
+        regions = None if whole_page else sorted({o.region_id or "" for o in orgs})
+        warning_counts_rebuild(page_ids=[case.pk], region_codes=regions)
     created = list(
         WarningNotification.objects.filter(page=case, emailed_at__isnull=True, organization__in=orgs)
         .select_related("recipient")
@@ -257,7 +261,7 @@ def warning_push(*, page_id: int) -> int:
     if case is None:
         return 0
     before = WarningNotification.objects.filter(page=case).count()
-    _notify(case, matching_enterprises(case))
+    _notify(case, matching_enterprises(case), whole_page=True)
     created = WarningNotification.objects.filter(page=case).count() - before
     if created:
         audit_record(actor=None, action="cms.warning_push", target=case, after={"notifications": created})
@@ -307,6 +311,7 @@ def notification_mark_opened(*, notification: WarningNotification, user) -> Warn
     return notification
 
 
+@transaction.atomic
 def notification_mark_read(*, notification: WarningNotification, user, request=None) -> WarningNotification:
     """Confirm a warning read. Refused (``NotOpenedYet``, nothing recorded) unless the recipient has
     opened it first: a warning cannot be confirmed from the list without being read."""
@@ -317,14 +322,72 @@ def notification_mark_read(*, notification: WarningNotification, user, request=N
     if notification.read_at is None:
         from core.models import Notification
 
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
+        now = timezone.now()
+        # only the first confirmation counts, even when two tabs confirm at once
+        if not WarningNotification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now):
+            notification.read_at = WarningNotification.objects.values_list("read_at", flat=True).get(pk=notification.pk)
+            return notification
+        notification.read_at = now
+        _count_read(notification)
         # the in-app notices (bell) about this warning are read with it
         Notification.objects.filter(
             user=user, read_at__isnull=True,
             url__in=[reverse("cms:inbox_item", args=[notification.pk])]).update(read_at=notification.read_at)
         audit_record(actor=user, action="cms.warning_read", target=notification, after={"read_at": notification.read_at}, request=request)
     return notification
+
+
+# The read-status figures (``WarningReadCount``, per warning case and region) change only here: a push
+# recounts the case's regions it reached, a confirmation adds one; ``warning_counts_rebuild`` also
+# runs nightly (cms/schedule.py) and after a generated population is loaded, and puts right what
+# changed around the pushes (an enterprise moved to another region, a person or enterprise deleted).
+
+
+def _pushes_by_region(page_ids, region_codes):
+    qs = WarningNotification.objects.annotate(region_code=Coalesce("organization__region_id", Value("")))
+    if page_ids is not None:
+        qs = qs.filter(page_id__in=page_ids)
+    if region_codes is not None:
+        qs = qs.filter(region_code__in=region_codes)
+    return (qs.order_by().values("page_id", "region_code")
+            .annotate(n=Count("pk"), n_read=Count("pk", filter=Q(read_at__isnull=False)),
+                      n_orgs=Count("organization_id", distinct=True)))
+
+
+@transaction.atomic
+def warning_counts_rebuild(*, page_ids=None, region_codes=None) -> int:
+    """Recount the read-status figures of the cases ``page_ids`` (all when None) in the regions
+    ``region_codes`` (all when None) from their pushes. Idempotent; returns the rows written."""
+    counts = WarningReadCount.objects.all()
+    if page_ids is not None:
+        counts = counts.filter(page_id__in=page_ids)
+    if region_codes is not None:
+        counts = counts.filter(region_code__in=region_codes)
+    kept = {(pk, page, region) for pk, page, region in counts.select_for_update().values_list("pk", "page_id", "region_code")}
+    rows = [
+        WarningReadCount(page_id=r["page_id"], region_code=r["region_code"], recipients=r["n"], read=r["n_read"],
+                         enterprises=r["n_orgs"])
+        for r in _pushes_by_region(page_ids, region_codes)
+    ]
+    fresh = {(r.page_id, r.region_code) for r in rows}
+    gone = [pk for pk, page, region in kept if (page, region) not in fresh]
+    if gone:
+        WarningReadCount.objects.filter(pk__in=gone).delete()
+    WarningReadCount.objects.bulk_create(
+        rows, batch_size=1000, update_conflicts=True, unique_fields=["page", "region_code"],
+        update_fields=["recipients", "read", "enterprises", "updated_at"])
+    return len(rows)
+
+
+def _count_read(notification: WarningNotification) -> None:
+    """One more confirmation in the figures of the notification's case and region (recounted
+    instead when the figures are missing or would not add up)."""
+    region = Organization.objects.filter(pk=notification.organization_id).values_list("region_id", flat=True).first() or ""
+    bumped = WarningReadCount.objects.filter(
+        page_id=notification.page_id, region_code=region, read__lt=F("recipients"),
+    ).update(read=F("read") + 1, updated_at=timezone.now())
+    if not bumped:
+        warning_counts_rebuild(page_ids=[notification.page_id], region_codes=[region])
 
 
 def warning_remind_unread(*, page: WarningCasePage, notifications, actor, request=None) -> int:

@@ -15,6 +15,13 @@ def warning_push(page_id: int) -> int:
     return push(page_id=page_id)
 
 
+@shared_task(name="cms.tasks.warning_counts_rebuild")
+def warning_counts_rebuild() -> int:
+    from .services import warning_counts_rebuild as rebuild
+
+    return rebuild()
+
+
 @shared_task(name="cms.tasks.search_index_page")
 def search_index_page(page_id: int) -> None:
     from wagtail.models import Page

@@ -123,26 +123,27 @@ def _require_bureau(user):
 @login_required
 def warning_status(request):
     _require_bureau(request.user)
-    qs = selectors.warning_status_list(request.user)
-    page_obj = Paginator(qs, 20).get_page(request.GET.get("page"))
-    return render(request, "cms/warning_status.html", {"page_obj": page_obj, "items": page_obj.object_list})
+    page_obj = Paginator(selectors.warning_status_list(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "cms/warning_status.html", {
+        "page_obj": page_obj, "items": selectors.warning_status_pages(page_obj.object_list)})
+
+
+def _after(request) -> int:
+    value = request.GET.get("after") or ""
+    return int(value) if value.isdigit() else 0
 
 
 @login_required
 def warning_status_detail(request, page_id: int):
     _require_bureau(request.user)
     case = get_object_or_404(WarningCasePage.objects.live(), pk=page_id)
-    rows = selectors.warning_status_detail(request.user, case)
-    if not rows:
+    totals = selectors.warning_status_totals(request.user, case)
+    if not totals["total"]:
         raise Http404
-    groups: dict[int, dict] = {}
-    for n in rows:
-        g = groups.setdefault(n.organization_id, {"org": n.organization, "rows": [], "read": 0})
-        g["rows"].append(n)
-        g["read"] += n.read_at is not None
-    read = sum(g["read"] for g in groups.values())
+    after = _after(request)
+    groups, next_after = selectors.warning_status_detail(request.user, case, after=after)
     return render(request, "cms/warning_status_detail.html", {
-        "case": case, "groups": list(groups.values()), "total": len(rows), "read": read, "unread": len(rows) - read,
+        "case": case, "groups": groups, "next_after": next_after, "paged": bool(after), **totals,
     })
 
 
@@ -151,10 +152,10 @@ def warning_status_detail(request, page_id: int):
 def warning_remind(request, page_id: int):
     _require_bureau(request.user)
     case = get_object_or_404(WarningCasePage.objects.live(), pk=page_id)
-    rows = selectors.warning_status_detail(request.user, case)
-    if not rows:
+    if not selectors.warning_status_totals(request.user, case)["total"]:
         raise Http404
-    n = services.warning_remind_unread(page=case, notifications=rows, actor=request.user, request=request)
+    unread = selectors.warning_status_unread(request.user, case)
+    n = services.warning_remind_unread(page=case, notifications=unread, actor=request.user, request=request)
     messages.success(request, _("已向 %(n)s 名未读人员发送提醒。") % {"n": n})
     return redirect("cms:warning_status_detail", page_id=case.pk)
 

@@ -55,3 +55,19 @@ def test_grams_follow_edits(docs):
 
 def test_bigrams_skip_whitespace_and_fold_case():
     assert search_bigrams("Ab c", "粉尘") == {"ab", "粉尘"}
+
+
+def test_ranking_and_case_folding():
+    def doc(key, title, text, day):
+        return SearchDocument.objects.create(key=key, kind="clause", title=title, text=text, url=f"/{key}/",
+                                             date=dt.date(2024, 1, day))
+
+    doc("a", "粉尘爆炸", "无关", 1)
+    doc("b", "其他", "粉尘，" * 5, 2)
+    doc("c", "其他", "粉尘", 3)
+    doc("d", "其他", "粉尘", 4)
+    doc("e", "DUST 防爆", "Dust collector", 5)
+    found = search("粉尘")
+    assert [d.key for d in found] == ["a", "b", "d", "c"]
+    assert found[0].url == "/a/" and found[0].text == "无关" and found[0].kind == "clause"
+    assert [d.key for d in search("dust")] == ["e"] and [d.key for d in search("dUsT 防爆")] == ["e"]

@@ -3,11 +3,12 @@
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Region
 from accounts.roles import OrgKind, Role
-from cms.models import WarningNotification
-from cms.services import warning_push
+from cms.models import WarningNotification, WarningReadCount
+from cms.services import notification_mark_opened, notification_mark_read, warning_counts_rebuild, warning_push
 from tests.factories import OrganizationFactory
 
 
@@ -173,6 +174,17 @@ def test_inbox_requires_login(client):
     assert r.status_code == 302 and "/accounts/login/" in r["Location"]
 
 
+def confirm(person):
+    """The recipient opens the warning and confirms it read (the one way a push becomes read)."""
+    n = WarningNotification.objects.get(recipient=person)
+    notification_mark_opened(notification=n, user=person)
+    return notification_mark_read(notification=n, user=person)
+
+
+def figures(page):
+    return {r.region_code: (r.enterprises, r.recipients, r.read) for r in WarningReadCount.objects.filter(page=page)}
+
+
 @pytest.fixture
 def bureaus(make_member):
     jiangmen = OrganizationFactory(kind=OrgKind.BUREAU, credit_code=None, region=Region.objects.get(code="440700"))
@@ -185,7 +197,7 @@ def bureaus(make_member):
 
 def test_bureau_sees_who_has_and_has_not_read(client, people, dust_case, bureaus):
     warning_push(page_id=dust_case.pk)
-    WarningNotification.objects.filter(recipient=people["dust_principal"]).update(read_at="2026-01-02T03:04:05+08:00")
+    read = confirm(people["dust_principal"])
     client.force_login(bureaus["local"])
     r = client.get(reverse("cms:warning_status"))
     body = r.content.decode()
@@ -196,7 +208,8 @@ def test_bureau_sees_who_has_and_has_not_read(client, people, dust_case, bureaus
     assert r.status_code == 200
     assert (r.context["total"], r.context["read"], r.context["unread"]) == (4, 1, 3)
     body = r.content.decode()
-    assert people["dust"].name in body and people["dust_manager"].real_name in body and "2026-01-02 03:04" in body
+    assert people["dust"].name in body and people["dust_manager"].real_name in body
+    assert timezone.localtime(read.read_at).strftime("%Y-%m-%d %H:%M") in body
 
 
 def test_bureau_outside_the_region_sees_nothing(client, people, dust_case, bureaus):
@@ -217,7 +230,7 @@ def test_enterprise_people_cannot_open_the_bureau_views(client, people, dust_cas
 
 def test_bureau_reminds_only_the_unread(client, people, dust_case, bureaus, django_capture_on_commit_callbacks):
     warning_push(page_id=dust_case.pk)
-    WarningNotification.objects.filter(recipient=people["polish_principal"]).update(read_at="2026-01-02T03:04:05+08:00")
+    confirm(people["polish_principal"])
     people["dust_manager"].email = "m@example.com"
     people["dust_manager"].save()
     mail.outbox.clear()
@@ -241,3 +254,99 @@ def test_status_list_query_budget(client, people, make_case, bureaus, django_ass
     with django_assert_max_num_queries(12):
         r = client.get(reverse("cms:warning_status"))
     assert len(r.context["items"]) == 6
+
+
+def test_read_status_figures_are_kept_by_push_and_confirmation(people, dust_case, make_member, enterprise):
+    warning_push(page_id=dust_case.pk)
+    assert figures(dust_case) == {"440704": (3, 4, 0)}
+    confirm(people["dust_principal"])
+    # a second confirmation (another tab) changes nothing
+    n = WarningNotification.objects.get(recipient=people["dust_principal"])
+    notification_mark_read(notification=n, user=people["dust_principal"])
+    assert figures(dust_case) == {"440704": (3, 4, 1)}
+    # a person who becomes principal later, in an enterprise of another district
+    late = enterprise(industry="machinery", region="440703")
+    make_member(Role.PRINCIPAL, late)
+    assert figures(dust_case) == {"440704": (3, 4, 1), "440703": (1, 1, 0)}
+    # what the services keep is what a recount from the pushes gives
+    kept = figures(dust_case)
+    WarningReadCount.objects.all().delete()
+    warning_counts_rebuild()
+    assert figures(dust_case) == kept
+
+
+def test_confirmation_recounts_missing_figures(people, dust_case):
+    warning_push(page_id=dust_case.pk)
+    WarningReadCount.objects.all().delete()
+    confirm(people["dust_manager"])
+    assert figures(dust_case) == {"440704": (3, 4, 1)}
+
+
+def test_rebuild_puts_right_an_enterprise_that_moved(people, dust_case):
+    warning_push(page_id=dust_case.pk)
+    confirm(people["dust_principal"])
+    people["dust"].region = Region.objects.get(code="440703")
+    people["dust"].save()
+    warning_counts_rebuild(page_ids=[dust_case.pk])
+    assert figures(dust_case) == {"440704": (2, 2, 0), "440703": (1, 2, 1)}
+
+
+def test_status_list_is_summed_per_region_and_scoped(client, people, dust_case, bureaus, make_member):
+    warning_push(page_id=dust_case.pk)
+    confirm(people["dust_principal"])
+    province = OrganizationFactory(kind=OrgKind.BUREAU, credit_code=None, region=Region.objects.get(code="440000"))
+    district = OrganizationFactory(kind=OrgKind.BUREAU, credit_code=None, region=Region.objects.get(code="440703"))
+    people["polish"].region = Region.objects.get(code="440703")
+    people["polish"].save()
+    warning_counts_rebuild()
+    client.force_login(make_member(Role.BUREAU_ANALYST, province))
+    row = client.get(reverse("cms:warning_status")).context["items"][0]
+    assert (row.enterprises, row.recipients, row.read, row.unread) == (3, 4, 1, 3)
+    client.force_login(make_member(Role.BUREAU_ANALYST, district))
+    row = client.get(reverse("cms:warning_status")).context["items"][0]
+    assert (row.enterprises, row.recipients, row.read, row.unread) == (1, 1, 0, 1)
+    r = client.get(reverse("cms:warning_status_detail", args=[dust_case.pk]))
+    assert [g["org"] for g in r.context["groups"]] == [people["polish"]]
+    assert (r.context["total"], r.context["read"], r.context["unread"]) == (1, 0, 1)
+
+
+def test_status_detail_pages_by_enterprise_keyset(client, people, dust_case, bureaus, enterprise, make_member,
+                                                 django_assert_max_num_queries):
+    from cms import selectors
+
+    extra = [enterprise(hazards=["dust-explosion"]) for _ in range(5)]
+    for org in extra:
+        make_member(Role.PRINCIPAL, org)
+    warning_push(page_id=dust_case.pk)
+    user = bureaus["local"]
+    seen, after, pages = [], 0, 0
+    while True:
+        groups, after = selectors.warning_status_detail(user, dust_case, after=after, size=3)
+        seen += [g["org"].pk for g in groups]
+        pages += 1
+        if after is None:
+            break
+    assert seen == sorted(seen) and len(seen) == len(set(seen)) == 8 and pages == 3
+    client.force_login(user)
+    first = client.get(reverse("cms:warning_status_detail", args=[dust_case.pk]))
+    assert first.context["next_after"] is None and len(first.context["groups"]) == 8
+    with django_assert_max_num_queries(14):
+        r = client.get(reverse("cms:warning_status_detail", args=[dust_case.pk]) + f"?after={seen[4]}")
+    assert [g["org"].pk for g in r.context["groups"]] == seen[5:]
+    assert r.context["total"] == 9 and "回到第一页" in r.content.decode()
+
+
+@pytest.mark.django_db
+def test_generated_population_gets_its_read_figures():
+    """seed_demo --scale bulk-loads pushes and read receipts; their figures are recounted after."""
+    import io
+
+    from django.core.management import call_command
+    from django.db.models import Sum
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--scale", "city", "--enterprises", "12", "--seed", "3", stdout=io.StringIO())
+    pushes = WarningNotification.objects.all()
+    assert pushes.filter(read_at__isnull=True).exists() and pushes.filter(read_at__isnull=False).exists()
+    kept = WarningReadCount.objects.aggregate(n=Sum("recipients"), r=Sum("read"))
+    assert (kept["n"], kept["r"]) == (pushes.count(), pushes.filter(read_at__isnull=False).count())
