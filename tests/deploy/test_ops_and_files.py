@@ -42,6 +42,18 @@ def test_ping_is_staff_only_and_post_only(client, django_capture_on_commit_callb
 
 
 def _stored_file(settings, tmp_path):
+    """A restricted file kept in plain form (a lesson's own video file)."""
+    from courses.models import Lesson
+    from tests.courses.factories import LessonFactory
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    lesson = LessonFactory()
+    lesson.video.save("第一课.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42 video bytes"), save=True)
+    return Lesson.objects.get(pk=lesson.pk).video
+
+
+def _stored_photo(settings, tmp_path):
+    """An identity photo: encrypted at rest."""
     from accounts.models import User
 
     settings.MEDIA_ROOT = str(tmp_path)
@@ -51,17 +63,27 @@ def _stored_file(settings, tmp_path):
 
 
 def test_restricted_file_goes_through_nginx_when_x_accel_is_on(rf, settings, tmp_path):
-    photo = _stored_file(settings, tmp_path)
+    video = _stored_file(settings, tmp_path)
+    settings.X_ACCEL_REDIRECT = True
+    resp = serve_protected(rf.get("/"), video, filename="第一课.mp4", content_type="video/mp4")
+    assert resp["X-Accel-Redirect"].startswith("/protected/lessons/")
+    assert resp["X-Accel-Redirect"].endswith(".mp4")
+    assert resp.content == b"" and resp["Cache-Control"] == "private, no-store"
+    assert "filename*=UTF-8''%E7%AC%AC" in resp["Content-Disposition"]
+
+
+def test_encrypted_photo_never_goes_through_nginx(rf, settings, tmp_path):
+    """nginx would hand out the ciphertext: an encrypted photo is always decrypted and streamed."""
+    photo = _stored_photo(settings, tmp_path)
     settings.X_ACCEL_REDIRECT = True
     resp = serve_protected(rf.get("/"), photo, filename="证件照.jpg", content_type="image/jpeg")
-    assert resp["X-Accel-Redirect"].startswith("/protected/photos/")
-    assert resp["X-Accel-Redirect"].endswith(".jpg")
-    assert resp.content == b"" and resp["Cache-Control"] == "private, no-store"
-    assert "filename*=UTF-8''%E8%AF%81" in resp["Content-Disposition"]
+    assert "X-Accel-Redirect" not in resp
+    assert b"".join(resp.streaming_content) == b"\xff\xd8\xff photo bytes"
+    assert resp["Cache-Control"] == "private, no-store"
 
 
 def test_restricted_file_is_streamed_by_django_without_x_accel(rf, settings, tmp_path):
-    photo = _stored_file(settings, tmp_path)
+    photo = _stored_photo(settings, tmp_path)
     settings.X_ACCEL_REDIRECT = False
     resp = serve_protected(rf.get("/"), photo, filename="证件照.jpg", content_type="image/jpeg", attachment=True)
     assert "X-Accel-Redirect" not in resp
