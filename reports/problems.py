@@ -94,15 +94,18 @@ def active_problems() -> list[Problem]:
     return [p for p in PROBLEMS if SOURCES[p.source].available()]
 
 
-def enterprises_with_most_problems(scope: Scope, limit: int = 10) -> tuple[list[Problem], list[dict]]:
-    """The enterprises with the most open problems, one query."""
+def enterprises_with_most_problems(scope: Scope, limit: int | None = 10) -> tuple[list[Problem], list[dict]]:
+    """The enterprises with the most open problems, one query (``limit=None``: every enterprise with
+    a problem, for the daily roll-up)."""
     problems = active_problems()
     if not problems:
         return [], []
     qs = scope.enterprises.model.objects.filter(pk__in=scope.enterprise_ids())
     qs = qs.annotate(**{f"p_{p.key}": p.count(scope) for p in problems})
     total = sum((F(f"p_{p.key}") for p in problems), Value(0))
-    qs = qs.annotate(p_total=total).filter(p_total__gt=0).order_by("-p_total", "name")[:limit]
+    qs = qs.annotate(p_total=total).filter(p_total__gt=0).order_by("-p_total", "name")
+    if limit:
+        qs = qs[:limit]
     rows = []
     for org in qs.values("pk", "name", "p_total", *[f"p_{p.key}" for p in problems]):
         rows.append({

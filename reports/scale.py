@@ -289,6 +289,10 @@ def generate(*, scale: str = "city", seed: int = 2026, enterprises: int | None =
                             read_at=pushed_at + dt.timedelta(hours=rng.randint(1, 200)) if read else None))
             _bulk(WarningNotification, pushes, stats, "warning_pushes")
             stats.add("warning_pages", len(pages))
+    from .rollup import rollup_build  # the bureau pages read the day's roll-up: build it with the data
+
+    build = rollup_build()
+    log(f"roll-up of the bureau pages built in {build.seconds} s")
     stats.seconds = round(time.perf_counter() - t0, 1)
     return stats
 
