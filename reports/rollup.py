@@ -45,6 +45,10 @@ COUNT_KEYS = [
 ]
 TRENDS = [("records_in_period", "end_date"), ("exam_sat", "session__starts_at"), ("exam_passed", "session__starts_at")]
 TOP = 10
+ALL_COURSES = "all"  # the coverage rows over every mandatory course
+COVERAGE_PERIOD = "year"  # coverage does not depend on the period: its rows are kept in this one only
+# the parts of a cell the dashboard reads (the coverage rows ``cov`` are left in the database)
+DASHBOARD_PARTS = ("v", "ids", "m", "exam_ops", "cert_ops", "read", "problems", "register")
 
 
 # ------------------------------------------------------------------ periods
@@ -144,7 +148,7 @@ def _register_figures(day: dt.date) -> dict[int, dict]:
 
 
 def _coverage_figures(day: dt.date) -> dict[int, dict]:
-    """Per enterprise, course ("" = all mandatory) and role: [target, completed, overdue]."""
+    """Per enterprise, course ("c<id>", "all" = every mandatory course) and role: [target, completed, overdue]."""
     from .coverage import coverage
 
     out: dict[int, dict] = defaultdict(lambda: defaultdict(dict))
@@ -153,7 +157,7 @@ def _coverage_figures(day: dt.date) -> dict[int, dict]:
     for course_id, rows in data["by_course"].items():
         for key, row in rows.items():
             org, role = key[1:].split(":", 1)
-            for course in (str(course_id), ""):
+            for course in (f"c{course_id}", ALL_COURSES):  # keys are never digits (JSON paths)
                 t = out[int(org)][course].setdefault(role, [0, 0, 0])
                 t[0] += row.target
                 t[1] += row.completed
@@ -220,7 +224,7 @@ def rollup_build(*, day: dt.date | None = None) -> RollupBuild:
                 fig["read"] = [[org_id, org["name"], v["notif_sent"], v.get("notif_read", 0)]]
             if org_id in register:
                 fig["register"] = register[org_id]
-            if org_id in cover:
+            if org_id in cover and key == COVERAGE_PERIOD:
                 fig["cov"] = _coverage_dims(org, tags.get(org_id, []), cover[org_id])
             for hazard in ["", *tags.get(org_id, [])]:
                 cell = (key, org["region_id"], org["industry_id"] or 0, hazard)
@@ -242,7 +246,7 @@ def rollup_build(*, day: dt.date | None = None) -> RollupBuild:
 
 
 def _coverage_dims(org: dict, tags: list[str], per_course: dict) -> dict:
-    """One enterprise's coverage rows by course ("" = all) and dimension group, as the coverage page
+    """One enterprise's coverage rows by course ("c<id>" or "all") and dimension group, as the coverage page
     groups them: i<industry>, h<hazard code>, r<region>, o<role>."""
     out: dict = {}
     for course, roles in per_course.items():
@@ -351,9 +355,9 @@ def load(scope: Scope, build: RollupBuild, period: str) -> Rollup:
                    industry_id=int(industry) if industry else None, region_code=region)
     s, e = build.periods[period]
     out = Rollup(build=build, period=period, start=dt.date.fromisoformat(s), end=dt.date.fromisoformat(e))
-    for region_id, industry_id, n, fig in qs.values_list("region_id", "industry_id", "enterprises", "figures"):
-        _add(out.figures, fig)
-        ent = fig.get("v", {}).get("ent_total", 0)
+    for region_id, industry_id, ent, *parts in qs.values_list("region_id", "industry_id", "enterprises",
+                                                              *[f"figures__{p}" for p in DASHBOARD_PARTS]):
+        _add(out.figures, {p: part for p, part in zip(DASHBOARD_PARTS, parts) if part})
         if ent:
             out.by_region[region_id] = out.by_region.get(region_id, 0) + ent
             out.by_industry[industry_id] = out.by_industry.get(industry_id, 0) + ent
@@ -374,8 +378,7 @@ def hazard_counts(scope: Scope, rollup: Rollup) -> dict[str, int]:
     if params.get("hazard"):
         qs = qs.filter(hazard=params["hazard"])
     out: dict[str, int] = {}
-    for code, fig in qs.values_list("hazard", "figures"):
-        n = fig.get("v", {}).get("ent_total", 0)
+    for code, n in qs.values_list("hazard", "enterprises"):
         if n:
             out[code] = out.get(code, 0) + n
     return out
@@ -402,12 +405,11 @@ def coverage_rows(user, build: RollupBuild, *, course_id: int | None, dimension:
     roll-up: one query over the cells, whatever the number of people."""
     from .coverage import CoverageRow
 
-    period = next(iter(build.periods))
-    qs = cells_for(build, period, None, prefixes=scope_prefixes(user), hazard="")
-    course = str(course_id) if course_id else ""
+    qs = cells_for(build, COVERAGE_PERIOD, None, prefixes=scope_prefixes(user), hazard="")
+    course = f"c{course_id}" if course_id else ALL_COURSES
     groups: dict = {}
-    for fig in qs.values_list("figures", flat=True):
-        _add(groups, fig.get("cov", {}).get(course, {}))
+    for part in qs.values_list(f"figures__cov__{course}", flat=True):
+        _add(groups, part or {})
     labels = build.labels
     prefix = {"industry": "i", "hazard": "h", "region": "r", "role": "o"}[dimension]
     rows = []
@@ -431,8 +433,8 @@ def coverage_rows(user, build: RollupBuild, *, course_id: int | None, dimension:
 
 def register_of(user, build: RollupBuild) -> dict:
     """Register coverage totals of the viewer's regions from the roll-up (one query)."""
-    period = next(iter(build.periods))
     per_role: dict = {}
-    for fig in cells_for(build, period, None, prefixes=scope_prefixes(user), hazard="").values_list("figures", flat=True):
-        _add(per_role, fig.get("register", {}))
+    cells = cells_for(build, COVERAGE_PERIOD, None, prefixes=scope_prefixes(user), hazard="")
+    for part in cells.values_list("figures__register", flat=True):
+        _add(per_role, part or {})
     return register_totals(per_role)

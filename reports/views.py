@@ -83,8 +83,10 @@ def _with_rollup(scope):
     from . import rollup as rolled
 
     key = rolled.period_key(scope.start, scope.end, scope.today)
+    if key is None:
+        return scope, None, False
     build = rolled.ensure_build()
-    if key is None or key not in build.periods:
+    if key not in build.periods:
         return scope, build, False
     data = rolled.load(scope, build, key)
     scope = scope.with_period(data.start, data.end)

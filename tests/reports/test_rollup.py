@@ -122,12 +122,21 @@ def test_coverage_rows_from_the_rollup_equal_the_live_rows(activity, world):
     from reports import coverage as live
     from reports.rollup import coverage_rows, register_of
 
+    from courses.models import Course
+
+    course = Course.objects.get(code="rep-c2")  # the one with enrolments
+    course.is_mandatory = True
+    course.save(update_fields=["is_mandatory"])
     build = rollup_build()
+    as_tuples = lambda rows: sorted((r.key, r.label, r.target, r.completed, r.overdue) for r in rows)  # noqa: E731
     for dimension in ("industry", "hazard", "region", "role"):
-        rolled = coverage_rows(world["analyst"], build, course_id=None, dimension=dimension)
-        counted = live.coverage(world["analyst"], dimension=dimension)
-        as_tuples = lambda rows: sorted((r.key, r.label, r.target, r.completed, r.overdue) for r in rows)  # noqa: E731
-        assert as_tuples(rolled["rows"]) == as_tuples(counted["rows"]), dimension
+        for one in (None, course):
+            rolled = coverage_rows(world["analyst"], build, course_id=one.pk if one else None, dimension=dimension)
+            counted = live.coverage(world["analyst"], dimension=dimension, course=one)
+            assert as_tuples(rolled["rows"]) == as_tuples(counted["rows"]), dimension
+            assert counted["total"].target > 0
+            assert (rolled["total"].target, rolled["total"].completed) == \
+                   (counted["total"].target, counted["total"].completed)
     reg = register_of(world["analyst"], build)
     counted = live.register_coverage(world["analyst"])
     assert [(t.role, t.target, t.covered, t.no_account) for t in reg["totals"]] == \
