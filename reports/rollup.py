@@ -287,7 +287,15 @@ def latest_build() -> RollupBuild | None:
 
 def ensure_build() -> RollupBuild:
     """The latest roll-up; on a fresh install (none yet) it is built now (cheap while data is small)."""
-    return latest_build() or rollup_build()
+    from django.db import IntegrityError
+
+    build = latest_build()
+    if build is not None:
+        return build
+    try:
+        return rollup_build()
+    except IntegrityError:  # another request built it at the same moment
+        return latest_build()
 
 
 @dataclass
