@@ -17,10 +17,12 @@ from bench import lib
 from bench.parts import certs_ready, clone_certificates, holders, login_cookies, part, template_certificate, timed
 
 def campaign_page() -> str:
-    """The 调度表 roll-up page of the demo campaign (its accepted unit copies, period and cumulative)."""
+    """The 调度表 roll-up page of the generated province campaign (its accepted unit copies, period and
+    cumulative; six towns per generated region, so the province adds copies to the city's)."""
     from reports.models import Campaign
+    from reports.scale import GENERATED_CAMPAIGN
 
-    campaign = Campaign.objects.filter(template__isnull=False).order_by("pk").first()
+    campaign = Campaign.objects.filter(name=GENERATED_CAMPAIGN).first()
     return f"/reports/campaigns/{campaign.pk}/" if campaign else "/reports/campaigns/"
 
 
