@@ -83,8 +83,12 @@ def _with_rollup(scope):
     from . import rollup as rolled
 
     key = rolled.period_key(scope.start, scope.end, scope.today)
-    if key is None:
-        return scope, None, False
+    if key is None:  # a link from a page of an earlier day's roll-up names that roll-up's dates
+        build = rolled.latest_build()
+        wanted = [scope.start.isoformat(), scope.end.isoformat()]
+        key = next((k for k, dates in (build.periods if build else {}).items() if dates == wanted), None)
+        if key is None:
+            return scope, build, False
     build = rolled.ensure_build()
     if key not in build.periods:
         return scope, build, False
