@@ -26,6 +26,9 @@ class Problem:
     metric: str  # drill-down metric; its rows for one enterprise are what is counted here
     source: str
     count: Callable[[Scope], Subquery]  # correlated on the enterprise (OuterRef("pk"))
+    # the per-enterprise figure (metric or sum key) this count equals: the daily roll-up reads it from
+    # ``metrics.compute_by_enterprise`` instead of a correlated subquery per enterprise
+    figure: str = ""
 
 
 def _members(field: str = "pk", roles: tuple[str, ...] = ()) -> Q:
@@ -77,11 +80,12 @@ def _unlicensed(scope: Scope):
 
 
 PROBLEMS: list[Problem] = [
-    Problem("overdue", "培训逾期人员", "people_overdue", "enrolments", _overdue_people),
-    Problem("untrained", "未培训负责人/安管人员", "managers_untrained", "training_records", _untrained_managers),
-    Problem("unread", "未读警示", "notif_unread_all", "notifications", _unread),
-    Problem("certs", "问题证书", "cert_problem", "certificates", _certificate_problems),
-    Problem("unlicensed", "核查发现无证人员", "roster_latest", "roster_checks", _unlicensed),
+    Problem("overdue", "培训逾期人员", "people_overdue", "enrolments", _overdue_people, "people_overdue"),
+    Problem("untrained", "未培训负责人/安管人员", "managers_untrained", "training_records", _untrained_managers,
+            "managers_untrained"),
+    Problem("unread", "未读警示", "notif_unread_all", "notifications", _unread, "notif_unread_all"),
+    Problem("certs", "问题证书", "cert_problem", "certificates", _certificate_problems, "cert_problem"),
+    Problem("unlicensed", "核查发现无证人员", "roster_latest", "roster_checks", _unlicensed, "roster_unlicensed_rows"),
 ]
 
 

@@ -39,7 +39,7 @@ COUNT_KEYS = [
     "people_trained", "managers_trained", "managers_untrained", "people_overdue", "people_managers",
     *[f"pop_{k}_{s}" for k in ("principal", "safety_manager", "worker") for s in ("trained", "untrained")],
     "ent_trained", "exam_registered", "exam_sat", "exam_passed", "exam_failed", "exam_sessions_held",
-    "notif_sent", "notif_read", "notif_unread", "warnings_published",
+    "notif_sent", "notif_read", "notif_unread", "notif_unread_all", "warnings_published",
     "certs_issued", "certs_reviewed", "certs_revoked", "cert_review_60", "cert_expiring_60", "cert_problem",
     "roster_checks_run", "roster_latest", "roster_with_unlicensed", "ent_roster_unlicensed",
 ]
@@ -101,7 +101,7 @@ def _period_figures(scope: Scope) -> dict[int, dict]:
     from .dashboards import trend_scope
     from .domains.certificates import STATUSES, roster_sums_by_enterprise, status_q
     from .metrics import SOURCES, _grouped
-    from .problems import enterprises_with_most_problems
+    from .problems import active_problems, enterprises_with_most_problems
 
     per: dict[int, dict] = defaultdict(lambda: {"v": {}, "ids": {}, "m": {}, "exam_ops": {}, "cert_ops": {}})
     for org, values in compute_by_enterprise(scope, COUNT_KEYS).items():
@@ -126,9 +126,16 @@ def _period_figures(scope: Scope) -> dict[int, dict]:
             n=Count("pk", distinct=True))
         for r in rows:
             per[r.pop(org_field)]["cert_ops"][str(r.pop("operation_item_id") or 0)] = r
-    problems, rows = enterprises_with_most_problems(scope, limit=None)
-    for r in rows:
-        per[r["pk"]]["problems"] = [r["total"], [c["n"] for c in r["cells"]]]
+    problems = active_problems()
+    if all(p.figure for p in problems):  # each count is a per-enterprise figure counted above
+        for org, fig in per.items():
+            counts = [fig["v"].get(p.figure) or 0 for p in problems]
+            if sum(counts):
+                fig["problems"] = [sum(counts), counts]
+    else:  # a registered problem without a figure: its correlated counts, every enterprise at once
+        problems, rows = enterprises_with_most_problems(scope, limit=None)
+        for r in rows:
+            per[r["pk"]]["problems"] = [r["total"], [c["n"] for c in r["cells"]]]
     return per
 
 
