@@ -290,7 +290,13 @@ def generate(*, scale: str = "city", seed: int = 2026, enterprises: int | None =
             _bulk(WarningNotification, pushes, stats, "warning_pushes")
             stats.add("warning_pages", len(pages))
     _campaign_copies(sorted(regions.values(), key=lambda r: r.code), today, stats)
+    from django.db import connection
+
     from .rollup import rollup_build  # the bureau pages read the day's roll-up: build it with the data
+
+    if connection.vendor == "postgresql":  # fresh statistics after the bulk load, as autovacuum would give
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
     build = rollup_build()
     log(f"roll-up of the bureau pages built in {build.seconds} s")
