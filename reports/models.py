@@ -282,6 +282,10 @@ class RollupCell(models.Model):
 
     build = models.ForeignKey(RollupBuild, on_delete=models.CASCADE, related_name="cells")
     period = models.CharField(_("统计期间"), max_length=40)
+    # tree: the enterprises of the region and every region inside it (what a bureau of that region
+    # sees), with every figure; not tree: only those registered with exactly this region code, with
+    # the enterprise count alone (the dashboard's chart by region)
+    tree = models.BooleanField(_("含下级地区"), default=True)
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     industry_id = models.IntegerField(_("行业"), default=0, help_text=_("0：未填行业。"))
     hazard = models.CharField(_("风险特征"), max_length=40, blank=True, default="")
@@ -291,6 +295,6 @@ class RollupCell(models.Model):
     class Meta:
         verbose_name = _("汇总单元")
         verbose_name_plural = _("汇总单元")
-        indexes = [models.Index(fields=["build", "period", "hazard", "region"], name="reports_rollup_cell_read")]
-        constraints = [models.UniqueConstraint(fields=["build", "period", "region", "industry_id", "hazard"],
+        indexes = [models.Index(fields=["build", "period", "tree", "hazard", "region"], name="reports_rollup_cell_read")]
+        constraints = [models.UniqueConstraint(fields=["build", "period", "tree", "region", "industry_id", "hazard"],
                                                name="reports_rollup_cell_once")]

@@ -234,9 +234,13 @@ def rollup_build(*, day: dt.date | None = None) -> RollupBuild:
             if org_id in cover and key == COVERAGE_PERIOD:
                 fig["cov"] = _coverage_dims(org, tags.get(org_id, []), cover[org_id])
             for hazard in ["", *tags.get(org_id, [])]:
-                cell = (key, org["region_id"], org["industry_id"] or 0, hazard)
-                _add(cells.setdefault(cell, {}), fig)
-                counts[cell] += org["is_active"]
+                exact = (key, False, org["region_id"], org["industry_id"] or 0, hazard)
+                cells.setdefault(exact, {})
+                counts[exact] += org["is_active"]
+                for region in tree_codes(org["region_id"]):
+                    cell = (key, True, region, org["industry_id"] or 0, hazard)
+                    _add(cells.setdefault(cell, {}), fig)
+                    counts[cell] += org["is_active"]
     for fig in cells.values():
         _keep_top(fig)
 
@@ -244,12 +248,30 @@ def rollup_build(*, day: dt.date | None = None) -> RollupBuild:
     build = RollupBuild.objects.create(day=day, built_at=timezone.now(), periods={
         k: [s.isoformat(), e.isoformat()] for k, (s, e) in periods.items()}, labels=_labels())
     RollupCell.objects.bulk_create([
-        RollupCell(build=build, period=period, region_id=region, industry_id=industry, hazard=hazard,
-                   enterprises=counts[(period, region, industry, hazard)], figures=fig)
-        for (period, region, industry, hazard), fig in cells.items()], batch_size=500)
+        RollupCell(build=build, period=period, tree=tree, region_id=region, industry_id=industry, hazard=hazard,
+                   enterprises=counts[(period, tree, region, industry, hazard)], figures=fig)
+        for (period, tree, region, industry, hazard), fig in cells.items()], batch_size=500)
     build.seconds = round(time.perf_counter() - started, 2)
     build.save(update_fields=["seconds"])
     return build
+
+
+def tree_codes(code: str) -> list[str]:
+    """The region and the regions above it (county → city → province): the tree cells an enterprise
+    of ``code`` adds into."""
+    out = []
+    for c in (code, code[:4] + "00", code[:2] + "0000"):
+        if c not in out:
+            out.append(c)
+    return out
+
+
+def roots(prefixes) -> list[str] | None:
+    """The region codes whose tree cells cover exactly the regions of ``prefixes`` (none nested)."""
+    if prefixes is None:
+        return None
+    kept = [p for p in prefixes if not any(q != p and p.startswith(q) for q in prefixes)]
+    return sorted({p.ljust(6, "0") for p in kept})
 
 
 def _coverage_dims(org: dict, tags: list[str], per_course: dict) -> dict:
@@ -335,18 +357,25 @@ class Rollup:
         return out
 
 
-def cells_for(build: RollupBuild, period: str, scope: Scope, *, prefixes: list[str] | None, hazard: str = "",
-              industry_id: int | None = None, region_code: str = ""):
-    qs = RollupCell.objects.filter(build=build, period=period, hazard=hazard)
-    if prefixes is not None:
+def cells_for(build: RollupBuild, period: str, scope: Scope, *, prefixes: list[str] | None, hazard: str | None = "",
+              industry_id: int | None = None, region_code: str = "", tree: bool = True):
+    """Tree cells: those of the viewer's own region codes (a handful of rows per industry, however
+    many regions and enterprises lie below). Exact cells (``tree=False``): every region under them."""
+    qs = RollupCell.objects.filter(build=build, period=period, tree=tree)
+    if hazard is not None:
+        qs = qs.filter(hazard=hazard)
+    if region_code:
+        prefixes = [region_prefix(region_code)]
+    if tree:
+        codes = roots(prefixes)
+        qs = qs.filter(region_id__in=codes) if codes is not None else qs.filter(region__code__endswith="0000")
+    elif prefixes is not None:
         q = Q(pk__in=[])
         for p in prefixes:
             q |= Q(region__code__startswith=p)
         qs = qs.filter(q)
     if industry_id is not None:
         qs = qs.filter(industry_id=industry_id)
-    if region_code:
-        qs = qs.filter(region__code__startswith=region_prefix(region_code))
     return qs
 
 
@@ -370,13 +399,16 @@ def load(scope: Scope, build: RollupBuild, period: str) -> Rollup:
                    industry_id=int(industry) if industry else None, region_code=region)
     s, e = build.periods[period]
     out = Rollup(build=build, period=period, start=dt.date.fromisoformat(s), end=dt.date.fromisoformat(e))
-    for region_id, industry_id, ent, *parts in qs.values_list("region_id", "industry_id", "enterprises",
-                                                              *[f"figures__{p}" for p in DASHBOARD_PARTS]):
+    for industry_id, ent, *parts in qs.values_list("industry_id", "enterprises",
+                                                   *[f"figures__{p}" for p in DASHBOARD_PARTS]):
         _add(out.figures, {p: part for p, part in zip(DASHBOARD_PARTS, parts) if part})
         if ent:
-            out.by_region[region_id] = out.by_region.get(region_id, 0) + ent
             out.by_industry[industry_id] = out.by_industry.get(industry_id, 0) + ent
     _keep_top(out.figures)
+    exact = cells_for(build, period, scope, prefixes=scope_prefixes(scope.user), hazard=hazard,
+                      industry_id=int(industry) if industry else None, region_code=region, tree=False)
+    for region_id, ent in exact.filter(enterprises__gt=0).values_list("region_id", "enterprises"):
+        out.by_region[region_id] = out.by_region.get(region_id, 0) + ent
     return out
 
 
@@ -384,14 +416,9 @@ def hazard_counts(scope: Scope, rollup: Rollup) -> dict[str, int]:
     """Enterprises per hazard tag inside the scope (the hazard cells' enterprise counts). One query."""
     params = scope.params
     industry = params.get("industry")
-    qs = cells_for(rollup.build, rollup.period, scope, prefixes=scope_prefixes(scope.user), hazard="",
+    qs = cells_for(rollup.build, rollup.period, scope, prefixes=scope_prefixes(scope.user), hazard=None,
                    industry_id=int(industry) if industry else None, region_code=params.get("region") or "")
-    qs = RollupCell.objects.filter(build=rollup.build, period=rollup.period).exclude(hazard="").filter(
-        region_id__in=qs.values("region_id"))
-    if industry:
-        qs = qs.filter(industry_id=int(industry))
-    if params.get("hazard"):
-        qs = qs.filter(hazard=params["hazard"])
+    qs = qs.filter(hazard=params["hazard"]) if params.get("hazard") else qs.exclude(hazard="")
     out: dict[str, int] = {}
     for code, n in qs.values_list("hazard", "enterprises"):
         if n:
