@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Campaign, CampaignTarget, ReportingUnit, ReportTemplate
+from .models import Campaign, CampaignTarget, ReportingUnit, ReportTemplate, RollupBuild
 
 
 @admin.register(ReportingUnit)
@@ -25,3 +25,18 @@ class CampaignTargetInline(admin.TabularInline):
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "region", "start_date", "end_date", "template"]
     inlines = [CampaignTargetInline]
+
+
+@admin.register(RollupBuild)
+class RollupBuildAdmin(admin.ModelAdmin):
+    """The daily roll-ups (read only: they are rebuilt, never edited)."""
+
+    list_display = ["day", "built_at", "seconds"]
+    readonly_fields = ["day", "built_at", "periods", "seconds"]
+    exclude = ["labels"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

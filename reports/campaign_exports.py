@@ -8,7 +8,7 @@ import datetime as dt
 
 from core.exports import workbook, xlsx_bytes
 
-from .collection import fmt, rollup
+from .collection import fmt, rollups
 from .models import Campaign, ReportCopy
 
 
@@ -103,8 +103,7 @@ def _platform_sheet(wb, campaign: Campaign, start: dt.date, end: dt.date) -> Non
 
 def rollup_workbook(campaign: Campaign, start: dt.date, end: dt.date) -> bytes:
     wb = workbook()
-    period = rollup(campaign, start, end)
-    cumulative = rollup(campaign, campaign.start_date, end)
+    period, cumulative = rollups(campaign, start, end)
     name = campaign.bureau.name if campaign.bureau else campaign.region.name
     _annex_sheet(wb.active, campaign, f"{name}（汇总）", start, end, period, cumulative)
     _platform_sheet(wb, campaign, start, end)

@@ -23,7 +23,7 @@ from core.exports import XLSX_CONTENT_TYPE
 from . import campaign_services as services
 from .campaign_exports import copy_workbook, printed_label, rollup_workbook
 from .campaign_forms import CampaignForm, ReturnForm, SpotCheckForm
-from .collection import CopyForm, fmt, period_containing, periods_of, rollup, units_of
+from .collection import CopyForm, fmt, period_containing, periods_of, rollups, units_of
 from .models import Campaign, ReportCopy, ReportingUnit, SpotCheck
 
 
@@ -107,8 +107,7 @@ def _period_from(request, campaign: Campaign, today: dt.date):
 
 
 def rollup_rows(campaign: Campaign, start: dt.date, end: dt.date) -> list[dict]:
-    period = rollup(campaign, start, end)
-    cumulative = rollup(campaign, campaign.start_date, end)
+    period, cumulative = rollups(campaign, start, end)
     rows = []
     for item in campaign.template.items:
         cells = [{"label": c["label"], "unit": c["unit"],

@@ -202,28 +202,56 @@ class CopyForm(forms.Form):
 
 # ------------------------------------------------------------------ roll-up
 
-def _add(a, b, cell_type):
-    if b is None:
-        return a
-    if cell_type == "bool":
-        return bool(a) or bool(b)
-    if cell_type == "decimal":
-        return Decimal(str(a or 0)) + Decimal(str(b))
-    return (a or 0) + int(b)
-
-
 def rollup(campaign: Campaign, start: dt.date, end: dt.date) -> dict:
     """Sum of the accepted copies whose period lies in [start, end], with the platform items computed
     over the whole region. Yes/no items: yes when any unit answered yes."""
-    template = campaign.template
-    totals: dict = {}
-    copies = campaign.copies.filter(status=ReportCopy.Status.ACCEPTED, period_start__gte=start, period_end__lte=end)
-    for values in copies.values_list("values", flat=True):
-        for item, cell, key in cell_keys(template):
-            if not item.get("platform"):
-                totals[key] = _add(totals.get(key), values.get(key), cell["type"])
-    totals.update(platform_values(campaign, start, end))
-    return totals
+    return rollups(campaign, start, end, cumulative=False)[0]
+
+
+def rollups(campaign: Campaign, start: dt.date, end: dt.date, *, cumulative: bool = True) -> tuple[dict, dict]:
+    """The period's roll-up and (``cumulative``) the one since the campaign start: one aggregate query
+    over the accepted copies (sums of counts and amounts; 是 when any unit answered 是, 否 when every
+    answer was 否, none without answers), plus the platform items. Costs the same for 40 or 4,000 copies
+    on the page: the database adds them up."""
+    from django.db.models import Count, DecimalField, IntegerField, Sum
+    from django.db.models.fields.json import KT
+    from django.db.models.functions import Cast
+
+    typed = [(key, cell["type"]) for item, cell, key in cell_keys(campaign.template)
+             if not item.get("platform")] if campaign.template else []
+    first = campaign.start_date if cumulative else start
+    windows = {"p": Q(period_start__gte=start)}
+    if cumulative:
+        windows["c"] = Q()
+    exprs, names = {}, {}
+    for i, (key, cell_type) in enumerate(typed):
+        path = f"values__{key}"
+        for w, q in windows.items():
+            name = f"{w}{i}"
+            names[name] = (w, key, cell_type)
+            if cell_type == "bool":
+                exprs[name] = Count("pk", filter=q & Q(**{path: True}))
+                exprs[f"{name}_n"] = Count("pk", filter=q & Q(**{"values__has_key": key}))
+            elif cell_type == "decimal":
+                exprs[name] = Sum(Cast(KT(path), DecimalField(max_digits=16, decimal_places=2)), filter=q or None)
+            else:
+                exprs[name] = Sum(Cast(KT(path), IntegerField()), filter=q or None)
+    totals: dict[str, dict] = {"p": {}, "c": {}}
+    if exprs:
+        copies = campaign.copies.filter(status=ReportCopy.Status.ACCEPTED, period_start__gte=first, period_end__lte=end)
+        row = copies.aggregate(**exprs)
+        for name, (w, key, cell_type) in names.items():
+            value = row[name]
+            if cell_type == "bool":
+                value = (value > 0) if row[f"{name}_n"] else None
+            elif cell_type == "decimal" and value is not None:
+                value = Decimal(str(value)).quantize(Decimal("0.01"))
+            if value is not None:
+                totals[w][key] = value
+    totals["p"].update(platform_values(campaign, start, end))
+    if cumulative:
+        totals["c"].update(platform_values(campaign, campaign.start_date, end))
+    return totals["p"], totals["c"]
 
 
 def fmt(value, cell_type: str = "int") -> str:

@@ -43,14 +43,14 @@ DIMENSIONS = ("industry", "hazard", "region", "role", "enterprise")
 
 
 def coverage(user, *, course: Course | None = None, dimension: str = "industry", enterprise_filter: dict | None = None,
-             today: dt.date | None = None) -> dict:
+             today: dt.date | None = None, orgs_qs=None) -> dict:
     """Share of each target population that completed its assigned training.
 
     The target population is every person with an (assigned or self-chosen) enrolment who currently
     works in a visible enterprise; a person counts once per group (industry, hazard tag, region,
     role, enterprise) and per course. Completed = the enrolment is completed."""
     today = today or timezone.localdate()
-    orgs_qs = enterprises_visible_to(user)
+    orgs_qs = enterprises_visible_to(user) if orgs_qs is None else orgs_qs
     if enterprise_filter:
         orgs_qs = orgs_qs.filter(**enterprise_filter)
     orgs = {
@@ -74,6 +74,8 @@ def coverage(user, *, course: Course | None = None, dimension: str = "industry",
             keys.append((f"r{org.region_id}", org.region.name))
         elif dimension == "role":
             keys.append((f"o{role}", str(Role(role).label)))
+        elif dimension == "cell":  # the daily roll-up: per enterprise and role, split by course
+            keys.append((f"c{org.pk}:{role}", ""))
         else:
             keys.append((f"e{org.pk}", org.name))
         for key, label in keys:
@@ -83,6 +85,7 @@ def coverage(user, *, course: Course | None = None, dimension: str = "industry",
     counted: set[tuple] = set()
     totals = CoverageRow("all", "合计")
     total_counted: set[tuple] = set()
+    by_course: dict = defaultdict(dict)
     for uid, course_id, done, due in course_selectors.coverage_enrolments(person_groups, course=course):
         late = not done and due is not None and due < today
         if (uid, course_id) not in total_counted:
@@ -99,8 +102,13 @@ def coverage(user, *, course: Course | None = None, dimension: str = "industry",
             row.target += 1
             row.completed += done
             row.overdue += late
+            if dimension == "cell":
+                one = by_course[course_id].setdefault(key, CoverageRow(key, ""))
+                one.target += 1
+                one.completed += done
+                one.overdue += late
     ordered = sorted(rows.values(), key=lambda r: (-r.target, r.label))
-    return {"rows": ordered, "total": totals, "orgs": orgs}
+    return {"rows": ordered, "total": totals, "orgs": orgs, "by_course": by_course}
 
 
 # ------------------------------------------------------------------ coverage against the register
@@ -169,13 +177,14 @@ class RoleTotals:
         return (Decimal(self.covered) * 100 / Decimal(self.target)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def register_coverage(user, *, enterprises=None, today: dt.date | None = None) -> dict:
+def register_coverage(user, *, enterprises=None, today: dt.date | None = None, orgs_qs=None) -> dict:
     """Per-person compliance of every principal and safety manager on the register (see above).
-    ``enterprises`` narrows the visible enterprises (e.g. to a campaign's key sectors)."""
+    ``enterprises`` narrows the visible enterprises (e.g. to a campaign's key sectors); ``orgs_qs``
+    replaces the user's visible enterprises (the daily roll-up: every enterprise)."""
     from catalogue.models import Population, StudyHourRequirement, TrainingKind
 
     today = today or timezone.localdate()
-    qs = enterprises_visible_to(user).filter(is_active=True)
+    qs = (enterprises_visible_to(user) if orgs_qs is None else orgs_qs).filter(is_active=True)
     if enterprises is not None:
         qs = qs.filter(pk__in=enterprises.values("pk"))
     orgs = list(qs.select_related("industry").order_by("name"))

@@ -67,6 +67,16 @@ def panel(key: str, title: str, figures: list, charts_: list | None = None, *, n
             "charts": charts_ or [], "table": table}
 
 
+def values_of(scope: Scope, keys) -> dict:
+    """The figures: from the day's roll-up when the scope reads one, else counted now."""
+    return scope.rollup.values(keys) if scope.rollup is not None else compute(scope, keys)
+
+
+def _rolled_breakdown(counts: dict, labels: dict) -> list[dict]:
+    rows = [{"value": k, "label": labels.get(str(k), ""), "n": n} for k, n in counts.items() if n]
+    return sorted(rows, key=lambda r: (-r["n"], str(r["value"])))
+
+
 def build(panels: list[tuple[str, PanelBuilder]], scope: Scope) -> list[dict]:
     return [builder(scope) for _key, builder in panels]
 
@@ -75,14 +85,25 @@ def build(panels: list[tuple[str, PanelBuilder]], scope: Scope) -> list[dict]:
 
 @bureau_panel("overview")
 def overview_panel(scope: Scope) -> dict:
-    values = compute(scope, ["ent_total", "ent_high_risk", "people_total", "people_principal",
+    values = values_of(scope, ["ent_total", "ent_high_risk", "people_total", "people_principal",
                              "people_safety_manager", "people_worker"])
-    by_industry = breakdown(scope, "ent_total", "industry_id", "industry__name")
-    by_region = breakdown(scope, "ent_total", "region_id", "region__name")
-    hazards = list(
-        HazardTag.organizations.through.objects.filter(organization__in=scope.enterprise_ids())
-        .values("hazardtag__code", "hazardtag__name").annotate(n=Count("pk")).order_by("-n", "hazardtag__code")
-    )
+    if scope.rollup is not None:
+        from .rollup import hazard_counts
+
+        labels = scope.rollup.labels
+        by_industry = [{**r, "value": r["value"] or None}
+                       for r in _rolled_breakdown(scope.rollup.by_industry, labels["industry"])]
+        by_region = _rolled_breakdown(scope.rollup.by_region, labels["region"])
+        hazards = sorted(({"hazardtag__code": code, "hazardtag__name": labels["hazard"].get(code, code), "n": n}
+                          for code, n in hazard_counts(scope, scope.rollup).items()),
+                         key=lambda r: (-r["n"], r["hazardtag__code"]))
+    else:
+        by_industry = breakdown(scope, "ent_total", "industry_id", "industry__name")
+        by_region = breakdown(scope, "ent_total", "region_id", "region__name")
+        hazards = list(
+            HazardTag.organizations.through.objects.filter(organization__in=scope.enterprise_ids())
+            .values("hazardtag__code", "hazardtag__name").annotate(n=Count("pk")).order_by("-n", "hazardtag__code")
+        )
     industry_chart = charts.bar_chart(
         [charts.Datum(r["label"] or _("未填行业"), r["n"],
                       metric_url(scope, "ent_total", industry_id=r["value"]) if r["value"] else "")
@@ -127,7 +148,11 @@ def trend_series(scope: Scope, items: list[tuple[str, str, str]]) -> tuple[list[
     months = months_of(ts)
     series = []
     for key, name, date_field in items:
-        counts = monthly(ts, key, date_field)
+        if scope.rollup is not None:
+            rolled = scope.rollup.figures.get("m", {}).get(key, {})
+            counts = {m: rolled.get(f"{m:%Y-%m}", 0) for m in months}
+        else:
+            counts = monthly(ts, key, date_field)
         hrefs = [metric_url(ts.with_period(max(m, ts.start), min(month_end(m), ts.end)), key) for m in months]
         series.append(charts.Series(name, [counts.get(m, 0) for m in months], hrefs=hrefs))
     return [f"{m:%Y-%m}" for m in months], series
@@ -140,8 +165,8 @@ def _training_figures(scope: Scope) -> tuple[dict, list]:
 
     keys = ["people_trained", "managers_trained", "managers_untrained", "people_overdue", "people_managers"]
     keys += [f"pop_{k}_{s}" for k, _l, _r in POPULATIONS for s in ("trained", "untrained")]
-    values = compute(scope, keys)
-    values.update(compute(scope, ["ent_trained", "ent_total"]))
+    values = values_of(scope, keys)
+    values.update(values_of(scope, ["ent_trained", "ent_total"]))
     coverage = charts.stacked_bar_chart(
         [str(label) for _k, label, _r in POPULATIONS],
         [charts.Series(_("已培训"), [values[f"pop_{k}_trained"] for k, _l, _r in POPULATIONS],
@@ -173,8 +198,8 @@ def training_panel(scope: Scope) -> dict:
 # ------------------------------------------------------------------ exams
 
 def exam_figures(scope: Scope) -> dict:
-    values = compute(scope, ["exam_registered", "exam_sat", "exam_passed", "exam_failed"])
-    values.update(compute(scope, ["exam_sessions_held"]))
+    values = values_of(scope, ["exam_registered", "exam_sat", "exam_passed", "exam_failed"])
+    values.update(values_of(scope, ["exam_sessions_held"]))
     return values
 
 
@@ -186,10 +211,17 @@ def exams_panel(scope: Scope) -> dict:
     labels, series = trend_series(scope, [("exam_sat", _("参加考试"), "session__starts_at"),
                                           ("exam_passed", _("考试合格"), "session__starts_at")])
     trend = charts.line_chart(labels, series, title=_("考试人次与合格人次月度趋势"), unit=_("人次"))
-    passed = {r["value"]: r for r in breakdown(scope, "exam_passed", "session__operation_item_id",
-                                                "session__operation_item__name")}
-    failed = {r["value"]: r for r in breakdown(scope, "exam_failed", "session__operation_item_id",
-                                                "session__operation_item__name")}
+    if scope.rollup is not None:
+        ops, op_names = scope.rollup.figures.get("exam_ops", {}), scope.rollup.labels["op"]
+        passed = {int(k) or None: {"value": int(k) or None, "label": op_names.get(k), "n": v[0]}
+                  for k, v in ops.items() if v[0]}
+        failed = {int(k) or None: {"value": int(k) or None, "label": op_names.get(k), "n": v[1]}
+                  for k, v in ops.items() if v[1]}
+    else:
+        passed = {r["value"]: r for r in breakdown(scope, "exam_passed", "session__operation_item_id",
+                                                    "session__operation_item__name")}
+        failed = {r["value"]: r for r in breakdown(scope, "exam_failed", "session__operation_item_id",
+                                                    "session__operation_item__name")}
     items = sorted(set(passed) | set(failed), key=lambda v: -((passed.get(v) or {}).get("n", 0)
                                                                 + (failed.get(v) or {}).get("n", 0)))[:12]
     names = [((passed.get(v) or failed.get(v))["label"] or _("未指定操作项目")) for v in items]
@@ -217,6 +249,9 @@ def read_by_enterprise(scope: Scope, limit: int = 10) -> list[dict]:
     """Per enterprise: pushes in the period, read, unread; the most unread first. One query."""
     from .metrics import METRICS as M
 
+    if scope.rollup is not None:
+        return [{"organization_id": org, "organization__name": name, "sent": sent, "read": read,
+                 "unread": sent - read} for org, name, sent, read in scope.rollup.figures.get("read", [])[:limit]]
     sent_q = M["notif_sent"].where(scope)
     rows = (SOURCES["notifications"].base(scope).filter(sent_q).order_by()
             .values("organization_id", "organization__name")
@@ -234,8 +269,8 @@ def read_by_enterprise(scope: Scope, limit: int = 10) -> list[dict]:
 def warnings_panel(scope: Scope) -> dict:
     if not SOURCES["notifications"].available():
         return unavailable("warnings", _("警示教育"), "notifications")
-    values = compute(scope, ["notif_sent", "notif_read", "notif_unread"])
-    values.update(compute(scope, ["warnings_published"]))
+    values = values_of(scope, ["notif_sent", "notif_read", "notif_unread"])
+    values.update(values_of(scope, ["warnings_published"]))
     read_rate = rate(values["notif_read"], values["notif_sent"])
     donut = charts.donut_chart([
         charts.Datum(_("已读"), values["notif_read"] or 0, metric_url(scope, "notif_read"), "#1d7a3e"),
@@ -267,7 +302,7 @@ def warnings_panel(scope: Scope) -> dict:
 def enterprise_warnings_panel(scope: Scope) -> dict:
     if not SOURCES["notifications"].available():
         return unavailable("warnings", _("警示教育"), "notifications")
-    values = compute(scope, ["notif_unread_all", "notif_sent", "notif_read"])
+    values = values_of(scope, ["notif_unread_all", "notif_sent", "notif_read"])
     return panel("warnings", _("警示教育"), [
         figure(scope, values, "notif_unread_all", tone="bad"),
         figure(scope, values, "notif_sent"),
@@ -279,7 +314,7 @@ def enterprise_warnings_panel(scope: Scope) -> dict:
 
 @enterprise_panel("people")
 def enterprise_people_panel(scope: Scope) -> dict:
-    values = compute(scope, ["people_total", "people_principal", "people_safety_manager", "people_worker"])
+    values = values_of(scope, ["people_total", "people_principal", "people_safety_manager", "people_worker"])
     return panel("people", _("本单位人员"), [
         figure(scope, values, "people_total"),
         figure(scope, values, "people_principal"),
@@ -293,7 +328,7 @@ def enterprise_training_panel(scope: Scope) -> dict:
     if not SOURCES["training_records"].available():
         return unavailable("training", _("培训情况"), "training_records")
     values, charts_ = _training_figures(scope)
-    values.update(compute(scope, ["enrol_total", "enrol_completed", "enrol_overdue", "enrol_active"]))
+    values.update(values_of(scope, ["enrol_total", "enrol_completed", "enrol_overdue", "enrol_active"]))
     # the enrolment figures are those of the training progress table (courses' selectors), the
     # people figures count training records of the period, online or offline
     return panel("training", _("培训情况"), [
@@ -327,6 +362,12 @@ def certificates_by_operation(scope: Scope, limit: int = 10) -> list[dict]:
     """Per operation item: certificates in each live status. One query."""
     from .domains.certificates import STATUSES, status_q
 
+    if scope.rollup is not None:
+        names = scope.rollup.labels["op"]
+        rows = [{**r, "operation_item_id": int(k) or None, "operation_item__name": names.get(k) if int(k) else None}
+                for k, r in scope.rollup.figures.get("cert_ops", {}).items()]
+        rows.sort(key=lambda r: (-r["n"], r["operation_item__name"] or ""))
+        return rows[:limit]
     rows = (SOURCES["certificates"].base(scope).order_by().values("operation_item_id", "operation_item__name")
             .annotate(**{f"s_{k}": Count("pk", filter=status_q(scope, k)) for k, _l, _c in STATUSES},
                       n=Count("pk"))
@@ -356,7 +397,7 @@ def _certificate_charts(scope: Scope) -> list:
 def certificates_panel(scope: Scope) -> dict:
     if not SOURCES["certificates"].available():
         return unavailable("certificates", _("证书"), "certificates")
-    values = compute(scope, ["certs_issued", "certs_reviewed", "certs_revoked", "cert_review_60",
+    values = values_of(scope, ["certs_issued", "certs_reviewed", "certs_revoked", "cert_review_60",
                              "cert_expiring_60", "cert_problem"])
     charts_, _totals = _certificate_charts(scope)
     return panel("certificates", _("证书"), [
@@ -372,11 +413,11 @@ def certificates_panel(scope: Scope) -> dict:
 def roster_figures(scope: Scope) -> list[dict]:
     from .domains.certificates import ROW_SUMS, roster_sums
 
-    values = compute(scope, ["roster_checks_run", "roster_latest", "roster_with_unlicensed"])
-    sums = roster_sums(scope)
+    values = values_of(scope, ["roster_checks_run", "roster_latest", "roster_with_unlicensed"])
+    sums = values_of(scope, list(ROW_SUMS)) if scope.rollup is not None else roster_sums(scope)
     figures = [figure(scope, values, "roster_checks_run")]
     if scope.is_bureau:  # a count of enterprises means nothing on one enterprise's own dashboard
-        values.update(compute(scope, ["ent_roster_unlicensed"]))
+        values.update(values_of(scope, ["ent_roster_unlicensed"]))
         figures.append(figure(scope, values, "ent_roster_unlicensed", tone="bad"))
     for key, tone in (("roster_rows_checked", ""), ("roster_unlicensed_rows", "bad"), ("roster_invalid_rows", "warn")):
         figures.append({"key": key, "label": ROW_SUMS[key][0], "value": sums[key], "unit": _("人"),
@@ -397,7 +438,7 @@ def roster_panel(scope: Scope) -> dict:
 def enterprise_certificates_panel(scope: Scope) -> dict:
     if not SOURCES["certificates"].available():
         return unavailable("certificates", _("证书与持证核查"), "certificates")
-    values = compute(scope, ["cert_valid", "cert_review_60", "cert_expiring_60", "cert_problem"])
+    values = values_of(scope, ["cert_valid", "cert_review_60", "cert_expiring_60", "cert_problem"])
     figures = [figure(scope, values, "cert_valid", tone="ok"), figure(scope, values, "cert_review_60", tone="warn"),
                figure(scope, values, "cert_expiring_60", tone="warn"), figure(scope, values, "cert_problem", tone="bad")]
     if SOURCES["roster_checks"].available():
@@ -411,7 +452,16 @@ def enterprise_certificates_panel(scope: Scope) -> dict:
 def problems_panel(scope: Scope) -> dict:
     from .problems import enterprises_with_most_problems
 
-    problems, rows = enterprises_with_most_problems(scope)
+    if scope.rollup is not None:
+        from .problems import active_problems
+
+        problems = active_problems()
+        rows = [{"pk": org, "name": name, "total": total,
+                 "cells": [{"n": n, "url": metric_url(scope, p.metric, org=org) if n else ""}
+                           for p, n in zip(problems, counts)]}
+                for org, name, total, counts in scope.rollup.figures.get("problems", [])]
+    else:
+        problems, rows = enterprises_with_most_problems(scope)
     if not problems:
         return unavailable("problems", _("问题较多的企业"), "enterprises")
     table = {
@@ -430,7 +480,7 @@ def fix_first_panel(scope: Scope) -> dict:
     """What the enterprise should fix first, most serious first."""
     keys = [k for k, src in (("people_overdue", "enrolments"), ("managers_untrained", "training_records"),
                              ("notif_unread_all", "notifications"), *FIX_FIRST_EXTRA) if SOURCES[src].available()]
-    values = compute(scope, keys)
+    values = values_of(scope, keys)
     figures = [figure(scope, values, k, tone="bad") for k in keys]
     outstanding = [f for f in figures if f["value"]]
     note = _("目前没有需要立即处理的事项。") if not outstanding else ""

@@ -101,3 +101,6 @@ def seed(ctx) -> None:
               or progress_report_build(bureau=ctx.orgs["bureau"], month=month))
     ctx.log.append(f"reports: 专项活动“{campaign.name}”（{len(units)} 个填报单位），"
                    f"{report.month:%Y年%m月}调度表已生成")
+    from .rollup import rollup_build  # the bureau dashboard and coverage read the day's roll-up
+
+    rollup_build()

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 
 from accounts.models import HazardTag, Membership, Organization, User
@@ -37,6 +37,12 @@ class Source:
     select_related: tuple[str, ...] = ()
     prefetch_related: tuple[str, ...] = ()
     unavailable_note: str = ""
+    # how a row belongs to an enterprise, for the daily roll-up (``compute_by_enterprise``): the row's
+    # own enterprise field, or the path to its person's memberships; ``link`` = (source, field) of the
+    # rows that tie a row of a source counted across enterprises (sessions, cases) to the enterprises
+    org_field: str = ""
+    membership: str = ""
+    link: tuple[str, str] = ()
 
     def available(self) -> bool:
         return all(_model_exists(m) for m in self.models)
@@ -131,6 +137,79 @@ def compute_any(scope: Scope, keys: Iterable[str]) -> dict[str, int | None]:
     return out
 
 
+def _grouped(scope: Scope, source: Source) -> tuple[QuerySet, str, bool]:
+    """The source's rows with the enterprise each belongs to (``_org``); a person belongs to every
+    enterprise of the scope they are an active member of."""
+    qs = source.base(scope)
+    if source.membership:
+        m = source.membership
+        qs = qs.filter(**{f"{m}__is_active": True, f"{m}__organization__in": scope.enterprise_ids()})
+        return qs.order_by().annotate(_org=F(f"{m}__organization_id")), "_org", True
+    return qs.order_by().annotate(_org=F(source.org_field)), "_org", False
+
+
+def compute_by_enterprise(scope: Scope, keys: Iterable[str]) -> dict[int, dict[str, int]]:
+    """``compute`` per enterprise of the scope: {enterprise id: {key: n}}; one query per source. The
+    same base queryset and condition as the figure (its rule), grouped by the row's enterprise.
+    Sources counted across enterprises (``link``) give, per enterprise, the ids of the rows instead
+    (``{key: [ids]}``) so that a sum over enterprises counts a row once."""
+    by_source: dict[str, list[Metric]] = defaultdict(list)
+    for key in keys:
+        metric = METRICS[key]
+        if metric.available():
+            by_source[metric.source].append(metric)
+    out: dict[int, dict] = defaultdict(dict)
+    for source_key, metrics in by_source.items():
+        source = SOURCES[source_key]
+        if source.link:
+            link_source, link_field = source.link
+            for m in metrics:
+                ids = source.base(scope).filter(m.where(scope)).values("pk")
+                qs, org, _distinct = _grouped(scope, SOURCES[link_source])
+                for row in qs.filter(**{f"{link_field}__in": ids}).values(org, link_field).distinct():
+                    out[row[org]].setdefault(m.key, []).append(row[link_field])
+            continue
+        qs, org, distinct = _grouped(scope, source)
+        rows = qs.values(org).annotate(**{
+            m.key: Count("pk", filter=m.where(scope) or None, distinct=distinct) for m in metrics})
+        for row in rows:
+            out[row.pop(org)].update(row)
+    return out
+
+
+def breakdown_by_enterprise(scope: Scope, key: str, group: str) -> dict[int, dict]:
+    """``breakdown`` per enterprise: {enterprise id: {group value: n}}, one query."""
+    metric = METRICS[key]
+    source = SOURCES[metric.source]
+    out: dict[int, dict] = defaultdict(dict)
+    if not metric.available():
+        return out
+    qs, org, distinct = _grouped(scope, source)
+    for row in qs.filter(metric.where(scope)).values(org, group).annotate(n=Count("pk", distinct=distinct)):
+        out[row[org]][row[group]] = row["n"]
+    return out
+
+
+def monthly_by_enterprise(scope: Scope, key: str, date_field: str) -> dict[int, dict]:
+    """``monthly`` per enterprise: {enterprise id: {"YYYY-MM": n}}, one query."""
+    from django.db.models.functions import TruncMonth
+
+    metric = METRICS[key]
+    source = SOURCES[metric.source]
+    out: dict[int, dict] = defaultdict(dict)
+    if not metric.available():
+        return out
+    qs, org, distinct = _grouped(scope, source)
+    rows = (qs.filter(metric.where(scope)).annotate(_m=TruncMonth(date_field)).values(org, "_m")
+            .annotate(n=Count("pk", distinct=distinct)))
+    for r in rows:
+        if r["_m"] is None:
+            continue
+        month = f"{r['_m']:%Y-%m}"
+        out[r[org]][month] = out[r[org]].get(month, 0) + r["n"]
+    return out
+
+
 def apply_facets(scope: Scope, source: Source, qs: QuerySet, facets: dict[str, str]) -> QuerySet:
     for name, value in facets.items():
         if value in (None, "") or name not in source.facets:
@@ -189,6 +268,7 @@ register_source(Source(
     facets={"industry_id": lambda scope, v: Q(industry_id=v), "hazard_code": _hazard_q,
             "region_id": lambda scope, v: Q(region_id=v)},
     order_by=("region_id", "name"), select_related=("region", "industry"), prefetch_related=("hazard_tags",),
+    org_field="pk",
 ))
 
 
@@ -214,7 +294,7 @@ register_source(Source(
     key="people", label="人员", models=("accounts.User",), base=_people,
     template="reports/rows/people.html",
     facets={"role": lambda scope, v: has_role_in_scope(scope, v), "org": lambda scope, v: member_of_q(v)},
-    order_by=("real_name", "username"),
+    order_by=("real_name", "username"), membership="memberships",
 ))
 
 

@@ -245,3 +245,56 @@ class SpotCheck(models.Model):
         ordering = ["-checked_on", "-pk"]
         verbose_name = _("部门抽查")
         verbose_name_plural = _("部门抽查")
+
+
+# ------------------------------------------------------------------ the daily roll-up of the bureau pages
+
+
+class RollupBuild(models.Model):
+    """One build of the daily roll-up (per day, Asia/Shanghai): when it was made and the periods it holds.
+
+    ``periods`` maps a period key (``this_month``, ``last_month``, ``last_12``, ``year``,
+    ``since:<campaign start>``) to ``[start, end]``; ``labels`` holds the names the pages print (regions,
+    industries, hazard tags, operation items) so a page needs no further lookups."""
+
+    day = models.DateField(_("汇总日期"), unique=True)
+    built_at = models.DateTimeField(_("数据截至"))
+    periods = models.JSONField(_("统计期间"), default=dict)
+    labels = models.JSONField(_("名称"), default=dict)
+    seconds = models.FloatField(_("耗时（秒）"), default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("每日汇总")
+        verbose_name_plural = _("每日汇总")
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d}"
+
+
+class RollupCell(models.Model):
+    """The figures of the bureau dashboard and the coverage page for one period and one cell of
+    enterprises: region × industry (× hazard tag; ``hazard`` empty = every enterprise of the cell).
+
+    ``figures`` holds the counts by metric key and the panels' breakdowns (see ``reports/rollup.py``);
+    a page adds up the cells inside the viewer's scope, so its cost depends on the number of cells,
+    never on the number of enterprises or people."""
+
+    build = models.ForeignKey(RollupBuild, on_delete=models.CASCADE, related_name="cells")
+    period = models.CharField(_("统计期间"), max_length=40)
+    # tree: the enterprises of the region and every region inside it (what a bureau of that region
+    # sees), with every figure; not tree: only those registered with exactly this region code, with
+    # the enterprise count alone (the dashboard's chart by region)
+    tree = models.BooleanField(_("含下级地区"), default=True)
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    industry_id = models.IntegerField(_("行业"), default=0, help_text=_("0：未填行业。"))
+    hazard = models.CharField(_("风险特征"), max_length=40, blank=True, default="")
+    enterprises = models.PositiveIntegerField(_("企业数"), default=0)
+    figures = models.JSONField(_("数据"), default=dict)
+
+    class Meta:
+        verbose_name = _("汇总单元")
+        verbose_name_plural = _("汇总单元")
+        indexes = [models.Index(fields=["build", "period", "tree", "hazard", "region"], name="reports_rollup_cell_read")]
+        constraints = [models.UniqueConstraint(fields=["build", "period", "tree", "region", "industry_id", "hazard"],
+                                               name="reports_rollup_cell_once")]

@@ -26,6 +26,9 @@ class Problem:
     metric: str  # drill-down metric; its rows for one enterprise are what is counted here
     source: str
     count: Callable[[Scope], Subquery]  # correlated on the enterprise (OuterRef("pk"))
+    # the per-enterprise figure (metric or sum key) this count equals: the daily roll-up reads it from
+    # ``metrics.compute_by_enterprise`` instead of a correlated subquery per enterprise
+    figure: str = ""
 
 
 def _members(field: str = "pk", roles: tuple[str, ...] = ()) -> Q:
@@ -77,11 +80,12 @@ def _unlicensed(scope: Scope):
 
 
 PROBLEMS: list[Problem] = [
-    Problem("overdue", "培训逾期人员", "people_overdue", "enrolments", _overdue_people),
-    Problem("untrained", "未培训负责人/安管人员", "managers_untrained", "training_records", _untrained_managers),
-    Problem("unread", "未读警示", "notif_unread_all", "notifications", _unread),
-    Problem("certs", "问题证书", "cert_problem", "certificates", _certificate_problems),
-    Problem("unlicensed", "核查发现无证人员", "roster_latest", "roster_checks", _unlicensed),
+    Problem("overdue", "培训逾期人员", "people_overdue", "enrolments", _overdue_people, "people_overdue"),
+    Problem("untrained", "未培训负责人/安管人员", "managers_untrained", "training_records", _untrained_managers,
+            "managers_untrained"),
+    Problem("unread", "未读警示", "notif_unread_all", "notifications", _unread, "notif_unread_all"),
+    Problem("certs", "问题证书", "cert_problem", "certificates", _certificate_problems, "cert_problem"),
+    Problem("unlicensed", "核查发现无证人员", "roster_latest", "roster_checks", _unlicensed, "roster_unlicensed_rows"),
 ]
 
 
@@ -94,15 +98,18 @@ def active_problems() -> list[Problem]:
     return [p for p in PROBLEMS if SOURCES[p.source].available()]
 
 
-def enterprises_with_most_problems(scope: Scope, limit: int = 10) -> tuple[list[Problem], list[dict]]:
-    """The enterprises with the most open problems, one query."""
+def enterprises_with_most_problems(scope: Scope, limit: int | None = 10) -> tuple[list[Problem], list[dict]]:
+    """The enterprises with the most open problems, one query (``limit=None``: every enterprise with
+    a problem, for the daily roll-up)."""
     problems = active_problems()
     if not problems:
         return [], []
     qs = scope.enterprises.model.objects.filter(pk__in=scope.enterprise_ids())
     qs = qs.annotate(**{f"p_{p.key}": p.count(scope) for p in problems})
     total = sum((F(f"p_{p.key}") for p in problems), Value(0))
-    qs = qs.annotate(p_total=total).filter(p_total__gt=0).order_by("-p_total", "name")[:limit]
+    qs = qs.annotate(p_total=total).filter(p_total__gt=0).order_by("-p_total", "name")
+    if limit:
+        qs = qs[:limit]
     rows = []
     for org in qs.values("pk", "name", "p_total", *[f"p_{p.key}" for p in problems]):
         rows.append({

@@ -304,6 +304,15 @@ def generate(*, scale: str = "city", seed: int = 2026, enterprises: int | None =
                             read_at=pushed_at + dt.timedelta(hours=rng.randint(1, 200)) if read else None))
             _bulk(WarningNotification, pushes, stats, "warning_pushes")
             stats.add("warning_pages", len(pages))
+    _campaign_copies(sorted(regions.values(), key=lambda r: r.code), today, stats)
+    from .rollup import rollup_build  # the bureau pages read the day's roll-up: build it with the data
+
+    if connection.vendor == "postgresql":  # fresh statistics after the bulk load, as autovacuum would give
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+    build = rollup_build()
+    log(f"roll-up of the bureau pages built in {build.seconds} s")
     stats.seconds = round(time.perf_counter() - t0, 1)
     return stats
 
@@ -380,3 +389,34 @@ def _exam_results(rng, scale, seed, specials, uid, stats, now) -> None:
                 submitted_by=Attempt.SubmittedBy.CANDIDATE, max_score=Decimal(100), pass_mark=bp.pass_mark,
                 score=score, passed=score >= bp.pass_mark))
     _bulk(Attempt, attempts, stats, "exam_attempts")
+
+
+GENERATED_CAMPAIGN = "广东省重大事故隐患专项排查整治（演示生成）"
+UNITS_PER_REGION = 6
+
+
+def _campaign_copies(regions: list, today: dt.date, stats: Stats) -> None:
+    """A province-wide campaign (from 1 January) with six towns per generated region, every one of
+    which sent an accepted copy for every finished period: the 调度表 roll-up at scale."""
+    from .campaign_templates import ensure_templates
+    from .collection import periods_of
+    from .demo import demo_values
+    from .models import Campaign, ReportCopy, ReportingUnit, ReportTemplate
+
+    ensure_templates(ReportTemplate)
+    template = ReportTemplate.objects.get(code="annex-2023", version=1)
+    campaign, _ = Campaign.objects.get_or_create(
+        name=GENERATED_CAMPAIGN, defaults={"region_id": "440000", "start_date": today.replace(month=1, day=1),
+                                           "template": template, "document": "（演示）"})
+    periods = [p for p in periods_of(campaign, today) if p[1] < today]
+    generated = ReportingUnit.objects.filter(region__in=regions, name__endswith="镇（生成）")
+    have = set(generated.values_list("region_id", "name"))
+    ReportingUnit.objects.bulk_create([
+        ReportingUnit(region=region, name=name, kind=ReportingUnit.Kind.TOWN)
+        for region in regions for name in (f"{region.name}演示{k + 1}镇（生成）" for k in range(UNITS_PER_REGION))
+        if (region.code, name) not in have])
+    copies = [ReportCopy(campaign=campaign, unit=unit, period_start=start, period_end=end, due_date=due,
+                         status=ReportCopy.Status.ACCEPTED, values=demo_values(template, n))
+              for n, unit in enumerate(generated.order_by("region_id", "name")) for start, end, due in periods]
+    ReportCopy.objects.bulk_create(copies, batch_size=BATCH, ignore_conflicts=True)  # idempotent
+    stats.add("campaign_copies", len(copies))

@@ -101,6 +101,7 @@ class Scope:
     params: dict = field(default_factory=dict)
     today: dt.date = field(default_factory=timezone.localdate)
     bureau: Organization | None = None  # the bureau a bureau-wide report is made for
+    rollup: object | None = None  # reports.rollup.Rollup: the day's roll-up the figures are read from
 
     # -- periods
     @property

@@ -38,3 +38,11 @@ def campaign_reminders() -> int:
     from .campaign_services import reminders_send
 
     return reminders_send()
+
+
+@shared_task(name="reports.tasks.rollup_build")
+def rollup_build(day: str | None = None) -> int:
+    """Build the daily roll-up of the bureau pages for ``day`` ("YYYY-MM-DD", default today); idempotent."""
+    from .rollup import rollup_build as build
+
+    return build(day=dt.date.fromisoformat(day) if day else None).pk

@@ -11,6 +11,7 @@ urlpatterns = [
     path("dashboard/enterprise/", views.enterprise, name="enterprise"),
     path("dashboard/list/<slug:metric>/", views.drill, name="drill"),
     path("coverage/", views.coverage, name="coverage"),
+    path("rollup/refresh/", views.rollup_refresh, name="rollup_refresh"),
     path("progress/", views.progress, name="progress"),
     path("progress/export/", views.progress_export, name="progress_export"),
     path("progress/<id:pk>/download/", views.progress_download, name="progress_download"),

@@ -13,10 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization
+from accounts.selectors import enterprises_visible_to
 from accounts.roles import OrgKind, Role
 from core.ui.charts import Datum, bar_chart
 
 from . import coverage as coverage_data
+from . import keyset
 from . import dashboards
 from .forms import CoverageFilterForm
 from .metrics import METRICS, SOURCES, SUM_OVER, compute_any, metric_rows
@@ -75,13 +77,62 @@ def index(request):
     raise PermissionDenied
 
 
+def _with_rollup(scope):
+    """The scope reading the day's roll-up when its period is one the roll-up holds (the quick periods,
+    and the default); any other period is counted live. The roll-up's own dates are shown."""
+    from . import rollup as rolled
+
+    key = rolled.period_key(scope.start, scope.end, scope.today)
+    if key is None:  # a link from a page of an earlier day's roll-up names that roll-up's dates
+        build = rolled.latest_build()
+        wanted = [scope.start.isoformat(), scope.end.isoformat()]
+        key = next((k for k, dates in (build.periods if build else {}).items() if dates == wanted), None)
+        if key is None:
+            return scope, build, False
+    build = rolled.ensure_build()
+    if key not in build.periods:
+        return scope, build, False
+    data = rolled.load(scope, build, key)
+    scope = scope.with_period(data.start, data.end)
+    scope.rollup = data
+    return scope, build, True
+
+
 @login_required
 def bureau(request):
+    from .rollup import register_totals
+
     scope, form = _scope_for(request, enterprise_view=False)
+    scope, build, rolled_up = _with_rollup(scope)
     panels = dashboards.bureau_dashboard(scope)
-    register = coverage_data.register_coverage(request.user, enterprises=scope.enterprises)
+    if rolled_up:
+        register = register_totals(scope.rollup.figures.get("register", {}))
+    else:
+        register = coverage_data.register_coverage(request.user, enterprises=scope.enterprises)
     return render(request, "reports/dashboard_bureau.html", {
-        "scope": scope, "form": form, "panels": panels, "quick": quick_periods(scope), "register": register})
+        "scope": scope, "form": form, "panels": panels, "quick": quick_periods(scope), "register": register,
+        "build": build, "rolled_up": rolled_up})
+
+
+@login_required
+def rollup_refresh(request):
+    """“刷新数据”: bureau staff queue a rebuild of today's roll-up (runs at once without a broker)."""
+    from django.contrib import messages
+    from django.db import transaction
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from .tasks import rollup_build
+
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    if not is_bureau_viewer(request.user):
+        raise PermissionDenied
+    transaction.on_commit(lambda: rollup_build.delay())
+    messages.success(request, _("已提交刷新，数据汇总完成后页面将显示最新数据。"))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("reports:bureau")
+    return redirect(back)
 
 
 @login_required
@@ -105,22 +156,30 @@ def drill(request, metric: str):
         raise Http404
     scope, form = _scope_for(request, enterprise_view=request.GET.get("view") == "enterprise")
     facets = {name: request.GET.get(name, "") for name in source.facets}
+    scope, _build, rolled_up = _with_rollup(scope) if scope.kind == ReportKind.BUREAU else (scope, None, False)
     rows = metric_rows(scope, metric, facets)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset.page(rows, SOURCES[m.source].order_by, request.GET.get("after", ""), PAGE_SIZE)
     active_facets = {k: v for k, v in facets.items() if v}
+    # the list's total is the figure (the roll-up's when the period is rolled up; counted otherwise)
+    total = None
+    if not active_facets:
+        total = (scope.rollup.values([metric]) if rolled_up else compute_any(scope, [metric]))[metric]
+    elif page.first and not page.has_next:
+        total = len(page.rows)
     # a figure that sums a column of these rows (e.g. people over roster checks) shows its total here
     total_key = request.GET.get("total", "")
     summed = None
     if total_key in SUM_OVER and SUM_OVER[total_key][1] == metric and not active_facets:
         summed = {"key": total_key, "label": SUM_OVER[total_key][0], "unit": SUM_OVER[total_key][2],
-                  "value": compute_any(scope, [total_key])[total_key]}
+                  "value": (scope.rollup.values([total_key]) if rolled_up
+                            else compute_any(scope, [total_key]))[total_key]}
         active_facets["total"] = total_key
     base_qs = scope.query_string(**active_facets)
     back = "reports:enterprise" if scope.kind == ReportKind.ENTERPRISE else "reports:bureau"
     return render(request, "reports/drill.html", {
-        "scope": scope, "metric": m, "source": source, "page": page, "rows": page.object_list,
+        "scope": scope, "metric": m, "source": source, "page": page, "rows": page.rows,
         "row_template": source.template, "base_qs": base_qs, "facets": active_facets, "back": back,
-        "summed": summed,
+        "summed": summed, "total": total,
     })
 
 
@@ -214,6 +273,10 @@ def progress_export(request):
 
 @login_required
 def coverage(request):
+    """Coverage by group from the day's roll-up (a non-mandatory course is counted live); the
+    enterprises behind a group and the people of the register are listed by keyset pages."""
+    from . import rollup as rolled
+
     if not coverage_data.can_view_coverage(request.user):
         raise Http404
     form = CoverageFilterForm(request.GET or None)
@@ -221,33 +284,49 @@ def coverage(request):
     if form.is_valid():
         dimension = form.cleaned_data.get("dimension") or "industry"
         course = form.cleaned_data.get("course")
-    data = coverage_data.coverage(request.user, course=course, dimension=dimension)
+    build = rolled.ensure_build()
     base = reverse("reports:coverage")
     course_q = f"&course={course.pk}" if course else ""
-    chart = bar_chart(
-        [Datum(r.label, float(r.rate), href=f"{base}?dimension=enterprise{course_q}&group={r.key}")
-         for r in data["rows"][:20]],
-        title=_("完成率（%）"), unit="%", max_value=100, width=640,
-    )
-    # drill-down: enterprises of one group
     group = request.GET.get("group", "")
-    enterprise_rows = []
+    enterprise_rows, page = [], None
     if dimension == "enterprise":
-        flt = _group_filter(group)
-        enterprise_rows = coverage_data.coverage(request.user, course=course, dimension="enterprise",
-                                             enterprise_filter=flt)["rows"] if flt is not None else data["rows"]
+        flt = _group_filter(group) if group else {}
+        orgs = enterprises_visible_to(request.user)
+        if flt:
+            orgs = orgs.filter(**flt).distinct() if "memberships__role" in flt else orgs.filter(**flt)
+        page = keyset.page(orgs.only("pk"), ("pk",), request.GET.get("after", ""), PAGE_SIZE)
+        data = coverage_data.coverage(request.user, course=course, dimension="enterprise",
+                                      enterprise_filter={"pk__in": [o.pk for o in page.rows]})
+        enterprise_rows = sorted(data["rows"], key=lambda r: int(r.key[1:]))
         for r in enterprise_rows:
             r.href = reverse("courses:enterprise") + f"?org={r.key[1:]}" + (f"&course={course.code}" if course else "")
-    register, campaign = _register_coverage(request) if dimension != "enterprise" else (None, None)
+        chart = ""
+    else:
+        if course is not None and not course.is_mandatory:
+            data = coverage_data.coverage(request.user, course=course, dimension=dimension)
+        else:
+            data = rolled.coverage_rows(request.user, build, course_id=course.pk if course else None,
+                                        dimension=dimension)
+        chart = bar_chart(
+            [Datum(r.label, float(r.rate), href=f"{base}?dimension=enterprise{course_q}&group={r.key}")
+             for r in data["rows"][:20]],
+            title=_("完成率（%）"), unit="%", max_value=100, width=640,
+        )
+    register, campaign = _register_coverage(request, build) if dimension != "enterprise" else (None, None)
     return render(request, "reports/coverage.html", {
         "form": form, "data": data, "chart": chart, "dimension": dimension, "course": course,
         "enterprise_rows": enterprise_rows, "group": group, "register": register, "campaign": campaign,
+        "page": page, "build": build,
+        "next_qs": f"dimension=enterprise{course_q}&group={group}&after={page.next_after}" if page and page.has_next
+        else "",
     })
 
 
-def _register_coverage(request):
-    """Coverage against the enterprise register (every principal and safety manager), narrowed to a
-    campaign's key sectors with ``?campaign=``; the people list shows the uncovered ones first."""
+def _register_coverage(request, build):
+    """Coverage against the enterprise register (every principal and safety manager): the totals from
+    the roll-up (``?campaign=`` narrows to a campaign's key sectors, counted live); the people list shows
+    one keyset page of enterprises at a time (``?reg_after=``), the uncovered first within the page."""
+    from . import rollup as rolled
     from .campaign_views import campaigns_for
     from .collection import campaign_enterprises
 
@@ -255,10 +334,18 @@ def _register_coverage(request):
     raw = request.GET.get("campaign", "")
     if raw.isdigit():
         campaign = campaigns_for(request.user).filter(pk=int(raw)).first()
-    register = coverage_data.register_coverage(
-        request.user, enterprises=campaign_enterprises(campaign) if campaign else None)
-    register["people"].sort(key=lambda p: (p.covered, p.status != "no_account", p.enterprise.name, p.role))
-    register["shown"] = register["people"][:200]
+    orgs = enterprises_visible_to(request.user).filter(is_active=True)
+    if campaign:
+        orgs = orgs.filter(pk__in=campaign_enterprises(campaign).values("pk"))
+        register = coverage_data.register_coverage(request.user, enterprises=orgs)
+    else:
+        register = rolled.register_of(request.user, build)
+    page = keyset.page(orgs.only("pk"), ("pk",), request.GET.get("reg_after", ""), 20)
+    people = coverage_data.register_coverage(
+        request.user, enterprises=Organization.objects.filter(pk__in=[o.pk for o in page.rows]))["people"]
+    people.sort(key=lambda p: (p.covered, p.status != "no_account", p.enterprise.pk, p.role))
+    register["shown"] = people
+    register["page"] = page
     return register, campaign
 
 

@@ -62,6 +62,7 @@ register_source(Source(
     facets={"operation_item": lambda scope, v: Q(operation_item_id=v) if v != "none" else Q(operation_item__isnull=True),
             "org": lambda scope, v: member_of_q(v, "holder_id")},
     order_by=("valid_until", "pk"), select_related=("holder", "kind", "operation_item", "employer"),
+    membership="holder__memberships",
 ))
 for _key, _label, _colour in STATUSES:
     register_metric(Metric(f"cert_{_key}", f"证书·{_label}", "certificates",
@@ -121,7 +122,7 @@ register_source(Source(
     key="roster_checks", label="持证核查", models=("certificates.RosterCheck",), base=_checks,
     template="reports/rows/roster_checks.html",
     facets={"org": lambda scope, v: Q(organization_id=v)},
-    order_by=("-created_at", "pk"), select_related=("organization",),
+    order_by=("-created_at", "pk"), select_related=("organization",), org_field="organization_id",
 ))
 register_metric(Metric("roster_checks_run", "开展持证核查", "roster_checks",
                        lambda s: s.in_period("created_at"), unit="次"))
@@ -161,6 +162,20 @@ def roster_sums(scope: Scope) -> dict[str, int | None]:
             exprs[key] = Sum(status_sum(*statuses))
     values = _checks(scope).filter(latest_in_period_q(scope)).aggregate(**exprs)
     return {k: v or 0 for k, v in values.items()}
+
+
+def roster_sums_by_enterprise(scope: Scope) -> dict[int, dict[str, int]]:
+    """``roster_sums`` per enterprise (its latest check in the period), one query."""
+    if not model_available():
+        return {}
+    exprs = {}
+    for key, (_label, statuses) in ROW_SUMS.items():
+        if statuses == ("total",):
+            exprs[key] = Sum(Coalesce(Cast(KT("summary__total"), IntegerField()), 0))
+        else:
+            exprs[key] = Sum(status_sum(*statuses))
+    rows = _checks(scope).filter(latest_in_period_q(scope)).order_by().values("organization_id").annotate(**exprs)
+    return {r.pop("organization_id"): {k: v or 0 for k, v in r.items()} for r in rows}
 
 
 def model_available() -> bool:

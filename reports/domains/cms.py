@@ -24,6 +24,7 @@ register_source(Source(
     template="reports/rows/notifications.html",
     facets={"org": lambda scope, v: Q(organization_id=v), "page": lambda scope, v: Q(page_id=v)},
     order_by=("read_at", "-created_at", "pk"), select_related=("page", "organization", "recipient"),
+    org_field="organization_id",
 ))
 register_metric(Metric("notif_sent", "推送警示通知", "notifications", _sent, unit="份",
                        help="统计期间内推送给本辖区企业负责人的事故警示。"))
@@ -46,6 +47,7 @@ def _cases(scope: Scope) -> QuerySet:
 register_source(Source(
     key="warning_cases", label="事故警示案例", models=("cms.WarningCasePage",), base=_cases,
     template="reports/rows/warning_cases.html", order_by=("-first_published_at", "pk"), select_related=("industry",),
+    link=("notifications", "page_id"),
 ))
 register_metric(Metric("warnings_published", "发布并推送的警示案例", "warning_cases",
                        lambda s: s.in_period("first_published_at"), unit="个",

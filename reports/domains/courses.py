@@ -68,6 +68,7 @@ register_source(Source(
     key="training_records", label="培训记录", models=("courses.TrainingRecord",), base=_records,
     template="reports/rows/training_records.html",
     order_by=("-end_date", "-pk"), select_related=("person", "course", "organization"),
+    membership="person__memberships",
 ))
 register_metric(Metric("records_in_period", "培训记录", "training_records",
                        lambda s: s.in_period("end_date", is_date=True), unit="人次"))
@@ -81,7 +82,7 @@ def _enrolments(scope: Scope) -> QuerySet:
 register_source(Source(
     key="enrolments", label="培训任务", models=("courses.Enrolment",), base=_enrolments,
     template="reports/rows/enrolments.html", facets={"org": lambda scope, v: member_of_q(v, "user_id")},
-    order_by=("due_date", "pk"), select_related=("user", "course"),
+    order_by=("due_date", "pk"), select_related=("user", "course"), membership="user__memberships",
 ))
 register_metric(Metric("enrol_total", "选课", "enrolments", unit="项",
                        help="本单位在册人员的选课（不含已撤销的），与“培训进度”页相同。"))

@@ -40,6 +40,7 @@ register_source(Source(
     order_by=("-session__starts_at", "pk"),
     select_related=("candidate", "session", "session__operation_item", "session__certificate_kind",
                     "practical_result"),
+    membership="candidate__memberships",
 ))
 register_metric(Metric("exam_registered", "报名参加考试", "registrations", _period, unit="人次",
                        help="统计期间内开考的场次中的有效报名。"))
@@ -59,6 +60,7 @@ register_source(Source(
     key="exam_sessions", label="考试场次", models=("exams.ExamSession",), base=_sessions,
     template="reports/rows/exam_sessions.html",
     order_by=("-starts_at", "pk"), select_related=("centre", "operation_item", "certificate_kind"),
+    link=("registrations", "session_id"),
 ))
 register_metric(Metric("exam_sessions_held", "组织考试", "exam_sessions",
                        lambda s: s.in_period("starts_at") & Q(starts_at__lte=timezone.now()), unit="场",

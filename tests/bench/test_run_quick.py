@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 KEYS = [
     "autosave_ratio", "verify_ratio", "verify_flat", "roster_10k_s", "roster_10k_queries", "paper_ms",
     "paper_queries", "pdf_ratio", "peer_answer_speedup", "peer_queries_ratio", "peer_throughput_ratio",
-    "start_storm_p95_ms", "dashboard_flat", "coverage_flat", "warning_status_flat", "search_flat", "heartbeat_ratio",
-    "roster_100k_linear",
+    "start_storm_p95_ms", "dashboard_flat", "coverage_flat", "warning_status_flat", "progress_rollup_flat",
+    "search_flat", "heartbeat_ratio", "roster_100k_linear",
 ]
 
 

@@ -304,3 +304,46 @@ def test_bureau_manages_units_and_their_reporters(client, world, units, django_a
     assert "司前镇" in resp.content.decode() and "东莞某镇" not in resp.content.decode()
     client.post(reverse("reports:units"), {"action": "remove", "unit": unit.pk, "user": person.pk})
     assert not unit.members.exists()
+
+
+def test_rollup_period_and_cumulative_are_added_up_by_the_database(world, campaign, template, client,
+                                                                    django_assert_max_num_queries):
+    """Accepted copies of several units and periods: the period column sums that period's copies, the
+    cumulative column every period's; 是/否 is 是 when any unit said 是; the page's queries do not grow
+    with the number of copies."""
+    from reports.collection import periods_of, rollups
+
+    today = dt.date(2026, 12, 7)
+    periods = list(reversed(periods_of(campaign, today)))[:4]
+    units = [ReportingUnit.objects.create(region_id="440704", name=f"第{i}镇", kind=ReportingUnit.Kind.TOWN)
+             for i in range(12)]
+    rows = []
+    for p, (start, end, due) in enumerate(periods):
+        for u, unit in enumerate(units):
+            values = demo_values(template, u)
+            values["lead_6.n"] = p == 1 and u == 3  # one 是 in the second period only
+            rows.append(ReportCopy(campaign=campaign, unit=unit, period_start=start, period_end=end, due_date=due,
+                                   status=ReportCopy.Status.ACCEPTED if u % 4 else ReportCopy.Status.SUBMITTED,
+                                   values=values))
+    ReportCopy.objects.bulk_create(rows)
+    accepted = [r for r in rows if r.status == ReportCopy.Status.ACCEPTED]
+    start, end, _due = periods[2]
+    period, cumulative = rollups(campaign, start, end)
+    in_period = [r for r in accepted if r.period_start == start]
+    upto = [r for r in accepted if r.period_start <= start]
+    assert period["overall_1.n"] == sum(r.values["overall_1.n"] for r in in_period) > 0
+    assert cumulative["overall_1.n"] == sum(r.values["overall_1.n"] for r in upto) > period["overall_1.n"]
+    assert period["enforce_3.amount"] == sum(Decimal(r.values["enforce_3.amount"]) for r in in_period)
+    assert cumulative["enforce_3.amount"] == sum(Decimal(r.values["enforce_3.amount"]) for r in upto)
+    assert period["lead_6.n"] is False and cumulative["lead_6.n"] is True
+    assert rollup(campaign, start, end) == period
+    client.force_login(world["analyst"])
+    for _more in range(2):
+        with django_assert_max_num_queries(15):
+            resp = client.get(reverse("reports:campaign", args=[campaign.pk]), {"period": start.isoformat()})
+        assert resp.status_code == 200
+        ReportCopy.objects.bulk_create([ReportCopy(campaign=campaign, unit=unit, period_start=periods[3][0],
+                                                   period_end=periods[3][1], due_date=periods[3][2],
+                                                   status=ReportCopy.Status.ACCEPTED, values=demo_values(template, 1))
+                                        for unit in [ReportingUnit.objects.create(
+                                            region_id="440705", name=f"新{_more}-{i}", kind="town") for i in range(20)]])

@@ -59,6 +59,13 @@ def test_city_population_is_valid_and_deterministic():
     assert StudyInterval.objects.filter(user__username__startswith="democ-").exists()
     pushes = WarningNotification.objects.filter(recipient__username__startswith="democ-")
     assert pushes.filter(read_at__isnull=False).exists() and pushes.filter(read_at__isnull=True).exists()
+    # the 调度表 at scale: six towns per district, an accepted copy for every finished period
+    from reports.models import ReportCopy, RollupBuild
+
+    copies = ReportCopy.objects.filter(campaign__name=scale.GENERATED_CAMPAIGN, status="accepted")
+    assert copies.values("unit").distinct().count() == 7 * scale.UNITS_PER_REGION
+    # the bureau pages' roll-up is built with the data
+    assert RollupBuild.objects.get().cells.filter(enterprises__gt=0).exists()
 
     first = snapshot()
     # a second load of the same scale is refused, nothing changed
