@@ -6,7 +6,8 @@ seed and size give the same rows. Enterprises are spread over real administrativ
 districts of Jiangmen for ``city``, Guangdong's 21 prefecture-level cities for ``province``);
 industries and hazard tags follow realistic shares. Each enterprise has a principal, a safety
 manager, workers and special operators; ID numbers and credit codes pass accounts.validators.
-People get enrolments and study trails, special operators exam results and certificates in every
+People get enrolments and study trails, principals and safety managers training records (initial and
+yearly refresher, some short), special operators exam results and certificates in every
 lifecycle state; warning cases are pushed to the enterprises they match, most of them read.
 
 Rows go in with bulk_create in batches, with one password hash shared by every generated person
@@ -34,7 +35,7 @@ from accounts.validators import make_credit_code, make_id_number
 from catalogue.models import CertificateKind, OperationItem, RuleVersion
 from certificates.models import Certificate
 from cms.models import WarningCasePage, WarningNotification
-from courses.models import Course, Enrolment, Lesson, StudyInterval
+from courses.models import Course, Enrolment, Lesson, StudyInterval, TrainingRecord
 from exams.models import Attempt, Blueprint, ExamSession, Registration
 
 BATCH = 2000
@@ -279,6 +280,7 @@ def generate(*, scale: str = "city", seed: int = 2026, enterprises: int | None =
                         reason="" if credited else StudyInterval.Reason.INACTIVE))
             _bulk(Enrolment, enrolments, stats, "enrolments")
             _bulk(StudyInterval, intervals, stats, "study_intervals")
+            _manager_training(rng, people, uid, orgs, org_meta, industries, courses[0], today, stats)
         log(f"  enrolments and study trails: {time.perf_counter() - t0:.1f} s")
 
         # ------------------------------------------------------------- warning pushes and read receipts
@@ -315,6 +317,41 @@ def generate(*, scale: str = "city", seed: int = 2026, enterprises: int | None =
     log(f"roll-up of the bureau pages built in {build.seconds} s")
     stats.seconds = round(time.perf_counter() - t0, 1)
     return stats
+
+
+def _manager_training(rng, people, uid, orgs, org_meta, industries, course, today: dt.date, stats: Stats) -> None:
+    """Training records of principals and safety managers (classes of training institutions, 线下):
+    most had their initial training years ago in full, most of those their yearly refresher in the
+    last twelve months, some fall short; the hours are the catalogue's legal minimum of the
+    enterprise's kind (high-risk or not), so coverage and compliance have realistic figures."""
+    from catalogue.models import Population, StudyHourRequirement, TrainingKind
+
+    minimum = {}
+    for kind in (TrainingKind.INITIAL, TrainingKind.REFRESHER):
+        for high_risk in (False, True):
+            req = StudyHourRequirement.in_force(population=Population.MANAGER, kind=kind, high_risk=high_risk, on=today)
+            minimum[(kind, high_risk)] = req.hours if req is not None else None
+    records = []
+    for k, idx, role in people:
+        if role not in (Role.PRINCIPAL, Role.SAFETY_MANAGER) or rng.random() > 0.8:
+            continue
+        high_risk = industries[org_meta[idx][1]].high_risk
+        hours = minimum[(TrainingKind.INITIAL, high_risk)]
+        if hours is None:
+            continue
+        end = today - dt.timedelta(days=rng.randint(30, 2200))
+        records.append(TrainingRecord(
+            person_id=uid[k], course=course, hours=hours, start_date=end - dt.timedelta(days=6), end_date=end,
+            source=TrainingRecord.Source.OFFLINE, organization_id=orgs[idx].pk))
+        refresher = minimum[(TrainingKind.REFRESHER, high_risk)]
+        if end < today - dt.timedelta(days=365) and refresher and rng.random() < 0.7:
+            end = today - dt.timedelta(days=rng.randint(10, 360))
+            short = rng.random() < 0.12  # left the class early
+            records.append(TrainingRecord(
+                person_id=uid[k], course=course, hours=refresher / 2 if short else refresher,
+                start_date=end - dt.timedelta(days=2), end_date=end, source=TrainingRecord.Source.OFFLINE,
+                organization_id=orgs[idx].pk))
+    _bulk(TrainingRecord, records, stats, "manager_training_records")
 
 
 def _certificate_dates(rng: random.Random, j: int, kind, today: dt.date):

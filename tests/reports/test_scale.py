@@ -12,7 +12,7 @@ from accounts.roles import Role
 from accounts.validators import validate_credit_code, validate_id_number
 from certificates.models import Certificate, LiveStatus
 from cms.models import WarningNotification
-from courses.models import Enrolment, StudyInterval
+from courses.models import Enrolment, StudyInterval, TrainingRecord
 from exams.models import Attempt
 from reports import scale
 
@@ -66,6 +66,13 @@ def test_city_population_is_valid_and_deterministic():
     assert copies.values("unit").distinct().count() == 7 * scale.UNITS_PER_REGION
     # the bureau pages' roll-up is built with the data
     assert RollupBuild.objects.get().cells.filter(enterprises__gt=0).exists()
+    # principals and safety managers: some meet the legal minimum hours, some fall short, some never trained
+    from reports.coverage import register_coverage
+
+    bureau = User.objects.create_superuser("scale-check", password="x")
+    reg = register_coverage(bureau, enterprises=enterprises)
+    statuses = {row.status for row in reg["people"]}
+    assert {"met", "short"} <= statuses, statuses
 
     first = snapshot()
     # a second load of the same scale is refused, nothing changed
@@ -77,6 +84,7 @@ def test_city_population_is_valid_and_deterministic():
     WarningNotification.objects.filter(recipient__username__startswith="democ-").delete()
     StudyInterval.objects.filter(user__username__startswith="democ-").delete()
     Enrolment.objects.filter(user__username__startswith="democ-").delete()
+    TrainingRecord.objects.filter(person__username__startswith="democ-").delete()
     Certificate.objects.filter(number__startswith="YSC").delete()
     Attempt.all_objects.filter(user__username__startswith="democ-").delete()
     from exams.models import ExamSession, Registration
