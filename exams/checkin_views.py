@@ -88,9 +88,12 @@ def attempt_stills(request, pk: int, attempt_id: int):
     attempt, stills = selectors.exam_stills_of_attempt(request.user, session, attempt_id)
     if attempt is None:
         raise Http404
+    for s in stills:
+        s.match_label = checkin.match_label(s.match)
     return render(request, "exams/manage/attempt_stills.html", {
         "session": session, "attempt": attempt, "stills": stills,
         "has_portrait": verified_portrait_file(attempt.user) is not None,
+        "mismatch_outcomes": selectors.MISMATCH_OUTCOMES,
     })
 
 

@@ -888,6 +888,9 @@ class AttemptStill(models.Model):
     still = models.ImageField(_("考试照片"), upload_to="exam_stills/%Y/%m/", blank=True,
                               storage=encrypted_storage)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # compared with the verified portrait after the still is kept (``services.stills.attempt_still_compare``)
+    match = models.CharField(_("人脸比对"), max_length=16, blank=True)
+    match_distance = models.FloatField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["taken_at", "pk"]

@@ -14,6 +14,7 @@ from django.db.models import Count, DateTimeField, Exists, F, OuterRef, Q, Query
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
+from core import faces
 from accounts.roles import EXAM_CENTRE_ROLES, Role
 from accounts.selectors import has_role, org_ids_with_role, testing_org_ids
 
@@ -636,5 +637,11 @@ def exam_still_counts(session: ExamSession) -> dict[int, dict]:
     rows = (AttemptStill.objects.filter(attempt__registration__session=session).order_by()
             .values("attempt_id")
             .annotate(photos=Count("pk", filter=Q(kind=AttemptStill.Kind.PHOTO)),
-                      no_camera=Count("pk", filter=Q(kind=AttemptStill.Kind.NO_CAMERA))))
-    return {r["attempt_id"]: {"photos": r["photos"], "no_camera": r["no_camera"] > 0} for r in rows}
+                      no_camera=Count("pk", filter=Q(kind=AttemptStill.Kind.NO_CAMERA)),
+                      mismatched=Count("pk", filter=Q(match__in=MISMATCH_OUTCOMES))))
+    return {r["attempt_id"]: {"photos": r["photos"], "no_camera": r["no_camera"] > 0, "mismatched": r["mismatched"]}
+            for r in rows}
+
+
+# stills whose face is not the candidate's, or shows no face or several: the proctor looks at them
+MISMATCH_OUTCOMES = (faces.NO_MATCH, faces.NO_FACE, faces.SEVERAL_FACES)

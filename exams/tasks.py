@@ -56,3 +56,10 @@ def delete_expired_exam_stills() -> int:
     from .services import delete_expired_exam_stills as run
 
     return run()
+
+
+@shared_task(name="exams.compare_attempt_still")
+def compare_attempt_still(still_id: int) -> str:
+    from .services.stills import attempt_still_compare
+
+    return attempt_still_compare(still_id)

@@ -73,7 +73,35 @@ def attempt_still_record(*, user, attempt: Attempt, upload=None, camera_refused:
     still = AttemptStill(attempt=attempt, kind=AttemptStill.Kind.PHOTO, taken_at=now, ip=ip)
     still.still.save(f"{attempt.pk}-{now:%Y%m%d%H%M%S}.jpg", ContentFile(data), save=False)
     still.save()
+    from ..tasks import compare_attempt_still
+
+    # compared after the answer page has its reply: matching takes about a second
+    transaction.on_commit(lambda: compare_attempt_still.delay(still.pk))
     return still
+
+
+def attempt_still_compare(still_id: int) -> str:
+    """Compare a kept still with the candidate's verified portrait (the threshold of the centre's
+    region, as at check-in) and record the outcome; idempotent. Returns the outcome ("" when there
+    is nothing to compare: a note without photo, or a file already deleted)."""
+    from core import faces
+
+    from .checkin import match_threshold, portrait_bytes
+
+    still = (AttemptStill.objects.select_related("attempt__user", "attempt__registration__session__centre")
+             .filter(pk=still_id, kind=AttemptStill.Kind.PHOTO).first())
+    if still is None or not still.still or still.attempt.registration_id is None:
+        return ""
+    portrait = portrait_bytes(still.attempt.user)
+    if portrait is None:
+        outcome, distance = "no_portrait", None
+    else:
+        with still.still.open("rb") as fh:
+            data = fh.read()
+        result = faces.compare(portrait, data, threshold=match_threshold(still.attempt.registration))
+        outcome, distance = result.outcome, result.distance
+    AttemptStill.objects.filter(pk=still.pk).update(match=outcome, match_distance=distance)
+    return outcome
 
 
 def retention_years_for_session(session: ExamSession) -> int:

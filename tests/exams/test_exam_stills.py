@@ -220,3 +220,47 @@ def test_the_session_form_sets_the_option(client, examiner, blueprint):
     plain = ExamSession.objects.get(name="不拍照场次")
     assert plain.exam_stills is False and plain.exam_still_minutes == 10
     assert "不拍照" in client.get(reverse("exams:manage_session", kwargs={"pk": plain.pk})).content.decode()
+
+
+def test_each_still_is_compared_with_the_verified_portrait_and_the_console_flags_a_stranger(
+        client, with_stills, attempt, candidate, examiner, django_capture_on_commit_callbacks):
+    from django.core.files.base import ContentFile
+
+    from core import faces
+    from exams.selectors import exam_still_counts
+    from tests.courses.test_study_checks import _photo, _same_person, _someone_else
+
+    if not faces.available():  # `make setup-dev` installs it; without it this test must say so, not pass
+        pytest.fail("face matcher not installed: run `make setup-dev` (requirements-faces.txt)")
+    candidate.photo.save("portrait.png", ContentFile(_photo("Tom_Hanks_54745.png")), save=True)
+    t0 = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        own = services.attempt_still_record(user=candidate, attempt=attempt, upload=_upload(_same_person()), now=t0)
+    with django_capture_on_commit_callbacks(execute=True):
+        stranger = services.attempt_still_record(user=candidate, attempt=attempt, upload=_upload(_someone_else()),
+                                                 now=t0 + dt.timedelta(minutes=5))
+    own.refresh_from_db()
+    stranger.refresh_from_db()
+    assert own.match == faces.MATCH and own.match_distance < 0.6
+    assert stranger.match == faces.NO_MATCH
+    assert stills.attempt_still_compare(stranger.pk) == faces.NO_MATCH  # idempotent
+    assert exam_still_counts(with_stills)[attempt.pk] == {"photos": 2, "no_camera": False, "mismatched": 1}
+
+    client.force_login(examiner)
+    console = client.get(reverse("exams:manage_console", kwargs={"pk": with_stills.pk})).content.decode()
+    assert "考试照片 2 张" in console and "人脸不符 1 张" in console
+    page = client.get(reverse("exams:manage_attempt_stills",
+                              kwargs={"pk": with_stills.pk, "attempt_id": attempt.pk})).content.decode()
+    assert "人脸比对一致" in page and "人脸比对不一致" in page
+
+
+def test_a_still_without_a_verified_portrait_is_left_to_the_proctor(with_stills, attempt, candidate,
+                                                                   django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        still = services.attempt_still_record(user=candidate, attempt=attempt, upload=_upload())
+    still.refresh_from_db()
+    assert still.match == "no_portrait"
+    with django_capture_on_commit_callbacks(execute=True):
+        note = services.attempt_still_record(user=candidate, attempt=attempt, camera_refused=True,
+                                             now=timezone.now() + dt.timedelta(minutes=1))
+    assert stills.attempt_still_compare(note.pk) == "" and AttemptStill.objects.get(pk=note.pk).match == ""
