@@ -210,7 +210,11 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "organization", "role"], name="unique_membership_role"),
         ]
-        indexes = [models.Index(fields=["organization", "role", "is_active"])]
+        indexes = [
+            models.Index(fields=["organization", "role", "is_active"]),
+            # "does this person hold that role?" — asked per person by scopes and per-enterprise figures
+            models.Index(fields=["user", "role", "is_active"], name="accounts_mem_user_role"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.organization} · {self.get_role_display()}"
