@@ -227,11 +227,11 @@ def institution_evidence(viewer, *, since: dt.datetime, until: dt.datetime) -> l
 
     from accounts.models import Organization
     from accounts.selectors import people_visible_to
-    from exams.models import Attempt, PracticalResult, Registration
+    from exams.models import Attempt, PracticalResult
 
     from .hours import hours_from_seconds_any
     from .models import InspectionThreshold, StudyCheck, StudyInterval
-    from .selectors import trainee_ids
+    from .selectors import trainees_by_provider
 
     scope = set(people_visible_to(viewer).values_list("pk", flat=True))
     flags, _computed_at = recorded_flags(viewer, month=timezone_date(since))
@@ -253,16 +253,24 @@ def institution_evidence(viewer, *, since: dt.datetime, until: dt.datetime) -> l
     threshold = (InspectionThreshold.objects.filter(effective_from__lte=timezone_date(since))
                  .order_by("-effective_from").first())
     orgs = Organization.objects.in_bulk(list(learners))
+    # exam results of every trainee in scope, fetched once and counted per institution below
+    trainees = {pid: people & scope for pid, people in trainees_by_provider(set(learners)).items()}
+    everyone = set().union(*trainees.values()) if trainees else set()
+    in_period = {"registration__candidate_id__in": everyone, "registration__session__starts_at__gte": since,
+                 "registration__session__starts_at__lt": until}
+    theory: dict[int, tuple[int, bool, bool]] = {}  # registration → (candidate, sat, passed)
+    for reg_id, cand, status, passed in (Attempt.objects.filter(mode=Attempt.Mode.EXAM, **in_period)
+                                         .values_list("registration_id", "registration__candidate_id", "status", "passed")):
+        _c, sat_before, passed_before = theory.get(reg_id, (cand, False, False))
+        theory[reg_id] = (cand, sat_before or status == Attempt.Status.GRADED, passed_before or bool(passed))
+    practical_rows = list(PracticalResult.objects.filter(**in_period).values_list("registration__candidate_id", "passed"))
     out = []
     for pid, uids in learners.items():
-        trainees = trainee_ids({pid}) & scope
-        regs = Registration.objects.filter(candidate_id__in=trainees, session__starts_at__gte=since,
-                                           session__starts_at__lt=until)
-        sat = regs.filter(attempts__mode=Attempt.Mode.EXAM, attempts__status=Attempt.Status.GRADED).distinct()
-        theory_total = sat.count()
-        theory_passed = sat.filter(attempts__passed=True, attempts__mode=Attempt.Mode.EXAM).distinct().count()
-        practical = PracticalResult.objects.filter(registration__in=regs)
-        p_total, p_passed = practical.count(), practical.filter(passed=True).count()
+        mine = trainees.get(pid, set())
+        sat = [ok for cand, was_sat, ok in theory.values() if cand in mine and was_sat]
+        theory_total, theory_passed = len(sat), sum(1 for ok in sat if ok)
+        practical = [ok for cand, ok in practical_rows if cand in mine]
+        p_total, p_passed = len(practical), sum(1 for ok in practical if ok)
         flagged = sum(1 for u in uids if flags[u].total)
         c = checks.get(pid, {"n": 0, "bad": 0})
         row = {"org": orgs.get(pid), "learners": len(uids),
