@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.contrib.auth.models import Group, Permission
@@ -390,10 +391,22 @@ def _count_read(notification: WarningNotification) -> None:
         warning_counts_rebuild(page_ids=[notification.page_id], region_codes=[region])
 
 
+REMIND_AGAIN_AFTER = dt.timedelta(hours=1)
+
+
+def warning_remind_queue(*, page: WarningCasePage, actor) -> None:
+    """Queue the reminders of one case to the unread recipients in the actor's scope (after commit)."""
+    from .tasks import warning_remind
+
+    transaction.on_commit(lambda: warning_remind.delay(page.pk, actor.pk))
+
+
 def warning_remind_unread(*, page: WarningCasePage, notifications, actor, request=None) -> int:
-    """Send a reminder to every unread recipient among ``notifications`` (already scoped)."""
-    unread = [n for n in notifications if n.read_at is None]
+    """Send a reminder to every unread recipient among ``notifications`` (already scoped), except
+    those reminded within the last hour — so a retried task or a second press sends nothing twice."""
     now = timezone.now()
+    unread = [n for n in notifications if n.read_at is None
+              and (n.reminded_at is None or n.reminded_at < now - REMIND_AGAIN_AFTER)]
     for n in unread:
         try:
             notify(

@@ -33,3 +33,20 @@ def search_index_page(page_id: int) -> None:
         search_unindex_page(page_id)
     else:
         index(page)
+
+
+@shared_task(name="cms.tasks.warning_remind")
+def warning_remind(page_id: int, actor_id: int) -> int:
+    """Remind the unread recipients of one case within the actor's scope (the scope is read again here)."""
+    from django.contrib.auth import get_user_model
+
+    from .models import WarningCasePage
+    from .selectors import warning_status_unread
+    from .services import warning_remind_unread
+
+    page = WarningCasePage.objects.live().filter(pk=page_id).first()
+    actor = get_user_model().objects.filter(pk=actor_id, is_active=True).first()
+    if page is None or actor is None:
+        return 0
+    return warning_remind_unread(page=page, notifications=warning_status_unread(actor, page).iterator(chunk_size=500),
+                                 actor=actor)

@@ -154,9 +154,9 @@ def warning_remind(request, page_id: int):
     case = get_object_or_404(WarningCasePage.objects.live(), pk=page_id)
     if not selectors.warning_status_totals(request.user, case)["total"]:
         raise Http404
-    unread = selectors.warning_status_unread(request.user, case)
-    n = services.warning_remind_unread(page=case, notifications=unread, actor=request.user, request=request)
-    messages.success(request, _("已向 %(n)s 名未读人员发送提醒。") % {"n": n})
+    # a province's unread recipients are many: the reminders go out from a task after the reply
+    services.warning_remind_queue(page=case, actor=request.user)
+    messages.success(request, _("提醒已提交，将发送给您辖区内尚未阅读的人员（一小时内已提醒过的除外）。"))
     return redirect("cms:warning_status_detail", page_id=case.pk)
 
 

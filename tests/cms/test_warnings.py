@@ -244,6 +244,10 @@ def test_bureau_reminds_only_the_unread(client, people, dust_case, bureaus, djan
     from core.models import Notification
 
     assert Notification.objects.filter(kind="cms.warning_remind").count() == 3
+    # a second press (or a retried task) within the hour sends nothing twice
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("cms:warning_remind", args=[dust_case.pk]))
+    assert Notification.objects.filter(kind="cms.warning_remind").count() == 3 and len(mail.outbox) == 2
 
 
 def test_status_list_query_budget(client, people, make_case, bureaus, django_assert_max_num_queries):
