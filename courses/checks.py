@@ -15,7 +15,6 @@ person's verified portrait (``core.faces``):
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -48,19 +47,9 @@ def verified_portrait(user) -> bytes | None:
 
 
 def _image_bytes(upload) -> bytes:
-    from PIL import Image, UnidentifiedImageError
+    from core.images import still_bytes
 
-    data = upload.read(MAX_STILL_BYTES + 1)
-    if len(data) > MAX_STILL_BYTES:
-        raise ValidationError(_("照片过大。"))
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-            if image.format not in ("JPEG", "PNG", "WEBP"):
-                raise ValidationError(_("请上传 JPEG 或 PNG 照片。"))
-    except (UnidentifiedImageError, OSError, SyntaxError):
-        raise ValidationError(_("无法识别的照片。")) from None
-    return data
+    return still_bytes(upload, max_bytes=MAX_STILL_BYTES)
 
 
 def _take_back(user, since: dt.datetime | None, reason: str) -> int:

@@ -17,7 +17,6 @@ Every step is audited.
 
 from __future__ import annotations
 
-import io
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -58,21 +57,9 @@ def match_threshold(registration: Registration) -> float:
 
 
 def _image_bytes(upload) -> bytes:
-    from PIL import Image, UnidentifiedImageError
+    from core.images import still_bytes
 
-    if upload is None:
-        raise ValidationError(_("请先拍摄或上传现场照片。"))
-    data = upload.read(MAX_STILL_BYTES + 1)
-    if len(data) > MAX_STILL_BYTES:
-        raise ValidationError(_("照片过大。"))
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-            if image.format not in ("JPEG", "PNG", "WEBP"):
-                raise ValidationError(_("请上传 JPEG 或 PNG 照片。"))
-    except (UnidentifiedImageError, OSError, SyntaxError):
-        raise ValidationError(_("无法识别的照片。")) from None
-    return data
+    return still_bytes(upload, max_bytes=MAX_STILL_BYTES)
 
 
 MATCH_LABELS = {

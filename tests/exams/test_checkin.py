@@ -16,7 +16,11 @@ from exams.models import Attempt, CheckIn, ExamSession
 from tests.courses.test_study_checks import _photo, _same_person, _someone_else
 
 pytestmark = pytest.mark.django_db
-needs_matcher = pytest.mark.skipif(not faces.available(), reason="face matcher not installed")
+@pytest.fixture
+def matcher():
+    """The face matcher (`make setup-dev` installs it): a run without it must say so, not pass."""
+    if not faces.available():
+        pytest.fail("face matcher not installed: run `make setup-dev` (requirements-faces.txt)")
 
 
 @pytest.fixture
@@ -83,8 +87,8 @@ def test_check_in_rules_need_a_still_and_a_reason(strict, registration, examiner
     assert registration.check_in_status == ""
 
 
-@needs_matcher
-def test_proctor_checks_in_at_the_console_and_the_candidate_starts(client, strict, registration, candidate, examiner):
+def test_proctor_checks_in_at_the_console_and_the_candidate_starts(client, strict, registration, candidate, examiner,
+                                                                   matcher):
     candidate.photo.save("portrait.png", ContentFile(_photo("Tom_Hanks_54745.png")), save=True)
     client.force_login(examiner)
     console = client.get(reverse("exams:manage_console", kwargs={"pk": strict.pk})).content.decode()
