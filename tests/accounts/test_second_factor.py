@@ -2,9 +2,11 @@
 
 import re
 import time
+import types
 
 import pytest
 from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp import models as totp_models
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.roles import Role
@@ -18,9 +20,19 @@ def _no_retry_pause(settings):
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
 
 
+# The server's clock stands still in the middle of a 30-second step: a code "from the previous step"
+# must not become two steps old because the real clock crossed a boundary during the test.
+NOW = (int(time.time()) // 30) * 30 + 15
+
+
+@pytest.fixture(autouse=True)
+def _still_clock(monkeypatch):
+    monkeypatch.setattr(totp_models, "time", types.SimpleNamespace(time=lambda: NOW))
+
+
 def _code(device, offset=0):
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time() + offset
+    totp.time = NOW + offset
     return f"{totp.token():06d}"
 
 
