@@ -6,10 +6,12 @@ or anyone else's bank, is a 404. Rules live in ``courses.institutions``."""
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -28,6 +30,8 @@ from .institution_forms import (
     TrainingClassForm,
 )
 from .models import Course, Lesson, TrainingClass, TrainingProvider
+
+CANDIDATES_PER_PAGE = 50
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -246,10 +250,18 @@ def class_detail(request, pk: int):
     for t in trainees:
         t.present_today = marks.get((t.person_id, day))
         t.days_present = days_present.get(t.person_id, 0)
+    enterprises = list(inst.class_enterprises(cls))
+    chosen = request.GET.get("ent", "")
+    chosen_id = int(chosen) if chosen.isdigit() and int(chosen) in {e.pk for e in enterprises} else None
+    query = request.GET.get("q", "").strip()[:64]
+    candidates = Paginator(inst.class_candidates(cls, enterprise_id=chosen_id, query=query),
+                           CANDIDATES_PER_PAGE).get_page(request.GET.get("page"))
+    filters = {k: v for k, v in (("date", request.GET.get("date", "")), ("ent", chosen_id or ""), ("q", query)) if v}
     return render(request, "courses/institution/class.html", {
         "cls": cls, "form": form, "report": report, "trainees": trainees, "day": day, "days": cls.days(),
         "recorded": any((t.person_id, day) in marks for t in trainees),
-        "candidates": inst.class_candidates(cls),
+        "candidates": candidates, "page_obj": candidates, "filter_query": urlencode(filters),
+        "enterprises": enterprises, "chosen_ent": chosen_id, "q": query,
     })
 
 

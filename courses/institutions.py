@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.html import escape, strip_tags
 from django.utils.translation import gettext as _
@@ -136,22 +136,33 @@ def enterprise_class_rows(enterprise: Organization) -> QuerySet[ClassEnrolment]:
             .order_by("-training_class__start_date", "training_class_id", "person__real_name"))
 
 
-def class_candidates(training_class: TrainingClass) -> list[tuple[User, Organization]]:
-    """People of the enterprises that chose the class's institution, not yet in the class."""
+def class_enterprises(training_class: TrainingClass) -> QuerySet[Organization]:
+    """The enterprises whose current choice names the class's institution (the filter of the
+    candidate list)."""
     enterprise_ids = TrainingProvider.objects.filter(current_q(), institution=training_class.institution_id) \
         .values("enterprise_id")
+    return Organization.objects.filter(pk__in=enterprise_ids, is_active=True).order_by("name", "pk")
+
+
+def class_candidates(training_class: TrainingClass, *, enterprise_id: int | None = None,
+                     query: str = "") -> QuerySet[User]:
+    """People of the enterprises that chose the class's institution, not yet in the class, each once
+    (``enterprise_name``: their first such enterprise by name), by enterprise and name. Narrowed to
+    one of those enterprises and by a name part, an account or a phone number; the page pages it (an
+    institution chosen by a city's enterprises has thousands of candidates)."""
+    enterprises = class_enterprises(training_class)
+    if enterprise_id is not None:
+        enterprises = enterprises.filter(pk=enterprise_id)
+    member = Membership.objects.filter(organization__in=enterprises.values("pk"), is_active=True)
     enrolled = ClassEnrolment.objects.filter(training_class=training_class).values("person_id")
-    rows = (Membership.objects.filter(organization_id__in=enterprise_ids, is_active=True,
-                                      organization__is_active=True, user__is_active=True)
-            .exclude(user_id__in=enrolled).select_related("user", "organization")
-            .order_by("organization__name", "user__real_name", "user_id"))
-    seen: set[int] = set()
-    out = []
-    for m in rows:
-        if m.user_id not in seen:
-            seen.add(m.user_id)
-            out.append((m.user, m.organization))
-    return out
+    first_name = (member.filter(user=OuterRef("pk")).order_by("organization__name", "organization_id")
+                  .values("organization__name")[:1])
+    people = (User.objects.filter(is_active=True, pk__in=member.values("user_id"))
+              .exclude(pk__in=enrolled).annotate(enterprise_name=Subquery(first_name)))
+    query = (query or "").strip()
+    if query:
+        people = people.filter(Q(real_name__contains=query) | Q(username=query) | Q(phone=query))
+    return people.order_by("enterprise_name", "real_name", "pk")
 
 
 def class_sheet(training_class: TrainingClass) -> tuple[list[ClassEnrolment], dict]:
@@ -465,7 +476,7 @@ def attendance_record(*, actor, training_class: TrainingClass, date: dt.date, pr
 __all__ = [
     "institutions_of", "is_instructor_of", "enterprises_choosing_for", "enterprises_viewable_by",
     "institution_banks", "institution_courses", "institution_classes", "client_links", "provider_links",
-    "has_chosen", "available_institutions", "enterprise_class_rows", "class_candidates", "class_sheet",
+    "has_chosen", "available_institutions", "enterprise_class_rows", "class_enterprises", "class_candidates", "class_sheet",
     "training_bank_create", "course_save", "course_set_published", "lesson_save", "lesson_move",
     "provider_choose", "provider_end", "class_create", "class_enrol", "attendance_record",
     "EnrolReport",

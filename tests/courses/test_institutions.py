@@ -393,3 +393,39 @@ def test_course_practice_banks_are_the_institutions_own_training_banks(client, i
     assert list(course.practice_banks.all()) == [own]
     with pytest.raises(ValidationError):
         inst.course_save(actor=instructor, institution=institution, course=course, practice_banks=[foreign])
+
+
+def test_candidate_list_pages_filters_and_searches(client, django_assert_max_num_queries, instructor, klass,
+                                                   chosen, enterprise, worker, make_member, institution):
+    from courses.institution_views import CANDIDATES_PER_PAGE
+
+    second = OrganizationFactory(kind=OrgKind.ENTERPRISE, name="乙化工演示公司")
+    MembershipFactory(organization=second, role=Role.ENT_ADMIN)
+    TrainingProvider.objects.create(enterprise=second, institution=institution)
+    crowd = [make_member(Role.WORKER, org=second, real_name=f"乙工{i:03d}") for i in range(CANDIDATES_PER_PAGE + 5)]
+    # a person with two roles in the enterprise is listed once
+    MembershipFactory(user=crowd[0], organization=second, role=Role.SAFETY_MANAGER)
+    inst.class_enrol(actor=instructor, training_class=klass, people=[crowd[1]])
+    total = inst.class_candidates(klass).count()
+    names = list(inst.class_candidates(klass).values_list("real_name", flat=True))
+    assert len(names) == len(set(names)) == total
+    assert "乙工001" not in names and "乙工000" in names and worker.real_name in names
+    client.force_login(instructor)
+    with django_assert_max_num_queries(16):
+        page = client.get(klass.get_absolute_url()).content.decode()
+    assert page.count('name="person"') == CANDIDATES_PER_PAGE and f"可报名 {total} 人" in page
+    assert "第 1 / 2 页" in page
+    second_page = client.get(klass.get_absolute_url() + "?page=2").content.decode()
+    assert second_page.count('name="person"') == total - CANDIDATES_PER_PAGE
+    # narrowed to one enterprise, then by a part of a name
+    only_first = client.get(klass.get_absolute_url() + f"?ent={enterprise.pk}").content.decode()
+    assert worker.real_name in only_first and "乙工000" not in only_first
+    found = client.get(klass.get_absolute_url() + "?q=乙工04").content.decode()
+    assert found.count('name="person"') == 10 and worker.real_name not in found
+    # an enterprise that did not choose the institution is ignored as a filter, not trusted
+    stranger = OrganizationFactory(kind=OrgKind.ENTERPRISE)
+    MembershipFactory(organization=stranger, role=Role.WORKER)
+    ignored = client.get(klass.get_absolute_url() + f"?ent={stranger.pk}").content.decode()
+    assert ignored.count('name="person"') == CANDIDATES_PER_PAGE
+    empty = client.get(klass.get_absolute_url() + "?q=无此人").content.decode()
+    assert "没有符合筛选条件的可报名人员" in empty
