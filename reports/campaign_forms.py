@@ -63,6 +63,11 @@ class ReturnForm(forms.Form):
     reason = forms.CharField(label=_("退回原因"), widget=forms.Textarea(attrs={"rows": 2}), max_length=500)
 
 
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label=_("重新打开的原因"), widget=forms.Textarea(attrs={"rows": 2}), max_length=500,
+                             error_messages={"required": _("请填写重新打开的原因。")})
+
+
 class SpotCheckForm(forms.Form):
     enterprise = forms.ModelChoiceField(label=_("被抽查企业"), queryset=None, empty_label=_("请选择企业"))
     unit = forms.ModelChoiceField(label=_("检查单位"), queryset=None, required=False, empty_label=_("本局"))

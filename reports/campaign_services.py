@@ -1,5 +1,5 @@
 """Writes of campaign collection: opening a period, filling, submitting, returning, accepting,
-reminders and department spot checks. Every write is audited."""
+reopening an accepted copy, reminders and department spot checks. Every write is audited."""
 
 from __future__ import annotations
 
@@ -72,9 +72,28 @@ def copy_return(*, copy: ReportCopy, reason: str, actor) -> ReportCopy:
     copy.reviewed_at, copy.reviewed_by = timezone.now(), actor
     copy.save()
     audit_record(actor=actor, action="campaign_copy.return", target=copy, after={"reason": reason})
-    notify(copy.unit.members.all(), title=_("调度表被退回：%(c)s") % {"c": copy.campaign.name}, body=reason,
-           url=reverse("reports:copy", args=[copy.pk]), kind="campaign.returned")
+    _notify_unit(copy, title=_("调度表被退回：%(c)s") % {"c": copy.campaign.name}, body=reason,
+                 kind="campaign.returned")
     return copy
+
+
+def _notify_unit(copy: ReportCopy, *, title: str, body: str, kind: str) -> None:
+    """Tell the unit's members that their copy is open for correction again (in-app, with the reason)."""
+    notify(copy.unit.members.all(), title=title, body=body, url=reverse("reports:copy", args=[copy.pk]), kind=kind)
+
+
+def _stored_tables_refresh(copy: ReportCopy) -> None:
+    """The stored monthly tables (``ProgressReport``) print the campaign's roll-up of accepted copies, the
+    cumulative column from the campaign start: when a copy enters or leaves the roll-up, every stored
+    table of the campaign whose period ends on or after the copy's start is produced again, after the
+    commit (the roll-up pages themselves are counted live and need nothing)."""
+    from .models import ProgressReport
+    from .tasks import progress_report_build
+
+    stale = (ProgressReport.objects.filter(campaign_id=copy.campaign_id, period_end__gte=copy.period_start)
+             .values_list("bureau_id", "month"))
+    for bureau_id, month in stale:
+        transaction.on_commit(lambda b=bureau_id, m=f"{month:%Y-%m}": progress_report_build.delay(b, m))
 
 
 @transaction.atomic
@@ -86,6 +105,31 @@ def copy_accept(*, copy: ReportCopy, actor) -> ReportCopy:
     copy.reviewed_at, copy.reviewed_by = timezone.now(), actor
     copy.save()
     audit_record(actor=actor, action="campaign_copy.accept", target=copy)
+    _stored_tables_refresh(copy)
+    return copy
+
+
+@transaction.atomic
+def copy_reopen(*, copy: ReportCopy, reason: str, actor) -> ReportCopy:
+    """Reopen an accepted copy (e.g. the unit found a wrong figure): it goes back to “returned” with the
+    reason, so the unit corrects and resubmits it as after a return, and it leaves the roll-up until the
+    bureau accepts it again. Who may do it is decided where accepting is (the copy's reviewers)."""
+    copy = ReportCopy.objects.select_for_update().get(pk=copy.pk)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请填写重新打开的原因。")})
+    if copy.status != ReportCopy.Status.ACCEPTED:
+        raise ValidationError(_("只能重新打开已采用的表。"))
+    before = {"status": copy.status, "reviewed_by": copy.reviewed_by_id,
+              "reviewed_at": copy.reviewed_at.isoformat() if copy.reviewed_at else None}
+    copy.status, copy.return_reason = ReportCopy.Status.RETURNED, reason
+    copy.reviewed_at, copy.reviewed_by = timezone.now(), actor
+    copy.save()
+    audit_record(actor=actor, action="campaign_copy.reopen", target=copy, before=before,
+                 after={"status": copy.status, "reason": reason}, reason=reason)
+    _notify_unit(copy, title=_("已采用的调度表被重新打开：%(c)s") % {"c": copy.campaign.name}, body=reason,
+                 kind="campaign.reopened")
+    _stored_tables_refresh(copy)
     return copy
 
 

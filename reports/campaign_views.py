@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +22,7 @@ from core.exports import XLSX_CONTENT_TYPE
 
 from . import campaign_services as services
 from .campaign_exports import copy_workbook, printed_label, rollup_workbook
-from .campaign_forms import CampaignForm, ReturnForm, SpotCheckForm
+from .campaign_forms import CampaignForm, ReopenForm, ReturnForm, SpotCheckForm
 from .collection import CopyForm, fmt, period_containing, periods_of, rollups, units_of
 from .models import Campaign, ReportCopy, ReportingUnit, SpotCheck
 
@@ -151,6 +151,8 @@ def campaign_export(request, pk: int):
 
 
 def _copy_for(request, pk: int) -> tuple[ReportCopy, bool, bool]:
+    """The copy, whether the user fills it (a member of its unit) and whether they review it — accept,
+    return or reopen it (bureau staff whose campaigns include its campaign). The one rule for all three."""
     copy = get_object_or_404(ReportCopy.objects.select_related("campaign__template", "unit"), pk=pk)
     member = copy.unit.members.filter(pk=request.user.pk).exists()
     reviewer = is_bureau_staff(request.user) and campaigns_for(request.user).filter(pk=copy.campaign_id).exists()
@@ -159,13 +161,27 @@ def _copy_for(request, pk: int) -> tuple[ReportCopy, bool, bool]:
     return copy, member, reviewer
 
 
+REVIEW_ACTIONS = ("accept", "return", "reopen")
+
+
+def _review_error(request, form, exc: ValidationError) -> None:
+    """A refused review: the reason's error on the reason field, anything else as a message."""
+    if hasattr(exc, "error_dict") and "reason" in exc.error_dict:
+        form.add_error("reason", exc.error_dict["reason"])
+    else:
+        messages.error(request, exc.messages[0])
+
+
 @login_required
 def copy_view(request, pk: int):
     copy, member, reviewer = _copy_for(request, pk)
     action = request.POST.get("action") if request.method == "POST" else None
+    if action in REVIEW_ACTIONS and not reviewer:
+        raise PermissionDenied
     submit = action == "submit"
     form = CopyForm(request.POST if action in ("save", "submit") else None, copy=copy, submit=submit)
     return_form = ReturnForm(request.POST if action == "return" else None)
+    reopen_form = ReopenForm(request.POST if action == "reopen" else None)
     if action in ("save", "submit") and member:
         if form.is_valid():
             try:
@@ -190,10 +206,17 @@ def copy_view(request, pk: int):
             messages.success(request, _("已退回。"))
             return redirect("reports:copy", pk=copy.pk)
         except ValidationError as exc:
-            messages.error(request, exc.messages[0])
+            _review_error(request, return_form, exc)
+    elif action == "reopen" and reviewer and reopen_form.is_valid():
+        try:
+            services.copy_reopen(copy=copy, reason=reopen_form.cleaned_data["reason"], actor=request.user)
+            messages.success(request, _("已重新打开：该表不再计入汇总，填报单位修改后重新报送，采用后再计入。"))
+            return redirect("reports:copy", pk=copy.pk)
+        except ValidationError as exc:
+            _review_error(request, reopen_form, exc)
     return render(request, "reports/campaigns/copy.html", {
-        "copy": copy, "form": form, "return_form": return_form, "member": member, "reviewer": reviewer,
-        "rows": list(form.bound_rows()), "values": copy.values})
+        "copy": copy, "form": form, "return_form": return_form, "reopen_form": reopen_form, "member": member,
+        "reviewer": reviewer, "rows": list(form.bound_rows()), "values": copy.values})
 
 
 @login_required
