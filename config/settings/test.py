@@ -25,3 +25,9 @@ if not REDIS_URL:
     CACHES["default"]["LOCATION"] = f"anxun-test-{_worker}"
 MEDIA_ROOT = str(BASE_DIR / "var" / f"test-media-{_worker}")  # noqa: F405
 ANXUN_SMS_BACKEND = "core.sms.LocmemBackend"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A database file per test process, as the embedded default runs (WAL, a connection per thread),
+    # not Django's shared in-memory database: the browser tests' live server answers the page's
+    # parallel requests on threads of its own, which on one shared in-memory connection interleave
+    # and fail at random ("bad parameter or other API misuse").
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{_worker}.sqlite3")}  # noqa: F405
