@@ -6,6 +6,7 @@ or anyone else's bank, is a 404. Rules live in ``courses.institutions``."""
 from __future__ import annotations
 
 import datetime as dt
+import mimetypes
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from core.protected_files import serve_protected
 
 from . import institutions as inst
 from .institution_forms import (
@@ -30,6 +32,7 @@ from .institution_forms import (
     TrainingClassForm,
 )
 from .models import Course, Lesson, TrainingClass, TrainingProvider
+from .views import render_course_page, render_lesson_page
 
 CANDIDATES_PER_PAGE = 50
 
@@ -58,8 +61,8 @@ def _institution(request):
 
 
 def _own_course(request, code: str) -> Course:
-    course = Course.objects.select_related("provider").filter(code=code, provider__isnull=False).first()
-    if course is None or not inst.is_instructor_of(request.user, course.provider):
+    course = inst.course_managed_by(request.user, code)
+    if course is None:
         raise Http404
     return course
 
@@ -191,6 +194,39 @@ def lesson_move(request, code: str, pk: int):
     lesson = get_object_or_404(Lesson, course=course, pk=pk)
     inst.lesson_move(actor=request.user, lesson=lesson, up=request.POST.get("dir") == "up")
     return redirect("courses:institution_course", code=course.code)
+
+
+# ---------------------------------------------------------------- preview (the learner's pages, nothing credited)
+
+@login_required
+def course_preview(request, code: str):
+    """The course page as learners see it, published or not, for the course's own instructors. Reads
+    only: no enrolment, no study lease, no heartbeat, no camera."""
+    course = _own_course(request, code)
+    return render_course_page(request, course, preview=True)
+
+
+def _own_lesson(request, code: str, pk: int) -> Lesson:
+    course = _own_course(request, code)
+    lesson = Lesson.objects.filter(course=course, pk=pk).first()
+    if lesson is None:
+        raise Http404
+    lesson.course = course
+    return lesson
+
+
+@login_required
+def lesson_preview(request, code: str, pk: int):
+    return render_lesson_page(request, _own_lesson(request, code, pk), preview=True)
+
+
+@login_required
+def lesson_preview_video(request, code: str, pk: int):
+    """A lesson's uploaded video for the preview (the learners' video view needs an enrolment)."""
+    lesson = _own_lesson(request, code, pk)
+    name = lesson.video.name.rsplit("/", 1)[-1]
+    return serve_protected(request, lesson.video, filename=name,
+                           content_type=mimetypes.guess_type(name)[0] or "video/mp4")
 
 
 # ---------------------------------------------------------------- classes

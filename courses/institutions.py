@@ -59,6 +59,16 @@ def is_instructor_of(user, institution: Organization) -> bool:
     return user.is_superuser or has_role(user, Role.INSTRUCTOR, organization=institution)
 
 
+def course_managed_by(user, code: str) -> Course | None:
+    """The institution course with this code if ``user`` teaches for the institution that owns it
+    (the superuser: any institution's course), else None — published or not. The one rule for the
+    course's edit pages, its lessons and its preview."""
+    course = Course.objects.select_related("provider").filter(code=code, provider__isnull=False).first()
+    if course is None or not is_instructor_of(user, course.provider):
+        return None
+    return course
+
+
 def _require_instructor(actor, institution: Organization) -> None:
     if institution.kind != OrgKind.TRAINING or not is_instructor_of(actor, institution):
         raise PermissionDenied(_("只有本机构的培训讲师可以进行此操作。"))

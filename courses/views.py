@@ -50,7 +50,13 @@ def _enrolment_or_none(user, course):
 def course_detail(request, code: str):
     course = get_object_or_404(Course.objects.prefetch_related("industries", "hazard_tags", "prerequisites"),
                                code=code, is_published=True)
-    enrolment = _enrolment_or_none(request.user, course)
+    return render_course_page(request, course)
+
+
+def render_course_page(request, course: Course, *, preview: bool = False):
+    """The learner's course page. ``preview``: the instructor's look at it (published or not) — no
+    enrolment of the viewer is read, and nothing on the page enrols, finishes or practises."""
+    enrolment = None if preview else _enrolment_or_none(request.user, course)
     figures = selectors.enrolment_status(enrolment) if enrolment else None
     lessons = list(course.lessons.all())
     if figures:
@@ -60,8 +66,8 @@ def course_detail(request, code: str):
     banks = list(selectors.practice_banks_of(course))
     return render(request, "courses/course_detail.html", {
         "course": course, "enrolment": enrolment, "figures": figures, "lessons": lessons, "banks": banks,
-        "missing": selectors.prerequisites_missing(request.user, course),
-        "record": getattr(enrolment, "record", None) if enrolment else None,
+        "missing": [] if preview else selectors.prerequisites_missing(request.user, course),
+        "record": getattr(enrolment, "record", None) if enrolment else None, "preview": preview,
     })
 
 
@@ -103,18 +109,27 @@ def lesson_view(request, code: str, pk: int):
         messages.warning(request, _("请先完成先修课程：%(c)s") % {"c": "、".join(c.title for c in missing)})
         return redirect(course.get_absolute_url())
     progress = LessonProgress.objects.filter(user=request.user, lesson=lesson).first()
+    return render_lesson_page(request, lesson, enrolment=enrolment, seconds=progress.seconds if progress else 0)
+
+
+def render_lesson_page(request, lesson: Lesson, *, enrolment=None, seconds: int = 0, preview: bool = False):
+    """The learner's lesson page. ``preview``: the instructor's look at it — no study token, no
+    heartbeat or camera hooks on the page (the template leaves them out), nothing credited."""
+    course = lesson.course
     lessons = list(course.lessons.all())
     idx = next(i for i, item in enumerate(lessons) if item.pk == lesson.pk)
     clauses = list(lesson.clauses.select_related("standard").order_by("article", "item"))
     pages = list(lesson.pages.live().specific())
     for page in pages:
         page.kind_label = page._meta.verbose_name
+    study = {"preview": True} if preview else {
+        "token": services.new_study_token(), "interval": services.HEARTBEAT_INTERVAL, "idle": services.IDLE_SECONDS,
+        **_camera_consent_context(request.user)}
     return render(request, "courses/lesson.html", {
-        "course": course, "lesson": lesson, "enrolment": enrolment, "seconds": progress.seconds if progress else 0,
-        "token": services.new_study_token(), "prev": lessons[idx - 1] if idx > 0 else None,
+        "course": course, "lesson": lesson, "enrolment": enrolment, "seconds": seconds,
+        "prev": lessons[idx - 1] if idx > 0 else None,
         "next": lessons[idx + 1] if idx + 1 < len(lessons) else None, "position": idx + 1, "count": len(lessons),
-        "interval": services.HEARTBEAT_INTERVAL, "idle": services.IDLE_SECONDS,
-        "clauses": clauses, "pages": pages, **_camera_consent_context(request.user),
+        "clauses": clauses, "pages": pages, **study,
     })
 
 
