@@ -15,10 +15,17 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q -r requirements.txt
 	@touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt requirements-faces.txt requirements-photos.txt
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt requirements-faces.txt requirements-photos.txt node_modules/.installed
 	$(PY) -m pip install -q -r requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-faces.txt
 	$(PY) -m pip install -q --no-deps -r requirements-photos.txt
+	@touch $@
+
+# What the browser tests inject into pages, from npm at the versions package-lock.json pins: axe-core
+# checks every page against the WCAG 2 A/AA rules (scripts/sysdeps.sh installs npm where it is missing).
+node_modules/.installed: package.json package-lock.json
+	@scripts/sysdeps.sh --required
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 setup: $(VENV)/.installed

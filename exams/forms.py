@@ -187,6 +187,15 @@ class SectionForm(forms.Form):
                                           required=False, help_text=_("不选：不限知识点。"))
     partial_credit = forms.BooleanField(label=_("少选得分"), required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # a row of the sections table: the column heading is the visible label, so each field carries
+        # its name for screen readers, with the row's number ("题组 2 题数")
+        row = (self.prefix or "").rsplit("-", 1)[-1]
+        number = int(row) + 1 if row.isdigit() else ""
+        for field in self.fields.values():
+            field.widget.attrs["aria-label"] = f"{_('题组')} {number} {field.label}".replace("  ", " ")
+
     def clean(self):
         data = super().clean()
         low, high = data.get("difficulty_min"), data.get("difficulty_max")
@@ -197,8 +206,16 @@ class SectionForm(forms.Form):
         return data
 
 
-SectionFormSet = forms.formset_factory(SectionForm, extra=1, can_delete=True, min_num=1, validate_min=True,
-                                       max_num=20, validate_max=True)
+class BaseSectionFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            number = "" if index is None else index + 1
+            form.fields["DELETE"].widget.attrs["aria-label"] = f"{_('删除')} {_('题组')} {number}".strip()
+
+
+SectionFormSet = forms.formset_factory(SectionForm, formset=BaseSectionFormSet, extra=1, can_delete=True, min_num=1,
+                                       validate_min=True, max_num=20, validate_max=True)
 
 
 class VenueForm(forms.Form):

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the platform uses: a CJK font (Chinese PDFs), Chromium (browser tests),
-# zbar-tools (QR decoding in tests), poppler-utils (PDF → PNG), gettext (translations).
+# zbar-tools (QR decoding in tests), poppler-utils (PDF → PNG), gettext (translations), npm (the
+# accessibility checker the browser tests inject, package.json).
 # Installs what is missing when running as root with apt; otherwise names what to install.
 # Usage: sysdeps.sh [--required]   (--required: fail if something is missing)
 set -u
@@ -10,6 +11,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing system packages: ${missing[*]}"

@@ -1,7 +1,7 @@
 """Server-rendered SVG charts: bar, stacked bar, line (trend) and donut.
 
 Small pure functions: data in, safe SVG markup out. No JavaScript, no external fonts or services.
-Every chart is accessible on its own: ``role="img"`` with a ``<title>`` and a ``<desc>`` that lists
+Every chart is accessible on its own: ``role="img"`` (``role="group"`` when its marks are links) with a ``<title>`` and a ``<desc>`` that lists
 every value, and every value is also written as text next to its mark, so the chart reads the same
 to a screen reader, in a printout and in a screenshot. Labels are escaped; a datum may carry an
 ``href`` so that each mark links to the list behind its number (drill-down).
@@ -132,6 +132,10 @@ def _open(kind: str, title: str, desc: str, width: float, height: float, payload
 
 
 def _close(parts: list[str]) -> SafeString:
+    if any(part.startswith("<a ") for part in parts):
+        # an image has no interactive parts: a chart whose marks link to their lists is a group, named
+        # and described the same way, so that each link stays reachable by keyboard and screen reader
+        parts[0] = parts[0].replace(' role="img" ', ' role="group" ', 1)
     parts.append("</g></svg>")
     return mark_safe("".join(parts))
 
@@ -386,12 +390,15 @@ def donut_chart(
         y = 12 + i * 24
         share = f"{(d.value or 0) / total:.0%}"
         label = truncate(d.label, width - legend_x - 130)
-        inner = (f'<rect x="{legend_x}" y="{y}" width="12" height="12" rx="2" fill="{_colour(i, d.colour)}"/>'
-                 f'<text x="{legend_x + 18}" y="{y + 11}">{escape(label)}</text>'
+        # the texts are separated by spaces and the link's name starts with exactly what is shown, so
+        # that a person using speech input can say the words they see (the full label follows if cut)
+        inner = (f'<rect x="{legend_x}" y="{y}" width="12" height="12" rx="2" fill="{_colour(i, d.colour)}"/> '
+                 f'<text x="{legend_x + 18}" y="{y + 11}">{escape(label)}</text> '
                  f'<text x="{width - 48}" y="{y + 11}" text-anchor="end" font-weight="600">'
-                 f"{escape(fmt(d.value, unit))}</text>"
+                 f"{escape(fmt(d.value, unit))}</text> "
                  f'<text x="{width - 4}" y="{y + 11}" text-anchor="end" fill="{MUTED}">{share}</text>')
-        parts.append(_link(d.href, f"<g>{inner}</g>", f"{d.label} {fmt(d.value, unit)} {share}"))
+        name = f"{label} {fmt(d.value, unit)} {share}" + (f"（{d.label}）" if label != d.label else "")
+        parts.append(_link(d.href, f"<g>{inner}</g>", name))
     return _close(parts)
 
 

@@ -24,7 +24,7 @@ def test_bar_chart_is_accessible_svg_with_values_as_text():
                            title="培训人数", unit="人")
     assert isinstance(svg, SafeString)
     root = parse(svg)
-    assert root.get("role") == "img"
+    assert root.get("role") == "group"  # one of its marks links to a list (an image has no links)
     title = root.find("s:title", NS)
     desc = root.find("s:desc", NS)
     assert title.text == "培训人数"
@@ -162,3 +162,19 @@ def test_line_chart_x_labels_do_not_collide():
     assert shown[-1] == "2026-12"
     xs = [float(t.get("x")) for t in root.iter("{http://www.w3.org/2000/svg}text") if (t.text or "").startswith("2026-")]
     assert all(b - a >= 50 for a, b in zip(xs, xs[1:]))
+
+
+def test_a_chart_whose_marks_link_is_a_group_not_an_image():
+    # an image has no interactive parts (WCAG: nested-interactive); the links must stay reachable
+    plain = parse(charts.bar_chart([("持证", 3), ("过期", 1)], title="证书"))
+    assert plain.get("role") == "img"
+    linked = parse(charts.donut_chart([Datum("有效", 3, href="/a/"), Datum("一个很长很长很长很长很长很长很长很长的状态名称", 1,
+                                                                            href="/b/")], title="证书", unit="张"))
+    assert linked.get("role") == "group" and linked.get("aria-labelledby")
+    links = linked.findall(".//s:a", NS)
+    assert len(links) == 4  # two slices, two legend rows
+    legend = links[2:]
+    for a in legend:  # the name starts with the words shown (a person can say what they see)
+        shown = " ".join(t for t in ("".join(x.itertext()) for x in a.iter("{http://www.w3.org/2000/svg}text")))
+        assert a.get("aria-label").startswith(shown)
+    assert "一个很长很长很长很长很长很长很长很长的状态名称" in legend[1].get("aria-label")
