@@ -1,7 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import HazardTag, Industry, Membership, Organization, ProcessTag, Region, User
+from .models import (
+    HazardTag,
+    Industry,
+    Invitation,
+    Membership,
+    Organization,
+    PersonOperation,
+    ProcessTag,
+    Region,
+    User,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -29,3 +39,42 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 admin.site.register([Region, Industry, HazardTag, ProcessTag])
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For support staff to look things up. Changes go through the product's own pages and services
+    (roster, invitations), which check who may make them and audit them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    """Invitations sent to people added to a roster: whether and when each was used, voided or ran out.
+    The code and the link are stored only as hashes, and the hashes are not shown."""
+
+    list_display = ["user", "organization", "channel", "created_at", "expires_at", "used_at", "voided_at", "attempts"]
+    list_filter = ["channel", ("used_at", admin.EmptyFieldListFilter), ("voided_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__username", "user__real_name", "organization__name"]
+    list_select_related = ["user", "organization"]
+    date_hierarchy = "created_at"
+    fields = ["user", "organization", "channel", "created_by", "created_at", "expires_at", "used_at", "voided_at",
+              "attempts"]
+
+
+@admin.register(PersonOperation)
+class PersonOperationAdmin(ReadOnlyAdmin):
+    """Which operation items (特种作业) each person does at which enterprise, as the roster records it."""
+
+    list_display = ["user", "organization", "operation_item", "created_at"]
+    list_filter = ["operation_item__category"]
+    search_fields = ["user__username", "user__real_name", "organization__name", "operation_item__name"]
+    list_select_related = ["user", "organization", "operation_item"]
+    fields = ["user", "organization", "operation_item", "created_at"]
