@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import (
     HazardTag,
     Industry,
@@ -39,20 +41,6 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 admin.site.register([Region, Industry, HazardTag, ProcessTag])
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For support staff to look things up. Changes go through the product's own pages and services
-    (roster, invitations), which check who may make them and audit them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Invitation)
