@@ -30,4 +30,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # not Django's shared in-memory database: the browser tests' live server answers the page's
     # parallel requests on threads of its own, which on one shared in-memory connection interleave
     # and fail at random ("bad parameter or other API misuse").
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{_worker}.sqlite3")}  # noqa: F405
+    # Named per test run (xdist gives its workers one run id; a run without workers uses its process
+    # id), so that two runs from one checkout never open each other's file.
+    _run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:12] or str(os.getpid())
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{_run}-{_worker}.sqlite3")}  # noqa: F405
